@@ -1,0 +1,70 @@
+// The catalog: cluster membership, databases, table schemas and sharding, and shard layouts.
+// It changes only through commands (catalog/commands.ts) applied in the same order on every node.
+import type { ColumnSchema } from '../types.js';
+
+export const NODE_STATUSES = ['Joining', 'Active', 'Inactive', 'Draining', 'Down', 'Decommissioned'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+export const CONSISTENCY_LEVELS = ['one', 'quorum', 'all'] as const;
+export type Consistency = (typeof CONSISTENCY_LEVELS)[number];
+
+export const MIGRATION_STATES = ['MigratingSnapshot', 'MigratingWAL', 'AwaitingCutover', 'Stable', 'Cleaned'] as const;
+export type MigrationStatus = (typeof MIGRATION_STATES)[number];
+
+export interface NodeDef {
+  id: string;
+  url: string;
+  status: NodeStatus;
+}
+
+export interface TableDef {
+  db: string;
+  name: string;
+  /** time first, then tags and fields in the order they were added. */
+  columns: ColumnSchema[];
+  shard_keys: string[];
+  num_hash_partitions: number;
+  /** Nanoseconds. */
+  partition_duration: bigint;
+  replication_factor: number;
+  consistency: Consistency;
+}
+
+export interface DatabaseDef {
+  name: string;
+  tables: Record<string, TableDef>;
+}
+
+export interface ShardDef {
+  id: number;
+  name?: string;
+  db: string;
+  table: string;
+  /** [start, end) in ns. */
+  time_range: [bigint, bigint];
+  /** [start, end) within [0, 2^32). */
+  hash_range: [number, number];
+  node_ids: string[];
+  migration_status: MigrationStatus;
+}
+
+export interface CatalogState {
+  /** Index of the last applied command; 0 = empty catalog. */
+  version: number;
+  /** The node that orders catalog commands (until consensus replaces it). */
+  leader: string;
+  nodes: Record<string, NodeDef>;
+  databases: Record<string, DatabaseDef>;
+  shards: Record<number, ShardDef>;
+  next_shard_id: number;
+}
+
+export function emptyCatalog(): CatalogState {
+  return { version: 0, leader: '', nodes: {}, databases: {}, shards: {}, next_shard_id: 1 };
+}
+
+export const DEFAULT_PARTITION_DURATION = 86_400n * 1_000_000_000n;
+
+export function tableShards(state: CatalogState, db: string, table: string): ShardDef[] {
+  return Object.values(state.shards).filter((s) => s.db === db && s.table === table);
+}

@@ -1,0 +1,195 @@
+// Distributed queries on the coordinator: plan the SQL, prune shards by time and shard-key
+// equality, scan one live owner per shard (this node first), gather, and run the final SQL
+// over the gathered rows. A shard with no reachable owner fails the query with 503 naming it.
+import type { Logger } from '../util/log.js';
+import { HttpError } from '../util/errors.js';
+import { nowNs } from '../util/time.js';
+import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ShardDef } from '../catalog/state.js';
+import { tableShards } from '../catalog/state.js';
+import { shardKeyHash } from '../sharding/hash.js';
+import type { ShardStore } from '../storage/store.js';
+import { PeerUnreachable, type PeerResponse } from './peer-client.js';
+import {
+  QueryError,
+  decodeScanResult,
+  encodeScanResult,
+  executeFinal,
+  formatResult,
+  planQuery,
+  runScan,
+  type CatalogView,
+  type ScanResult,
+  type TablePruning,
+  type TableScan,
+} from '../query/index.js';
+
+export type QueryFormat = 'json' | 'jsonl' | 'csv' | 'pretty';
+
+export interface QueryRequest {
+  db: string;
+  sql: string;
+  format: QueryFormat;
+  local: boolean;
+  traceId: string;
+}
+
+export interface QueryDeps {
+  selfId: string;
+  catalog: Catalog;
+  store: ShardStore;
+  isUp(nodeId: string): boolean;
+  markDown(nodeId: string): void;
+  call(nodeId: string, method: string, path: string, body: string, traceId: string): Promise<PeerResponse>;
+  log: Logger;
+  onScan(db: string, table: string, shards: number): void;
+}
+
+/** Most tag-value combinations we hash to prune shards (IN lists multiply). */
+const MAX_PRUNE_COMBINATIONS = 256;
+
+export class DistributedQuery {
+  constructor(private readonly d: QueryDeps) {}
+
+  catalogView(): CatalogView {
+    const state = () => this.d.catalog.state;
+    return {
+      databaseExists: (db) => !!state().databases[db],
+      tableColumns: (db, table) => state().databases[db]?.tables[table]?.columns,
+      tableNames: (db) => Object.keys(state().databases[db]?.tables ?? {}).sort(),
+      shardKeys: (db, table) => state().databases[db]?.tables[table]?.shard_keys ?? [],
+    };
+  }
+
+  async query(req: QueryRequest): Promise<{ contentType: string; body: string }> {
+    let plan;
+    try {
+      plan = planQuery(req.sql, req.db, this.catalogView(), nowNs());
+    } catch (err) {
+      throw toHttp(err);
+    }
+    const inputs = new Map<string, ScanResult[]>();
+    await Promise.all(
+      plan.scans.map(async (scan) => {
+        inputs.set(scan.relation, req.local ? [this.scanLocal(scan, null)] : await this.scanCluster(scan, req.traceId));
+      }),
+    );
+    try {
+      return formatResult(executeFinal(plan, inputs), req.format);
+    } catch (err) {
+      throw toHttp(err);
+    }
+  }
+
+  /** Node side of a scan: runs the pushed-down SQL over this node's rows of `shards` (all when null). */
+  scanLocal(scan: TableScan, shards: number[] | null): ScanResult {
+    const columns = this.d.catalog.state.databases[scan.db]?.tables[scan.table]?.columns;
+    if (!columns) throw new HttpError(400, `table '${scan.table}' not found in database '${scan.db}' on node ${this.d.selfId}`);
+    const source = this.d.store.sourceSelect(scan.db, scan.table, columns, shards);
+    this.d.onScan(scan.db, scan.table, shards?.length ?? 0);
+    try {
+      return runScan(this.d.store.db, source, scan);
+    } catch (err) {
+      throw toHttp(err);
+    }
+  }
+
+  private async scanCluster(scan: TableScan, traceId: string): Promise<ScanResult[]> {
+    const table = this.d.catalog.state.databases[scan.db]?.tables[scan.table];
+    if (!table) throw new HttpError(400, `table '${scan.table}' not found in database '${scan.db}'`);
+    const shards = pruneShards(tableShards(this.d.catalog.state, scan.db, scan.table), scan.pruning, table.shard_keys);
+    this.d.log.debug({ db: scan.db, table: scan.table, trace_id: traceId, shards: shards.map((s) => s.id) }, 'query shards after pruning');
+    const tried = new Map<number, string[]>(shards.map((s) => [s.id, []]));
+    const results: ScanResult[] = [];
+    let pending = shards;
+    while (pending.length > 0) {
+      const byNode = new Map<string, ShardDef[]>();
+      for (const s of pending) {
+        const node = this.pickOwner(s, tried.get(s.id)!);
+        if (!node) {
+          const t = tried.get(s.id)!;
+          throw new HttpError(
+            503,
+            `shard ${s.id}${s.name ? ` (${s.name})` : ''} of ${s.db}.${s.table} has no reachable owner; tried: ${t.length ? t.join(', ') : 'none (no owner is up)'}`,
+          );
+        }
+        let l = byNode.get(node);
+        if (!l) byNode.set(node, (l = []));
+        l.push(s);
+      }
+      const retry: ShardDef[] = [];
+      await Promise.all(
+        [...byNode].map(async ([node, list]) => {
+          for (const s of list) tried.get(s.id)!.push(node);
+          const ids = list.map((s) => s.id);
+          if (node === this.d.selfId) {
+            results.push(this.scanLocal(scan, ids));
+            return;
+          }
+          try {
+            results.push(await this.scanRemote(node, scan, ids, traceId));
+          } catch (err) {
+            if (!(err instanceof PeerUnreachable)) throw err;
+            this.d.markDown(node);
+            retry.push(...list);
+          }
+        }),
+      );
+      pending = retry;
+    }
+    return results;
+  }
+
+  private async scanRemote(node: string, scan: TableScan, shards: number[], traceId: string): Promise<ScanResult> {
+    const res = await this.d.call(node, 'POST', '/internal/scan', stringifyWithBigInt({ scan, shards }), traceId);
+    if (res.status !== 200) {
+      let msg = res.text;
+      try {
+        msg = JSON.parse(res.text).error ?? msg;
+      } catch {
+        /* plain text */
+      }
+      throw new HttpError(res.status >= 500 ? 502 : res.status, `remote scan on node ${node} failed: ${msg}`);
+    }
+    return decodeScanResult(parseWithBigInt(res.text));
+  }
+
+  /** This node if it owns the shard, else a live owner, else any owner not yet tried. */
+  private pickOwner(s: ShardDef, tried: string[]): string | undefined {
+    const candidates = s.node_ids.filter((n) => !tried.includes(n) && this.d.catalog.state.nodes[n]);
+    if (candidates.includes(this.d.selfId)) return this.d.selfId;
+    return candidates.find((n) => this.d.isUp(n)) ?? candidates[0];
+  }
+}
+
+export function decodeScanRequest(body: string): { scan: TableScan; shards: number[] | null } {
+  return parseWithBigInt(body);
+}
+
+export { encodeScanResult };
+
+/** Shards whose time range meets the pruning bounds and whose hash range can hold the shard-key values. */
+export function pruneShards(shards: ShardDef[], p: TablePruning, shardKeys: string[]): ShardDef[] {
+  if (p.empty) return [];
+  let hashes: number[] | undefined;
+  if (shardKeys.length > 0 && shardKeys.every((k) => p.tagEquals[k]?.length)) {
+    let combos: Array<Record<string, string>> = [{}];
+    for (const k of shardKeys) {
+      combos = combos.flatMap((c) => p.tagEquals[k]!.map((v) => ({ ...c, [k]: v })));
+      if (combos.length > MAX_PRUNE_COMBINATIONS) break;
+    }
+    if (combos.length <= MAX_PRUNE_COMBINATIONS) hashes = combos.map((c) => shardKeyHash(c, shardKeys));
+  }
+  return shards.filter((s) => {
+    if (p.timeMin !== undefined && s.time_range[1] <= p.timeMin) return false;
+    if (p.timeMax !== undefined && s.time_range[0] >= p.timeMax) return false;
+    if (hashes && !hashes.some((h) => s.hash_range[0] <= h && h < s.hash_range[1])) return false;
+    return true;
+  });
+}
+
+function toHttp(err: unknown): Error {
+  if (err instanceof QueryError) return new HttpError(err.status, err.message);
+  return err as Error;
+}

@@ -1,0 +1,103 @@
+// Command-line flags, each mirrored by an environment variable (flags win).
+import { parseArgs } from 'node:util';
+import type { LogFormat } from './util/log.js';
+
+export interface NodeConfig {
+  nodeId: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  peers: Array<{ id: string; url: string }>;
+  token?: string;
+  logFormat: LogFormat;
+  maxBodyBytes: number;
+  antiEntropyIntervalMs: number;
+}
+
+export class ConfigError extends Error {}
+
+export const FLAGS = {
+  'node-id': { env: 'PHANTOM_NODE_ID', help: 'Unique id of this node (letters, digits, - and _).', required: true },
+  http: { env: 'PHANTOM_HTTP', help: 'Address to serve HTTP on, host:port (port 0 picks a free one).', default: '127.0.0.1:8181' },
+  'data-dir': { env: 'PHANTOM_DATA_DIR', help: 'Directory for the WAL, shard data, catalog and hints. Created if missing.', required: true },
+  peers: {
+    env: 'PHANTOM_PEERS',
+    help: 'Initial cluster members as id=url,... including this node. The lowest id orders catalog changes. Default: this node alone.',
+  },
+  token: { env: 'PHANTOM_TOKEN', help: 'Require "Authorization: Bearer <token>" (or "Token <token>") on every endpoint but /health and /ping.' },
+  'log-format': { env: 'PHANTOM_LOG_FORMAT', help: 'json (default) or pretty.', default: 'json' },
+  'max-body-bytes': { env: 'PHANTOM_MAX_BODY_BYTES', help: 'Largest accepted request body; larger gets 413.', default: String(10 * 1024 * 1024) },
+  'anti-entropy-interval': { env: 'PHANTOM_ANTI_ENTROPY_INTERVAL', help: 'How often replicas compare shard digests, e.g. 2s; 0 disables.', default: '2s' },
+} as const satisfies Record<string, { env: string; help: string; required?: boolean; default?: string }>;
+
+export function helpText(): string {
+  const lines = [
+    'phantom-reference: one node of the phantom-test reference cluster (InfluxDB 3 HTTP API, sharded and replicated).',
+    '',
+    'Usage: phantom-reference --node-id ID --data-dir DIR [--http HOST:PORT] [--peers id=url,...] [options]',
+    '',
+    'Options:',
+  ];
+  for (const [name, f] of Object.entries(FLAGS)) {
+    const def = 'default' in f ? ` [default: ${f.default}]` : '';
+    const req = 'required' in f && f.required ? ' (required)' : '';
+    lines.push(`  --${name.padEnd(24)} ${f.help}${req}${def}`, `  ${''.padEnd(26)} env: ${f.env}`);
+  }
+  lines.push('  --help                     Show this help.', '');
+  return lines.join('\n');
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { ...Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: 'string' as const }])), help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run with --help for the list of flags.`);
+  }
+  if (values.help) return 'help';
+  const get = (name: keyof typeof FLAGS): string | undefined => {
+    const f = FLAGS[name];
+    const v = (values[name] as string | undefined) ?? env[f.env] ?? ('default' in f ? f.default : undefined);
+    if (v === undefined && 'required' in f && f.required) throw new ConfigError(`--${name} is required (or set ${f.env})`);
+    return v;
+  };
+  const nodeId = get('node-id')!;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(nodeId)) throw new ConfigError(`--node-id '${nodeId}' must be 1-64 letters, digits, '-' or '_'`);
+  const http = get('http')!;
+  const m = /^(.*):(\d+)$/.exec(http);
+  if (!m || Number(m[2]) > 65535) throw new ConfigError(`--http '${http}' must be host:port`);
+  const host = m[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
+  const port = Number(m[2]);
+  const logFormat = get('log-format');
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError(`--log-format must be json or pretty, not '${logFormat}'`);
+  const maxBodyBytes = Number(get('max-body-bytes'));
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ConfigError(`--max-body-bytes must be a positive integer`);
+  const ae = get('anti-entropy-interval')!;
+  const aeMs = ae === '0' ? 0 : parseMs(ae);
+  if (aeMs === undefined) throw new ConfigError(`--anti-entropy-interval '${ae}' is not a duration like 500ms or 2s`);
+  const peers: Array<{ id: string; url: string }> = [];
+  const rawPeers = get('peers');
+  if (rawPeers) {
+    for (const part of rawPeers.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const eq = part.indexOf('=');
+      const id = part.slice(0, eq);
+      const url = part.slice(eq + 1).replace(/\/+$/, '');
+      if (eq <= 0 || !/^https?:\/\/[^/]+$/.test(url)) throw new ConfigError(`--peers entry '${part}' must look like id=http://host:port`);
+      if (peers.some((p) => p.id === id)) throw new ConfigError(`--peers lists node '${id}' twice`);
+      peers.push({ id, url });
+    }
+  }
+  const token = get('token');
+  return { nodeId, host, port, dataDir: get('data-dir')!, peers, token: token || undefined, logFormat, maxBodyBytes, antiEntropyIntervalMs: aeMs };
+}
+
+function parseMs(s: string): number | undefined {
+  const m = /^(\d+)(ms|s|m)$/.exec(s.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+}

@@ -1,0 +1,85 @@
+// One HTTP exchange: parsed URL, lazily read body (size-limited, gzip-aware), trace id, replies.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { HttpError } from '../util/errors.js';
+
+export class Context {
+  readonly url: URL;
+  readonly query: URLSearchParams;
+  params: Record<string, string> = {};
+  private bodyCache?: Promise<Buffer>;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly traceId: string,
+    private readonly maxBody: number,
+  ) {
+    this.url = new URL(req.url ?? '/', 'http://localhost');
+    this.query = this.url.searchParams;
+  }
+
+  body(): Promise<Buffer> {
+    this.bodyCache ??= new Promise<Buffer>((resolve, reject) => {
+      const declared = Number(this.req.headers['content-length'] ?? 0);
+      if (declared > this.maxBody) return reject(tooLarge(this.maxBody));
+      const chunks: Buffer[] = [];
+      let size = 0;
+      this.req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > this.maxBody) {
+          reject(tooLarge(this.maxBody));
+          this.req.removeAllListeners('data');
+          this.req.resume();
+          return;
+        }
+        chunks.push(c);
+      });
+      this.req.on('end', () => {
+        let buf = Buffer.concat(chunks);
+        if (/gzip/i.test(String(this.req.headers['content-encoding'] ?? ''))) {
+          try {
+            buf = gunzipSync(buf, { maxOutputLength: this.maxBody });
+          } catch (err) {
+            return reject(new HttpError((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 413 : 400, `invalid gzip body: ${(err as Error).message}`));
+          }
+        }
+        resolve(buf);
+      });
+      this.req.on('error', reject);
+    });
+    return this.bodyCache;
+  }
+
+  async text(): Promise<string> {
+    return (await this.body()).toString('utf8');
+  }
+
+  async json<T = Record<string, unknown>>(): Promise<T> {
+    const text = await this.text();
+    if (!text.trim()) return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new HttpError(400, `request body is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+
+  send(status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+    this.res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-phantom-trace-id': this.traceId });
+    this.res.end(body);
+  }
+
+  sendJson(status: number, value: unknown): void {
+    this.send(status, JSON.stringify(value), 'application/json');
+  }
+
+  noContent(): void {
+    this.res.writeHead(204, { 'x-phantom-trace-id': this.traceId });
+    this.res.end();
+  }
+}
+
+function tooLarge(max: number): HttpError {
+  return new HttpError(413, `request body is too large: the limit is ${max} bytes`);
+}

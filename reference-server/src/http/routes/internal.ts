@@ -1,0 +1,62 @@
+// Node-to-node endpoints: catalog replication, replica writes, shard scans and repair.
+import type { ReferenceNode } from '../../node.js';
+import type { Router } from '../router.js';
+import { HttpError } from '../../util/errors.js';
+import { parseWithBigInt, stringifyWithBigInt } from '../../util/json.js';
+import type { CatalogEntry } from '../../catalog/commands.js';
+import type { CatalogRequest } from '../../catalog/catalog.js';
+import type { WalEntry } from '../../storage/wal.js';
+import { ShardStore } from '../../storage/store.js';
+import { decodeScanRequest, encodeScanResult } from '../../cluster/distributed-query.js';
+
+export function internalRoutes(r: Router, node: ReferenceNode): void {
+  r.on('GET', '/internal/catalog/log', (ctx) => {
+    const from = Number(ctx.query.get('from') ?? 1);
+    ctx.send(200, stringifyWithBigInt({ version: node.catalog.version, entries: node.catalog.entriesFrom(from) }), 'application/json');
+  });
+  r.on('POST', '/internal/catalog/append', async (ctx) => {
+    const { entries } = parseWithBigInt<{ entries: CatalogEntry[] }>(await ctx.text());
+    node.catalog.receive(entries);
+    ctx.noContent();
+  });
+  r.on('POST', '/internal/catalog/propose', async (ctx) => {
+    const req = parseWithBigInt<CatalogRequest>(await ctx.text());
+    const version = await node.catalog.leaderHandle(req);
+    ctx.sendJson(200, { version });
+  });
+
+  r.on('POST', '/internal/write', async (ctx) => {
+    const { entries, sync } = JSON.parse(await ctx.text()) as { entries: WalEntry[]; sync: boolean };
+    for (const e of entries) {
+      if (!node.catalog.state.shards[e.shard]) await node.catalog.sync();
+      if (!node.catalog.state.shards[e.shard]) throw new HttpError(404, `shard not found: ${e.shard}`);
+    }
+    node.applyLocal(entries, sync !== false);
+    node.count.replicaApplied({ source: String(ctx.req.headers['x-phantom-node'] ?? 'unknown') });
+    ctx.noContent();
+  });
+
+  r.on('POST', '/internal/scan', async (ctx) => {
+    const { scan, shards } = decodeScanRequest(await ctx.text());
+    node.log.info({ db: scan.db, table: scan.table, shards, trace_id: ctx.traceId, from: ctx.req.headers['x-phantom-node'] }, 'shard scan');
+    const result = node.query.scanLocal(scan, shards);
+    ctx.send(200, stringifyWithBigInt(encodeScanResult(result)), 'application/json');
+  });
+
+  r.on('GET', '/internal/shards/:id/digest', (ctx) => {
+    const s = node.catalog.state.shards[Number(ctx.params.id)];
+    if (!s) throw new HttpError(404, `shard not found: ${ctx.params.id}`);
+    ctx.sendJson(200, node.store.cachedDigest(s.db, s.table, s.id));
+  });
+  r.on('GET', '/internal/shards/:id/rows', (ctx) => {
+    const s = node.catalog.state.shards[Number(ctx.params.id)];
+    if (!s) throw new HttpError(404, `shard not found: ${ctx.params.id}`);
+    const q = ctx.query;
+    const bucket = q.get('bucket') === null ? null : Number(q.get('bucket'));
+    const limit = Math.min(Number(q.get('limit') ?? 5000), 50_000);
+    const rows = node.store.exportRows(s.db, s.table, s.id, bucket, Number(q.get('after_sid') ?? -1), BigInt(q.get('after_time') ?? 0), limit);
+    const last = rows.at(-1);
+    const next = rows.length === limit && last ? ShardStore.cursorOf(last) : null;
+    ctx.sendJson(200, { rows, next: next && { sid: next.sid, time: next.time.toString() } });
+  });
+}

@@ -1,0 +1,233 @@
+// One reference-cluster node: storage, catalog, write path, queries, repair and the HTTP API,
+// wired together. main.ts turns flags into a NodeConfig and calls start().
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { NodeConfig } from './config.js';
+import { createLogger, type Logger } from './util/log.js';
+import { Metrics } from './util/metrics.js';
+import { PeerClient, type PeerResponse } from './cluster/peer-client.js';
+import { Liveness } from './cluster/liveness.js';
+import { Catalog } from './catalog/catalog.js';
+import { ShardRouter } from './sharding/router.js';
+import { Wal, type WalEntry } from './storage/wal.js';
+import { ShardStore } from './storage/store.js';
+import { HintedHandoff } from './repair/hints.js';
+import { AntiEntropy } from './repair/anti-entropy.js';
+import { WriteCoordinator } from './write/coordinator.js';
+import { DistributedQuery } from './cluster/distributed-query.js';
+import { registerSqlFunctions } from './query/index.js';
+import { createHttpServer } from './http/server.js';
+import { nowNs } from './util/time.js';
+
+export const VERSION = '0.1.0';
+
+export class ReferenceNode {
+  readonly log: Logger;
+  readonly metrics = new Metrics();
+  readonly peers: PeerClient;
+  readonly liveness: Liveness;
+  readonly catalog: Catalog;
+  readonly router: ShardRouter;
+  readonly wal: Wal;
+  readonly store: ShardStore;
+  readonly hints: HintedHandoff;
+  readonly antiEntropy: AntiEntropy;
+  readonly writer: WriteCoordinator;
+  readonly query: DistributedQuery;
+  shuttingDown = false;
+  private server?: Server;
+  private lockFd = -1;
+  readonly count = {
+    writes: this.metrics.counter('phantom_write_requests_total', 'Write requests received, by API and outcome.'),
+    lines: this.metrics.counter('phantom_write_lines_total', 'Line-protocol lines accepted (stored to consistency).'),
+    lineErrors: this.metrics.counter('phantom_write_line_errors_total', 'Line-protocol lines rejected.'),
+    replicaWrites: this.metrics.counter('phantom_replication_writes_total', 'Replica writes sent to peers, by target and outcome.'),
+    replicaApplied: this.metrics.counter('phantom_replication_received_total', 'Replica writes applied on this node, by source.'),
+    queries: this.metrics.counter('phantom_query_requests_total', 'SQL queries received, by outcome.'),
+    scans: this.metrics.counter('phantom_scan_requests_total', 'Shard scans executed on this node, by db and table.'),
+    scanShards: this.metrics.counter('phantom_scan_shards_total', 'Shards scanned on this node, by db and table.'),
+    repaired: this.metrics.counter('phantom_anti_entropy_rows_pulled_total', 'Rows pulled from peers by anti-entropy.'),
+    http: this.metrics.counter('phantom_http_requests_total', 'HTTP requests, by path group and status.'),
+  };
+
+  constructor(readonly config: NodeConfig) {
+    this.log = createLogger(config.nodeId, config.logFormat);
+    this.peers = new PeerClient(config.nodeId, config.token, () => this.catalog.version);
+    const peers = config.peers.length > 0 ? config.peers : [{ id: config.nodeId, url: `http://${config.host}:${config.port}` }];
+    this.catalog = new Catalog(path.join(config.dataDir, 'catalog'), config.nodeId, peers, this.peers, this.log);
+    this.liveness = new Liveness(this.peers, (id) => this.catalog.urlOf(id));
+    this.router = new ShardRouter(() => this.catalog.state);
+    this.wal = new Wal(path.join(config.dataDir, 'wal'));
+    this.store = new ShardStore(path.join(config.dataDir, 'shards.sqlite'));
+    this.hints = new HintedHandoff(
+      path.join(config.dataDir, 'hints'),
+      (nodeId, entries) => this.sendToPeer(nodeId, entries, true, 'hinted-handoff'),
+      (id) => this.liveness.isUp(id),
+      this.log,
+    );
+    this.antiEntropy = new AntiEntropy({
+      selfId: config.nodeId,
+      catalog: this.catalog,
+      store: this.store,
+      isUp: (id) => this.liveness.isUp(id),
+      call: (id, method, p) => this.callPeer(id, method, p),
+      log: this.log,
+      onRepaired: (rows) => this.count.repaired({}, rows),
+    });
+    this.writer = new WriteCoordinator({
+      selfId: config.nodeId,
+      catalog: this.catalog,
+      router: this.router,
+      liveness: this.liveness,
+      hints: this.hints,
+      log: this.log,
+      applyLocal: (entries, sync) => this.applyLocal(entries, sync),
+      sendToPeer: (id, entries, sync, traceId) => this.sendToPeer(id, entries, sync, traceId),
+    });
+    this.query = new DistributedQuery({
+      selfId: config.nodeId,
+      catalog: this.catalog,
+      store: this.store,
+      isUp: (id) => this.liveness.isUp(id),
+      markDown: (id) => this.liveness.markDown(id),
+      call: (id, method, p, body, traceId) => this.callPeer(id, method, p, body, traceId),
+      log: this.log,
+      onScan: (db, table, shards) => {
+        this.count.scans({ db, table });
+        this.count.scanShards({ db, table }, shards);
+      },
+    });
+    this.metrics.gauge('phantom_hinted_handoff_pending', 'Hints waiting for their target node.', () =>
+      this.liveNodes().map((id) => ({ labels: { target: id }, value: this.hints.pendingFor(id) })),
+    );
+    this.metrics.gauge('phantom_hinted_handoff_stored_total', 'Hints stored since start.', () => this.hints.stored);
+    this.metrics.gauge('phantom_hinted_handoff_replayed_total', 'Hints replayed since start.', () => this.hints.replayed);
+    this.metrics.gauge('phantom_catalog_version', 'Index of the last applied catalog command.', () => this.catalog.version);
+    this.metrics.gauge('phantom_wal_last_seq', 'Sequence number of the last WAL record.', () => this.wal.lastSeq);
+    this.metrics.gauge('phantom_peer_up', 'Whether this node believes a peer is up.', () =>
+      this.liveNodes().map((id) => ({ labels: { node: id }, value: this.liveness.isUp(id) ? 1 : 0 })),
+    );
+  }
+
+  private liveNodes(): string[] {
+    return Object.keys(this.catalog.state.nodes).filter((id) => id !== this.config.nodeId);
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    this.lockDataDir();
+    this.catalog.open();
+    registerSqlFunctions(this.store.db, nowNs());
+    const { replayed } = this.wal.open(this.store.appliedSeq, this.store.applyRecord);
+    if (replayed > 0) this.log.info({ records: replayed }, 'replayed WAL records into the shard store');
+    this.server = createHttpServer(this);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(config.port, config.host, () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
+    await this.catalog.start();
+    this.liveness.start();
+    this.hints.start();
+    this.antiEntropy.start(config.antiEntropyIntervalMs);
+    // After a restart, compare with co-owners right away rather than after the first interval.
+    setTimeout(() => void this.catalog.sync().then(() => this.antiEntropy.runOnce()), 200).unref();
+    this.log.info({ http: this.address(), data_dir: config.dataDir, peers: config.peers.map((p) => p.id), leader: this.catalog.leaderId }, 'node started');
+  }
+
+  address(): string {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : '';
+  }
+
+  /** Durable local apply: WAL (fsynced unless sync=false), then the SQLite store. */
+  applyLocal(entries: WalEntry[], sync: boolean): void {
+    const seq = this.wal.append(entries, sync);
+    this.store.applyRecord({ seq, entries });
+    if (this.wal.closedSegments() > 0) {
+      this.store.checkpoint();
+      this.wal.truncate(this.store.appliedSeq);
+    }
+  }
+
+  async sendToPeer(nodeId: string, entries: WalEntry[], sync: boolean, traceId: string): Promise<void> {
+    const url = this.catalog.urlOf(nodeId);
+    if (!url) throw new Error(`unknown node ${nodeId}`);
+    let res: PeerResponse;
+    try {
+      res = await this.peers.call(nodeId, url, 'POST', '/internal/write', { body: JSON.stringify({ entries, sync }), traceId, timeoutMs: 5000 });
+    } catch (err) {
+      this.liveness.markDown(nodeId);
+      this.count.replicaWrites({ target: nodeId, outcome: 'unreachable' });
+      throw err;
+    }
+    this.liveness.markUp(nodeId);
+    if (res.status !== 204) {
+      this.count.replicaWrites({ target: nodeId, outcome: 'error' });
+      throw new Error(`node ${nodeId} refused the replica write (${res.status}): ${res.text}`);
+    }
+    this.count.replicaWrites({ target: nodeId, outcome: 'ok' });
+  }
+
+  async callPeer(nodeId: string, method: string, p: string, body?: string, traceId?: string): Promise<PeerResponse> {
+    const url = this.catalog.urlOf(nodeId);
+    if (!url) throw new Error(`unknown node ${nodeId}`);
+    try {
+      const res = await this.peers.call(nodeId, url, method, p, { body, traceId, timeoutMs: 10_000 });
+      this.liveness.markUp(nodeId);
+      return res;
+    } catch (err) {
+      this.liveness.markDown(nodeId);
+      throw err;
+    }
+  }
+
+  /** Graceful stop: refuse new requests, let in-flight ones finish, close files. */
+  async stop(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.log.info('node shutting down');
+    this.antiEntropy.stop();
+    this.hints.stop();
+    this.liveness.stop();
+    this.catalog.stop();
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      setTimeout(() => this.server?.closeAllConnections(), 2000).unref();
+    });
+    await this.peers.close();
+    this.wal.close();
+    this.store.close();
+    if (this.lockFd >= 0) fs.closeSync(this.lockFd);
+    fs.rmSync(path.join(this.config.dataDir, 'LOCK'), { force: true });
+  }
+
+  /** One process per data dir: a second node on the same dir would corrupt it. */
+  private lockDataDir(): void {
+    const lock = path.join(this.config.dataDir, 'LOCK');
+    try {
+      const pid = Number(fs.readFileSync(lock, 'utf8'));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`data dir ${this.config.dataDir} is in use by process ${pid}`);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    fs.writeFileSync(lock, String(process.pid));
+    this.lockFd = fs.openSync(lock, 'r');
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

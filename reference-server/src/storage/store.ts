@@ -1,0 +1,352 @@
+// Shard data on one node, in SQLite. Each InfluxDB table is one SQLite table keyed by
+// (shard, series id, time); user columns are stored as c1, c2, ... (mapped in _columns) so any
+// tag or field name is safe. Durability comes from our WAL, so SQLite commits skip fsync
+// (synchronous=NORMAL in WAL mode) and record the last applied WAL seq in the same transaction.
+import crypto from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { ColumnSchema, FieldType, Point } from '../types.js';
+import { seriesId, seriesKey } from '../sharding/hash.js';
+import { decodePoint, type EncodedPoint } from './point-codec.js';
+import type { WalEntry, WalRecord } from './wal.js';
+
+interface LocalColumn {
+  name: string;
+  kind: 'tag' | 'field';
+  type: FieldType | null;
+  col: string;
+}
+
+interface LocalTable {
+  sqlname: string;
+  columns: Map<string, LocalColumn>;
+  upsert?: Database.Statement;
+  upsertOrder?: LocalColumn[];
+}
+
+/** A stored row as exported for repair: the point plus its write version. */
+export interface VersionedRow {
+  ver: number;
+  point: EncodedPoint;
+}
+
+export const REPAIR_BUCKETS = 16;
+
+export interface ShardDigest {
+  row_count: number;
+  checksum: string;
+  buckets: string[];
+}
+
+export class ShardStore {
+  readonly db: Database.Database;
+  private tables = new Map<string, LocalTable>();
+  private sidCache = new Map<string, number>();
+  private getMeta: Database.Statement;
+  /** Per shard: a counter bumped by every write, and when it last changed (for repair). */
+  private generations = new Map<number, { gen: number; at: number }>();
+  private digestCache = new Map<number, { gen: number; digest: ShardDigest }>();
+  private setMeta: Database.Statement;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('temp_store = MEMORY');
+    this.db.pragma('cache_size = -65536');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS _tables (db TEXT NOT NULL, name TEXT NOT NULL, sqlname TEXT NOT NULL, PRIMARY KEY (db, name));
+      CREATE TABLE IF NOT EXISTS _columns (sqlname TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, type TEXT, col TEXT NOT NULL, PRIMARY KEY (sqlname, name));
+    `);
+    this.getMeta = this.db.prepare('SELECT value FROM _meta WHERE key = ?').pluck();
+    this.setMeta = this.db.prepare('INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    for (const t of this.db.prepare('SELECT db, name, sqlname FROM _tables').all() as Array<{ db: string; name: string; sqlname: string }>) {
+      const cols = this.db.prepare('SELECT name, kind, type, col FROM _columns WHERE sqlname = ?').all(t.sqlname) as LocalColumn[];
+      this.tables.set(key(t.db, t.name), { sqlname: t.sqlname, columns: new Map(cols.map((c) => [c.name, c])) });
+    }
+  }
+
+  /** Highest WAL seq whose writes are in this store. */
+  get appliedSeq(): number {
+    return Number(this.getMeta.get('wal_applied_seq') ?? 0);
+  }
+
+  /** Applies one WAL record atomically (all entries, and the applied seq marker). */
+  applyRecord = (rec: WalRecord): void => {
+    this.applyTx(rec.entries, rec.seq);
+  };
+
+  private applyTx = (() => {
+    const tx = (entries: WalEntry[], seq: number) => {
+      for (const e of entries) this.applyEntry(e);
+      if (seq > 0) this.setMeta.run('wal_applied_seq', seq);
+    };
+    let compiled: ((entries: WalEntry[], seq: number) => void) | undefined;
+    return (entries: WalEntry[], seq: number) => {
+      compiled ??= this.db.transaction(tx);
+      compiled(entries, seq);
+    };
+  })();
+
+  /** Applies repair rows (anti-entropy, hints already go through the WAL) without a WAL seq. */
+  applyRows(db: string, table: string, shard: number, rows: VersionedRow[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.applyEntry({ db, table, shard, ver: r.ver, points: [r.point] });
+    })();
+  }
+
+  private applyEntry(e: WalEntry): void {
+    const t = this.table(e.db, e.table, true)!;
+    const g = this.generations.get(e.shard);
+    if (g) {
+      g.gen++;
+      g.at = Date.now();
+    } else this.generations.set(e.shard, { gen: 1, at: Date.now() });
+    for (const enc of e.points) {
+      const p = decodePoint(enc);
+      this.ensureColumns(e.db, e.table, t, p);
+      if (!t.upsert) this.prepareUpsert(t);
+      const order = t.upsertOrder!;
+      const args: unknown[] = new Array(4 + order.length);
+      args[0] = e.shard;
+      args[1] = this.sid(p);
+      args[2] = p.time;
+      args[3] = e.ver;
+      for (let i = 0; i < order.length; i++) {
+        const c = order[i]!;
+        if (c.kind === 'tag') args[4 + i] = p.tags[c.name] ?? null;
+        else {
+          const f = p.fields[c.name];
+          args[4 + i] = f === undefined ? null : toSql(f.type, f.value);
+        }
+      }
+      t.upsert!.run(args);
+    }
+  }
+
+  /**
+   * A SELECT yielding the rows of one table with the given (catalog) columns under their own
+   * names, restricted to `shards` (all local rows when null). Columns this node has never
+   * stored come out as NULL, so every node exposes the same relation shape.
+   */
+  sourceSelect(db: string, table: string, columns: ColumnSchema[], shards: number[] | null): string {
+    const t = this.table(db, table, false);
+    const cols = columns.map((c) => {
+      const alias = quoteIdent(c.name);
+      if (c.kind === 'time') return `${t ? 'time' : 'NULL'} AS ${alias}`;
+      const local = t?.columns.get(c.name);
+      return `${local ? local.col : 'NULL'} AS ${alias}`;
+    });
+    if (!t) return `SELECT ${cols.join(', ')} WHERE 0`;
+    const where = shards === null ? '' : ` WHERE shard IN (${shards.map((s) => Number(s)).join(',') || 'NULL'})`;
+    return `SELECT ${cols.join(', ')} FROM ${t.sqlname}${where}`;
+  }
+
+  /** Row count and SHA-256 over canonically ordered rows (by series id, then time), plus per-bucket digests for repair. */
+  digest(db: string, table: string, shard: number): ShardDigest {
+    const t = this.table(db, table, false);
+    const whole = crypto.createHash('sha256');
+    const buckets = Array.from({ length: REPAIR_BUCKETS }, () => crypto.createHash('sha256'));
+    let count = 0;
+    if (t) {
+      const cols = [...t.columns.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const stmt = this.db
+        .prepare(`SELECT sid, time${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname} WHERE shard = ? ORDER BY sid, time`)
+        .raw()
+        .safeIntegers(true);
+      for (const row of stmt.iterate(shard) as Iterable<unknown[]>) {
+        let line = `${row[0]}|${row[1]}`;
+        for (let i = 0; i < cols.length; i++) {
+          const v = row[2 + i];
+          if (v !== null) line += `|${cols[i]!.name}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`;
+        }
+        line += '\n';
+        whole.update(line);
+        buckets[Number((row[0] as bigint) % BigInt(REPAIR_BUCKETS))]!.update(line);
+        count++;
+      }
+    }
+    return { row_count: count, checksum: whole.digest('hex'), buckets: buckets.map((h) => h.digest('hex').slice(0, 16)) };
+  }
+
+  /** digest(), recomputed only when the shard changed since the last call. */
+  cachedDigest(db: string, table: string, shard: number): ShardDigest {
+    const gen = this.generations.get(shard)?.gen ?? 0;
+    const hit = this.digestCache.get(shard);
+    if (hit && hit.gen === gen) return hit.digest;
+    const digest = this.digest(db, table, shard);
+    this.digestCache.set(shard, { gen, digest });
+    return digest;
+  }
+
+  /** Milliseconds since this node last wrote to the shard (Infinity if not since start). */
+  quietFor(shard: number): number {
+    const g = this.generations.get(shard);
+    return g ? Date.now() - g.at : Infinity;
+  }
+
+  /** Rows of a shard (optionally one repair bucket), in canonical order, for repair pulls. */
+  exportRows(db: string, table: string, shard: number, bucket: number | null, afterSid: number, afterTime: bigint, limit: number): VersionedRow[] {
+    const t = this.table(db, table, false);
+    if (!t) return [];
+    const cols = [...t.columns.values()];
+    const bucketCond = bucket === null ? '' : ` AND (sid % ${REPAIR_BUCKETS}) = ${Number(bucket)}`;
+    const stmt = this.db
+      .prepare(
+        `SELECT sid, time, ver${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname}
+         WHERE shard = ? AND (sid > ? OR (sid = ? AND time > ?))${bucketCond} ORDER BY sid, time LIMIT ?`,
+      )
+      .raw()
+      .safeIntegers(true);
+    const out: VersionedRow[] = [];
+    for (const row of stmt.all(shard, afterSid, afterSid, afterTime, limit) as unknown[][]) {
+      const tags: Record<string, string> = {};
+      const fields: unknown[] = [];
+      cols.forEach((c, i) => {
+        const v = row[3 + i];
+        if (v === null) return;
+        if (c.kind === 'tag') tags[c.name] = String(v);
+        else fields.push(c.name, FIELD_CODE[c.type!], fromSql(c.type!, v));
+      });
+      const sortedTags: Record<string, string> = {};
+      for (const k of Object.keys(tags).sort()) sortedTags[k] = tags[k]!;
+      out.push({ ver: Number(row[2]), point: [table, sortedTags, fields, (row[1] as bigint).toString()] });
+    }
+    return out;
+  }
+
+  /** Series id of the last exported row, to page through exportRows. */
+  static cursorOf(row: VersionedRow): { sid: number; time: bigint } {
+    return { sid: seriesId(seriesKey(row.point[0], row.point[1])), time: BigInt(row.point[3]) };
+  }
+
+  deleteShard(db: string, table: string, shard: number): number {
+    const t = this.table(db, table, false);
+    if (!t) return 0;
+    this.bump(shard);
+    return this.db.prepare(`DELETE FROM ${t.sqlname} WHERE shard = ?`).run(shard).changes;
+  }
+
+  dropTable(db: string, table: string): void {
+    const t = this.table(db, table, false);
+    if (!t) return;
+    this.db.transaction(() => {
+      this.db.exec(`DROP TABLE IF EXISTS ${t.sqlname}`);
+      this.db.prepare('DELETE FROM _columns WHERE sqlname = ?').run(t.sqlname);
+      this.db.prepare('DELETE FROM _tables WHERE sqlname = ?').run(t.sqlname);
+    })();
+    this.tables.delete(key(db, table));
+  }
+
+  localTables(): Array<{ db: string; table: string }> {
+    return [...this.tables.keys()].map((k) => {
+      const [db, table] = k.split('\u0000');
+      return { db: db!, table: table! };
+    });
+  }
+
+  /** Forces SQLite's own log into the main file (fsynced), so older WAL segments can go. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private bump(shard: number): void {
+    const g = this.generations.get(shard);
+    if (g) g.gen++;
+    else this.generations.set(shard, { gen: 1, at: Date.now() });
+  }
+
+  private table(db: string, name: string, create: boolean): LocalTable | undefined {
+    const k = key(db, name);
+    let t = this.tables.get(k);
+    if (!t && create) {
+      const n = (this.db.prepare('SELECT count(*) FROM _tables').pluck().get() as number) + 1;
+      const sqlname = `t${n}_${Date.now().toString(36)}`;
+      this.db.exec(`CREATE TABLE ${sqlname} (shard INTEGER NOT NULL, sid INTEGER NOT NULL, time INTEGER NOT NULL, ver INTEGER NOT NULL, PRIMARY KEY (shard, sid, time)) WITHOUT ROWID`);
+      this.db.prepare('INSERT INTO _tables (db, name, sqlname) VALUES (?, ?, ?)').run(db, name, sqlname);
+      t = { sqlname, columns: new Map() };
+      this.tables.set(k, t);
+    }
+    return t;
+  }
+
+  private ensureColumns(db: string, table: string, t: LocalTable, p: Point): void {
+    let added = false;
+    for (const name in p.tags) if (!t.columns.has(name)) added = this.addColumn(t, name, 'tag', null) || added;
+    for (const name in p.fields) if (!t.columns.has(name)) added = this.addColumn(t, name, 'field', p.fields[name]!.type) || added;
+    if (added) t.upsert = undefined;
+    void db;
+    void table;
+  }
+
+  private addColumn(t: LocalTable, name: string, kind: 'tag' | 'field', type: FieldType | null): boolean {
+    const col = `c${t.columns.size + 1}`;
+    this.db.exec(`ALTER TABLE ${t.sqlname} ADD COLUMN ${col}`);
+    this.db.prepare('INSERT INTO _columns (sqlname, name, kind, type, col) VALUES (?, ?, ?, ?, ?)').run(t.sqlname, name, kind, type, col);
+    t.columns.set(name, { name, kind, type, col });
+    return true;
+  }
+
+  private prepareUpsert(t: LocalTable): void {
+    const order = [...t.columns.values()];
+    const cols = order.map((c) => c.col);
+    const sets = cols.map((c) => `${c} = CASE WHEN excluded.ver >= ver THEN coalesce(excluded.${c}, ${c}) ELSE coalesce(${c}, excluded.${c}) END`);
+    t.upsert = this.db.prepare(
+      `INSERT INTO ${t.sqlname} (shard, sid, time, ver${cols.map((c) => ', ' + c).join('')})
+       VALUES (?, ?, ?, ?${cols.map(() => ', ?').join('')})
+       ON CONFLICT (shard, sid, time) DO UPDATE SET ver = max(ver, excluded.ver)${sets.map((s) => ', ' + s).join('')}`,
+    );
+    t.upsertOrder = order;
+  }
+
+  private sid(p: Point): number {
+    const sk = seriesKey(p.measurement, p.tags);
+    let id = this.sidCache.get(sk);
+    if (id === undefined) {
+      id = seriesId(sk);
+      if (this.sidCache.size > 200_000) this.sidCache.clear();
+      this.sidCache.set(sk, id);
+    }
+    return id;
+  }
+}
+
+const FIELD_CODE: Record<FieldType, number> = { float: 0, integer: 1, uinteger: 2, string: 3, boolean: 4 };
+
+function key(db: string, table: string): string {
+  return `${db}\u0000${table}`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function toSql(type: FieldType, v: unknown): unknown {
+  switch (type) {
+    case 'boolean':
+      return v ? 1 : 0;
+    case 'uinteger':
+      return BigInt.asIntN(64, v as bigint);
+    default:
+      return v;
+  }
+}
+
+function fromSql(type: FieldType, v: unknown): unknown {
+  switch (type) {
+    case 'boolean':
+      return v === 1n || v === 1;
+    case 'float':
+      return Number(v);
+    case 'integer':
+      return String(v);
+    case 'uinteger':
+      return BigInt.asUintN(64, BigInt(v as bigint)).toString();
+    default:
+      return v;
+  }
+}

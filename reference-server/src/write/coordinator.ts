@@ -1,0 +1,242 @@
+// The write path on the node that receives a write. It parses and checks the whole batch first
+// (so accept_partial=false can refuse before anything is stored anywhere), makes sure the
+// catalog knows the table, columns and shards, splits the batch by shard, writes what this node
+// owns, sends the rest straight to every owner, and answers once each shard has as many durable
+// copies as its consistency level asks. Owners that could not take the write get a durable hint.
+import type { LineError, Point } from '../types.js';
+import type { Logger } from '../util/log.js';
+import { HttpError } from '../util/errors.js';
+import { nowNs } from '../util/time.js';
+import { parseLineProtocol, type WritePrecision } from '../lineprotocol/parse.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Consistency, ShardDef, TableDef } from '../catalog/state.js';
+import { shardKeyHash } from '../sharding/hash.js';
+import type { ShardRouter } from '../sharding/router.js';
+import { encodePoints } from '../storage/point-codec.js';
+import type { WalEntry } from '../storage/wal.js';
+import type { HintedHandoff } from '../repair/hints.js';
+import type { Liveness } from '../cluster/liveness.js';
+import { checkSchema } from './schema-check.js';
+import { requiredAcks } from './consistency.js';
+
+export interface WriteRequest {
+  db: string;
+  body: string;
+  precision: WritePrecision;
+  acceptPartial: boolean;
+  noSync: boolean;
+  consistency?: Consistency;
+  traceId: string;
+}
+
+export interface WriteOutcome {
+  linesWritten: number;
+  errors: LineError[];
+  /** Set when nothing was written because replicas were missing (503 rather than 400). */
+  unavailable?: string;
+}
+
+export interface WriteDeps {
+  selfId: string;
+  catalog: Catalog;
+  router: ShardRouter;
+  liveness: Liveness;
+  hints: HintedHandoff;
+  log: Logger;
+  /** Durably applies entries on this node (WAL + store). */
+  applyLocal(entries: WalEntry[], sync: boolean): void;
+  /** Sends entries to a peer, which applies them durably; rejects if it could not. */
+  sendToPeer(nodeId: string, entries: WalEntry[], sync: boolean, traceId: string): Promise<void>;
+}
+
+interface ShardBatch {
+  shard: ShardDef;
+  table: TableDef;
+  points: Point[];
+  required: number;
+  acks: number;
+  failures: string[];
+}
+
+let lastVersion = 0;
+/** Write versions: microseconds of wall clock, strictly increasing on this node. */
+function nextVersion(): number {
+  lastVersion = Math.max(Date.now() * 1000, lastVersion + 1);
+  return lastVersion;
+}
+
+export class WriteCoordinator {
+  constructor(private readonly d: WriteDeps) {}
+
+  async write(req: WriteRequest): Promise<WriteOutcome> {
+    const lines = req.body.split('\n');
+    const lineText = (n: number) => (lines[n - 1] ?? '').replace(/\r$/, '');
+    const parsed = parseLineProtocol(req.body, { precision: req.precision, defaultTime: nowNs() });
+    const errors: LineError[] = [...parsed.errors];
+    if (!req.acceptPartial && errors.length > 0) return reject(errors);
+
+    // Schema, per table, against the catalog; then teach the catalog what is new.
+    const byTable = groupBy(parsed.points, (p) => p.measurement);
+    let points: Point[] = [];
+    const schemaChanges: Array<{ table: string; columns: ReturnType<typeof checkSchema>['newColumns'] }> = [];
+    for (const [table, tablePoints] of byTable) {
+      const existing = this.d.catalog.state.databases[req.db]?.tables[table]?.columns;
+      const check = checkSchema(tablePoints, existing, lineText);
+      errors.push(...check.errors);
+      points.push(...check.accepted);
+      if (check.newColumns.length > 0 || !existing) schemaChanges.push({ table, columns: check.newColumns });
+    }
+    if (!req.acceptPartial && errors.length > 0) return reject(errors);
+    if (points.length === 0) return { linesWritten: 0, errors: sortErrors(errors) };
+    for (const change of schemaChanges) {
+      await this.d.catalog.propose({ kind: 'ensure_schema', db: req.db, table: change.table, columns: change.columns }, req.traceId);
+    }
+
+    // Route every point to its shard, creating shards for new time partitions.
+    const { batches, routeErrors } = await this.route(req.db, points, lineText, req.traceId, req.consistency);
+    errors.push(...routeErrors);
+    if (!req.acceptPartial && errors.length > 0) return reject(errors);
+    points = [...batches.values()].flatMap((b) => b.points);
+
+    // All-or-nothing writes refuse up front when an owner set cannot reach consistency.
+    if (!req.acceptPartial) {
+      for (const b of batches.values()) {
+        const live = b.shard.node_ids.filter((n) => n === this.d.selfId || this.d.liveness.isUp(n));
+        if (live.length < b.required) {
+          return { linesWritten: 0, errors: [], unavailable: consistencyMessage(b, live.length, b.shard.node_ids.filter((n) => !live.includes(n))) };
+        }
+      }
+    }
+
+    await this.replicate(batches, req);
+
+    let written = 0;
+    const failed: ShardBatch[] = [];
+    for (const b of batches.values()) {
+      if (b.acks >= b.required) written += b.points.length;
+      else failed.push(b);
+    }
+    if (failed.length > 0) {
+      const msg = failed.map((b) => consistencyMessage(b, b.acks, b.failures)).join('; ');
+      this.d.log.warn({ db: req.db, trace_id: req.traceId, failed_shards: failed.map((b) => b.shard.id) }, msg);
+      if (written === 0 && errors.length === 0) return { linesWritten: 0, errors: [], unavailable: msg };
+      for (const b of failed) {
+        const m = consistencyMessage(b, b.acks, b.failures);
+        for (const p of b.points) errors.push({ error_message: m, line_number: p.line, original_line: lineText(p.line) });
+      }
+    }
+    return { linesWritten: written, errors: sortErrors(errors) };
+  }
+
+  private async route(db: string, points: Point[], lineText: (n: number) => string, traceId: string, override?: Consistency) {
+    const routeErrors: LineError[] = [];
+    const hashes = new Map<Point, number>();
+    const tableOf = (name: string) => this.d.catalog.state.databases[db]!.tables[name]!;
+    const misses: Point[] = [];
+    for (const p of points) {
+      const table = tableOf(p.measurement);
+      const h = shardKeyHash(p.tags, table.shard_keys);
+      hashes.set(p, h);
+      if (!this.d.router.find(db, p.measurement, p.time, h)) misses.push(p);
+    }
+    for (const [table, tablePoints] of groupBy(misses, (p) => p.measurement)) {
+      try {
+        await this.d.catalog.propose({ kind: 'ensure_shards', db, table, points: tablePoints.map((p) => [p.time, hashes.get(p)!]) }, traceId);
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status !== 400) throw err;
+        for (const p of tablePoints) routeErrors.push({ error_message: err.message, line_number: p.line, original_line: lineText(p.line) });
+      }
+    }
+    const failedLines = new Set(routeErrors.map((e) => e.line_number));
+    const batches = new Map<number, ShardBatch>();
+    for (const p of points) {
+      if (failedLines.has(p.line)) continue;
+      const shard = this.d.router.find(db, p.measurement, p.time, hashes.get(p)!);
+      if (!shard) {
+        routeErrors.push({ error_message: `no shard covers this point of ${db}.${p.measurement}`, line_number: p.line, original_line: lineText(p.line) });
+        continue;
+      }
+      let b = batches.get(shard.id);
+      if (!b) {
+        const table = tableOf(p.measurement);
+        const level = override ?? table.consistency;
+        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, shard.node_ids.length), acks: 0, failures: [] }));
+      }
+      b.points.push(p);
+    }
+    return { batches, routeErrors };
+  }
+
+  /** Writes each shard batch to all its owners; resolves when every shard is decided. */
+  private async replicate(batches: Map<number, ShardBatch>, req: WriteRequest): Promise<void> {
+    const ver = nextVersion();
+    const perNode = new Map<string, { entries: WalEntry[]; shards: ShardBatch[] }>();
+    for (const b of batches.values()) {
+      const entry: WalEntry = { db: req.db, table: b.table.name, shard: b.shard.id, ver, points: encodePoints(b.points) };
+      for (const n of b.shard.node_ids) {
+        let w = perNode.get(n);
+        if (!w) perNode.set(n, (w = { entries: [], shards: [] }));
+        w.entries.push(entry);
+        w.shards.push(b);
+      }
+    }
+    const local = perNode.get(this.d.selfId);
+    if (local) {
+      this.d.applyLocal(local.entries, !req.noSync);
+      for (const b of local.shards) b.acks++;
+    }
+    const remote = [...perNode].filter(([n]) => n !== this.d.selfId);
+    if (remote.length === 0) return;
+    await new Promise<void>((resolve) => {
+      let outstanding = remote.length;
+      const decided = () => [...batches.values()].every((b) => b.acks >= b.required);
+      if (decided()) resolve();
+      for (const [nodeId, w] of remote) {
+        this.d
+          .sendToPeer(nodeId, w.entries, !req.noSync, req.traceId)
+          .then(
+            () => {
+              for (const b of w.shards) b.acks++;
+            },
+            (err: Error) => {
+              for (const b of w.shards) b.failures.push(nodeId);
+              this.d.hints.store(nodeId, w.entries);
+              this.d.log.warn({ target: nodeId, trace_id: req.traceId, db: req.db, err: err.message }, 'replica write failed; hint stored');
+            },
+          )
+          .finally(() => {
+            outstanding--;
+            if (outstanding === 0 || decided()) resolve();
+          });
+      }
+    });
+  }
+}
+
+function consistencyMessage(b: ShardBatch, acked: number, failed: string[]): string {
+  return (
+    `write consistency not reached for shard ${b.shard.id} of ${b.shard.db}.${b.shard.table}: ` +
+    `${acked} of ${b.shard.node_ids.length} replicas acknowledged, ${b.required} required` +
+    (failed.length ? `; unavailable: ${failed.join(', ')}` : '')
+  );
+}
+
+function reject(errors: LineError[]): WriteOutcome {
+  const sorted = sortErrors(errors);
+  return { linesWritten: 0, errors: sorted.slice(0, 1) };
+}
+
+function sortErrors(errors: LineError[]): LineError[] {
+  return errors.sort((a, b) => a.line_number - b.line_number);
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    let l = m.get(k);
+    if (!l) m.set(k, (l = []));
+    l.push(it);
+  }
+  return m;
+}
