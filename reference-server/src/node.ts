@@ -19,6 +19,7 @@ import { DistributedQuery } from './cluster/distributed-query.js';
 import { registerSqlFunctions } from './query/index.js';
 import { createHttpServer } from './http/server.js';
 import { nowNs } from './util/time.js';
+import type { Point } from './types.js';
 
 export const VERSION = '0.1.0';
 
@@ -82,7 +83,7 @@ export class ReferenceNode {
       liveness: this.liveness,
       hints: this.hints,
       log: this.log,
-      applyLocal: (entries, sync) => this.applyLocal(entries, sync),
+      applyLocal: (entries, sync, decoded) => this.applyLocal(entries, sync, decoded),
       sendToPeer: (id, entries, sync, traceId) => this.sendToPeer(id, entries, sync, traceId),
     });
     this.query = new DistributedQuery({
@@ -144,9 +145,9 @@ export class ReferenceNode {
   }
 
   /** Durable local apply: WAL (fsynced unless sync=false), then the SQLite store. */
-  applyLocal(entries: WalEntry[], sync: boolean): void {
+  applyLocal(entries: WalEntry[], sync: boolean, decoded?: Point[][]): void {
     const seq = this.wal.append(entries, sync);
-    this.store.applyRecord({ seq, entries });
+    this.store.applyRecord({ seq, entries }, decoded);
     if (this.wal.closedSegments() > 0) {
       this.store.checkpoint();
       this.wal.truncate(this.store.appliedSeq);

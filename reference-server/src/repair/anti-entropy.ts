@@ -72,19 +72,19 @@ export class AntiEntropy {
     let pulled = 0;
     for (let b = 0; b < mine.buckets.length; b++) {
       if (theirs.buckets[b] === mine.buckets[b]) continue;
-      let cursor = { sid: -1, time: 0n };
+      let cursor = { time: -(2n ** 63n), sid: -1 };
       for (;;) {
         const page = await this.d.call(
           peer,
           'GET',
-          `/internal/shards/${shard.id}/rows?bucket=${b}&after_sid=${cursor.sid}&after_time=${cursor.time}&limit=${PAGE}`,
+          `/internal/shards/${shard.id}/rows?bucket=${b}&after_time=${cursor.time}&after_sid=${cursor.sid}&limit=${PAGE}`,
         );
         if (page.status !== 200) throw new Error(`rows page answered ${page.status}`);
-        const { rows, next } = JSON.parse(page.text) as { rows: VersionedRow[]; next: { sid: number; time: string } | null };
+        const { rows, next } = JSON.parse(page.text) as { rows: VersionedRow[]; next: { time: string; sid: number } | null };
         if (rows.length > 0) this.d.store.applyRows(shard.db, shard.table, shard.id, rows);
         pulled += rows.length;
         if (!next) break;
-        cursor = { sid: next.sid, time: BigInt(next.time) };
+        cursor = { time: BigInt(next.time), sid: next.sid };
       }
     }
     if (pulled > 0) {

@@ -5,13 +5,41 @@
 
 export const HASH_SPACE = 2 ** 32;
 
-const encoder = new TextEncoder();
-
-export function fnv1a32(bytes: Uint8Array, seed = 0x811c9dc5): number {
+/** FNV-1a 32-bit over the UTF-8 encoding of `s` (encoded on the fly: no allocation). */
+export function fnv1a32(s: string, seed = 0x811c9dc5): number {
   let h = seed;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
+  const step = (byte: number) => {
+    h ^= byte;
     h = Math.imul(h, 0x01000193);
+  };
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      h ^= c;
+      h = Math.imul(h, 0x01000193);
+      continue;
+    }
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const lo = s.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      }
+    }
+    if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // lone surrogate: what TextEncoder writes
+    if (c < 0x800) {
+      step(0xc0 | (c >> 6));
+      step(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      step(0xe0 | (c >> 12));
+      step(0x80 | ((c >> 6) & 0x3f));
+      step(0x80 | (c & 0x3f));
+    } else {
+      step(0xf0 | (c >> 18));
+      step(0x80 | ((c >> 12) & 0x3f));
+      step(0x80 | ((c >> 6) & 0x3f));
+      step(0x80 | (c & 0x3f));
+    }
   }
   return h >>> 0;
 }
@@ -20,7 +48,7 @@ export function shardKeyHash(tags: Record<string, string>, shardKeys: string[]):
   const keys = shardKeys.length > 0 ? shardKeys : Object.keys(tags).sort();
   let text = '';
   for (const k of keys) text += (tags[k] ?? '') + '\u0000';
-  return fnv1a32(encoder.encode(text));
+  return fnv1a32(text);
 }
 
 /** Canonical series key: measurement and tags, unambiguous (NUL separated). */
@@ -35,8 +63,7 @@ export function seriesKey(measurement: string, tags: Record<string, string>): st
  * different seeds. Identical on every node, so rows sort the same way everywhere.
  */
 export function seriesId(key: string): number {
-  const bytes = encoder.encode(key);
-  const hi = fnv1a32(bytes) & 0x1fffff; // 21 bits
-  const lo = fnv1a32(bytes, 0x050c5d1f); // 32 bits
+  const hi = fnv1a32(key) & 0x1fffff; // 21 bits
+  const lo = fnv1a32(key, 0x050c5d1f); // 32 bits
   return hi * 2 ** 32 + lo;
 }

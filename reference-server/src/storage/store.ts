@@ -1,5 +1,6 @@
 // Shard data on one node, in SQLite. Each InfluxDB table is one SQLite table keyed by
-// (shard, series id, time); user columns are stored as c1, c2, ... (mapped in _columns) so any
+// (shard, time, series id) — time first, so in-order ingest appends instead of touching pages
+// all over the B-tree; user columns are stored as c1, c2, ... (mapped in _columns) so any
 // tag or field name is safe. Durability comes from our WAL, so SQLite commits skip fsync
 // (synchronous=NORMAL in WAL mode) and record the last applied WAL seq in the same transaction.
 import crypto from 'node:crypto';
@@ -71,22 +72,19 @@ export class ShardStore {
     return Number(this.getMeta.get('wal_applied_seq') ?? 0);
   }
 
-  /** Applies one WAL record atomically (all entries, and the applied seq marker). */
-  applyRecord = (rec: WalRecord): void => {
-    this.applyTx(rec.entries, rec.seq);
+  /**
+   * Applies one WAL record atomically (all entries, and the applied seq marker). `decoded`, when
+   * the caller still has the points, saves decoding them again (entry i ↔ decoded[i]).
+   */
+  applyRecord = (rec: WalRecord, decoded?: Point[][]): void => {
+    this.applyTx ??= this.db.transaction((entries: WalEntry[], seq: number, pts?: Point[][]) => {
+      entries.forEach((e, i) => this.applyEntry(e, pts?.[i]));
+      if (seq > 0) this.setMeta.run('wal_applied_seq', seq);
+    });
+    this.applyTx(rec.entries, rec.seq, decoded);
   };
 
-  private applyTx = (() => {
-    const tx = (entries: WalEntry[], seq: number) => {
-      for (const e of entries) this.applyEntry(e);
-      if (seq > 0) this.setMeta.run('wal_applied_seq', seq);
-    };
-    let compiled: ((entries: WalEntry[], seq: number) => void) | undefined;
-    return (entries: WalEntry[], seq: number) => {
-      compiled ??= this.db.transaction(tx);
-      compiled(entries, seq);
-    };
-  })();
+  private applyTx?: (entries: WalEntry[], seq: number, decoded?: Point[][]) => void;
 
   /** Applies repair rows (anti-entropy, hints already go through the WAL) without a WAL seq. */
   applyRows(db: string, table: string, shard: number, rows: VersionedRow[]): void {
@@ -95,16 +93,16 @@ export class ShardStore {
     })();
   }
 
-  private applyEntry(e: WalEntry): void {
+  private applyEntry(e: WalEntry, decoded?: Point[]): void {
     const t = this.table(e.db, e.table, true)!;
     const g = this.generations.get(e.shard);
     if (g) {
       g.gen++;
       g.at = Date.now();
     } else this.generations.set(e.shard, { gen: 1, at: Date.now() });
-    for (const enc of e.points) {
-      const p = decodePoint(enc);
-      this.ensureColumns(e.db, e.table, t, p);
+    for (let i = 0; i < e.points.length; i++) {
+      const p = decoded ? decoded[i]! : decodePoint(e.points[i]!);
+      this.ensureColumns(t, p);
       if (!t.upsert) this.prepareUpsert(t);
       const order = t.upsertOrder!;
       const args: unknown[] = new Array(4 + order.length);
@@ -142,7 +140,7 @@ export class ShardStore {
     return `SELECT ${cols.join(', ')} FROM ${t.sqlname}${where}`;
   }
 
-  /** Row count and SHA-256 over canonically ordered rows (by series id, then time), plus per-bucket digests for repair. */
+  /** Row count and SHA-256 over canonically ordered rows (by time, then series id), plus per-bucket digests for repair. */
   digest(db: string, table: string, shard: number): ShardDigest {
     const t = this.table(db, table, false);
     const whole = crypto.createHash('sha256');
@@ -151,11 +149,11 @@ export class ShardStore {
     if (t) {
       const cols = [...t.columns.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const stmt = this.db
-        .prepare(`SELECT sid, time${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname} WHERE shard = ? ORDER BY sid, time`)
+        .prepare(`SELECT sid, time${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname} WHERE shard = ? ORDER BY time, sid`)
         .raw()
         .safeIntegers(true);
       for (const row of stmt.iterate(shard) as Iterable<unknown[]>) {
-        let line = `${row[0]}|${row[1]}`;
+        let line = `${row[1]}|${row[0]}`;
         for (let i = 0; i < cols.length; i++) {
           const v = row[2 + i];
           if (v !== null) line += `|${cols[i]!.name}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`;
@@ -186,7 +184,7 @@ export class ShardStore {
   }
 
   /** Rows of a shard (optionally one repair bucket), in canonical order, for repair pulls. */
-  exportRows(db: string, table: string, shard: number, bucket: number | null, afterSid: number, afterTime: bigint, limit: number): VersionedRow[] {
+  exportRows(db: string, table: string, shard: number, bucket: number | null, afterTime: bigint, afterSid: number, limit: number): VersionedRow[] {
     const t = this.table(db, table, false);
     if (!t) return [];
     const cols = [...t.columns.values()];
@@ -194,12 +192,12 @@ export class ShardStore {
     const stmt = this.db
       .prepare(
         `SELECT sid, time, ver${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname}
-         WHERE shard = ? AND (sid > ? OR (sid = ? AND time > ?))${bucketCond} ORDER BY sid, time LIMIT ?`,
+         WHERE shard = ? AND (time > ? OR (time = ? AND sid > ?))${bucketCond} ORDER BY time, sid LIMIT ?`,
       )
       .raw()
       .safeIntegers(true);
     const out: VersionedRow[] = [];
-    for (const row of stmt.all(shard, afterSid, afterSid, afterTime, limit) as unknown[][]) {
+    for (const row of stmt.all(shard, afterTime, afterTime, afterSid, limit) as unknown[][]) {
       const tags: Record<string, string> = {};
       const fields: unknown[] = [];
       cols.forEach((c, i) => {
@@ -215,9 +213,9 @@ export class ShardStore {
     return out;
   }
 
-  /** Series id of the last exported row, to page through exportRows. */
-  static cursorOf(row: VersionedRow): { sid: number; time: bigint } {
-    return { sid: seriesId(seriesKey(row.point[0], row.point[1])), time: BigInt(row.point[3]) };
+  /** Position of an exported row, to page through exportRows. */
+  static cursorOf(row: VersionedRow): { time: bigint; sid: number } {
+    return { time: BigInt(row.point[3]), sid: seriesId(seriesKey(row.point[0], row.point[1])) };
   }
 
   deleteShard(db: string, table: string, shard: number): number {
@@ -266,7 +264,7 @@ export class ShardStore {
     if (!t && create) {
       const n = (this.db.prepare('SELECT count(*) FROM _tables').pluck().get() as number) + 1;
       const sqlname = `t${n}_${Date.now().toString(36)}`;
-      this.db.exec(`CREATE TABLE ${sqlname} (shard INTEGER NOT NULL, sid INTEGER NOT NULL, time INTEGER NOT NULL, ver INTEGER NOT NULL, PRIMARY KEY (shard, sid, time)) WITHOUT ROWID`);
+      this.db.exec(`CREATE TABLE ${sqlname} (shard INTEGER NOT NULL, sid INTEGER NOT NULL, time INTEGER NOT NULL, ver INTEGER NOT NULL, PRIMARY KEY (shard, time, sid)) WITHOUT ROWID`);
       this.db.prepare('INSERT INTO _tables (db, name, sqlname) VALUES (?, ?, ?)').run(db, name, sqlname);
       t = { sqlname, columns: new Map() };
       this.tables.set(k, t);
@@ -274,13 +272,11 @@ export class ShardStore {
     return t;
   }
 
-  private ensureColumns(db: string, table: string, t: LocalTable, p: Point): void {
+  private ensureColumns(t: LocalTable, p: Point): void {
     let added = false;
     for (const name in p.tags) if (!t.columns.has(name)) added = this.addColumn(t, name, 'tag', null) || added;
     for (const name in p.fields) if (!t.columns.has(name)) added = this.addColumn(t, name, 'field', p.fields[name]!.type) || added;
     if (added) t.upsert = undefined;
-    void db;
-    void table;
   }
 
   private addColumn(t: LocalTable, name: string, kind: 'tag' | 'field', type: FieldType | null): boolean {
@@ -298,7 +294,7 @@ export class ShardStore {
     t.upsert = this.db.prepare(
       `INSERT INTO ${t.sqlname} (shard, sid, time, ver${cols.map((c) => ', ' + c).join('')})
        VALUES (?, ?, ?, ?${cols.map(() => ', ?').join('')})
-       ON CONFLICT (shard, sid, time) DO UPDATE SET ver = max(ver, excluded.ver)${sets.map((s) => ', ' + s).join('')}`,
+       ON CONFLICT (shard, time, sid) DO UPDATE SET ver = max(ver, excluded.ver)${sets.map((s) => ', ' + s).join('')}`,
     );
     t.upsertOrder = order;
   }

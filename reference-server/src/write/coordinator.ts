@@ -43,8 +43,8 @@ export interface WriteDeps {
   liveness: Liveness;
   hints: HintedHandoff;
   log: Logger;
-  /** Durably applies entries on this node (WAL + store). */
-  applyLocal(entries: WalEntry[], sync: boolean): void;
+  /** Durably applies entries on this node (WAL + store); `decoded[i]` are entries[i]'s points. */
+  applyLocal(entries: WalEntry[], sync: boolean, decoded: Point[][]): void;
   /** Sends entries to a peer, which applies them durably; rejects if it could not. */
   sendToPeer(nodeId: string, entries: WalEntry[], sync: boolean, traceId: string): Promise<void>;
 }
@@ -170,19 +170,20 @@ export class WriteCoordinator {
   /** Writes each shard batch to all its owners; resolves when every shard is decided. */
   private async replicate(batches: Map<number, ShardBatch>, req: WriteRequest): Promise<void> {
     const ver = nextVersion();
-    const perNode = new Map<string, { entries: WalEntry[]; shards: ShardBatch[] }>();
+    const perNode = new Map<string, { entries: WalEntry[]; shards: ShardBatch[]; decoded: Point[][] }>();
     for (const b of batches.values()) {
       const entry: WalEntry = { db: req.db, table: b.table.name, shard: b.shard.id, ver, points: encodePoints(b.points) };
       for (const n of b.shard.node_ids) {
         let w = perNode.get(n);
-        if (!w) perNode.set(n, (w = { entries: [], shards: [] }));
+        if (!w) perNode.set(n, (w = { entries: [], shards: [], decoded: [] }));
         w.entries.push(entry);
+        w.decoded.push(b.points);
         w.shards.push(b);
       }
     }
     const local = perNode.get(this.d.selfId);
     if (local) {
-      this.d.applyLocal(local.entries, !req.noSync);
+      this.d.applyLocal(local.entries, !req.noSync, local.decoded);
       for (const b of local.shards) b.acks++;
     }
     const remote = [...perNode].filter(([n]) => n !== this.d.selfId);

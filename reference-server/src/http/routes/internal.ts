@@ -54,9 +54,10 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
     const q = ctx.query;
     const bucket = q.get('bucket') === null ? null : Number(q.get('bucket'));
     const limit = Math.min(Number(q.get('limit') ?? 5000), 50_000);
-    const rows = node.store.exportRows(s.db, s.table, s.id, bucket, Number(q.get('after_sid') ?? -1), BigInt(q.get('after_time') ?? 0), limit);
+    const afterTime = BigInt(q.get('after_time') ?? -(2n ** 63n));
+    const rows = node.store.exportRows(s.db, s.table, s.id, bucket, afterTime, Number(q.get('after_sid') ?? -1), limit);
     const last = rows.at(-1);
     const next = rows.length === limit && last ? ShardStore.cursorOf(last) : null;
-    ctx.sendJson(200, { rows, next: next && { sid: next.sid, time: next.time.toString() } });
+    ctx.sendJson(200, { rows, next: next && { time: next.time.toString(), sid: next.sid } });
   });
 }
