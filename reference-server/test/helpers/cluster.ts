@@ -119,7 +119,8 @@ export class TestCluster {
 
   async request(id: string, method: string, p: string, body?: string | object, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
     const h: Record<string, string> = { ...headers };
-    if (this.opts.token && !h.authorization) h.authorization = `Bearer ${this.opts.token}`;
+    if (this.opts.token && !('authorization' in h)) h.authorization = `Bearer ${this.opts.token}`;
+    if (h.authorization === '') delete h.authorization;
     let payload: string | undefined;
     if (typeof body === 'object') {
       payload = JSON.stringify(body);
