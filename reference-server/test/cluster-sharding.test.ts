@@ -75,6 +75,15 @@ t.test('pruning scans only the nodes that own matching shards', async (t) => {
   t.equal(after2[2]! - before2[2]!, 1, 'c is asked for S2_C');
 });
 
+t.test('a trace id follows a query to the nodes it scans, in their structured logs', async (t) => {
+  const traceId = 'trace-sharding-test-1';
+  const r = await c.request('b', 'GET', `/api/v3/query_sql?db=db1&q=${encodeURIComponent(`SELECT v FROM t1 WHERE time >= '${T3}'`)}`, undefined, { 'x-phantom-trace-id': traceId });
+  t.equal(r.status, 200);
+  const scanLog = c.node('c').log.map((l) => JSON.parse(l)).find((l) => l.trace_id === traceId);
+  t.ok(scanLog, 'node c logged the scan with the trace id');
+  t.match(scanLog, { node_id: 'c', db: 'db1', table: 't1', msg: 'shard scan', from: 'b' });
+});
+
 t.test('points outside the explicit layout get automatic shards', async (t) => {
   const w = await c.write('c', 'db1', `t1,host=${low} v=5 1706745600000000000`); // 2024-02-01
   t.equal(w.status, 204, w.text);
