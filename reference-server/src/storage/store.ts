@@ -22,6 +22,7 @@ interface LocalTable {
   columns: Map<string, LocalColumn>;
   upsert?: Database.Statement;
   upsertOrder?: LocalColumn[];
+  args?: unknown[];
 }
 
 /** A stored row as exported for repair: the point plus its write version. */
@@ -105,7 +106,9 @@ export class ShardStore {
       this.ensureColumns(t, p);
       if (!t.upsert) this.prepareUpsert(t);
       const order = t.upsertOrder!;
-      const args: unknown[] = new Array(4 + order.length);
+      // One argument array per table, reused: better-sqlite3 copies the values on run().
+      if (!t.args || t.args.length !== 4 + order.length) t.args = new Array(4 + order.length);
+      const args = t.args;
       args[0] = e.shard;
       args[1] = this.sid(p);
       args[2] = p.time;
