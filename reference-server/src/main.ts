@@ -2,7 +2,6 @@
 // Entry point of a reference-cluster node: flags → config → node; SIGTERM/SIGINT stop it cleanly.
 import fs from 'node:fs';
 import { ConfigError, helpText, parseConfig } from './config.js';
-import { ReferenceNode } from './node.js';
 
 async function main(): Promise<number> {
   let config;
@@ -26,6 +25,8 @@ async function main(): Promise<number> {
     process.stderr.write(`phantom-reference: data dir ${config.dataDir} is not writable: ${(err as Error).message}\n`);
     return 1;
   }
+  // Loaded only now, so --help and flag errors answer without loading SQLite or the SQL parser.
+  const { ReferenceNode } = await import('./node.js');
   const node = new ReferenceNode(config);
   try {
     await node.start();
