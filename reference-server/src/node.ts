@@ -16,9 +16,7 @@ import { HintedHandoff } from './repair/hints.js';
 import { AntiEntropy } from './repair/anti-entropy.js';
 import { WriteCoordinator } from './write/coordinator.js';
 import { DistributedQuery } from './cluster/distributed-query.js';
-import { registerSqlFunctions } from './query/index.js';
 import { createHttpServer } from './http/server.js';
-import { nowNs } from './util/time.js';
 import type { Point } from './types.js';
 
 export const VERSION = '0.1.0';
@@ -119,7 +117,6 @@ export class ReferenceNode {
     const { config } = this;
     this.lockDataDir();
     this.catalog.open();
-    registerSqlFunctions(this.store.db, nowNs());
     const { replayed } = this.wal.open(this.store.appliedSeq, this.store.applyRecord);
     if (replayed > 0) this.log.info({ records: replayed }, 'replayed WAL records into the shard store');
     this.server = createHttpServer(this);
