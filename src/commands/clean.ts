@@ -1,0 +1,23 @@
+import { Command, Flags } from '@oclif/core';
+import { reapOrphans } from '../drivers/process/index.js';
+
+export default class Clean extends Command {
+  static override summary = 'Remove what killed runs left behind: node processes and temp data dirs.';
+  static override description = 'A run records the nodes it starts. If the runner dies (even by SIGKILL), its nodes keep running; `clean` (and the next `run`) finds records whose runner is gone, kills their nodes and removes their data. With --all it also removes clusters left by `run --keep` and `cluster up`. Exit 4 when something could not be removed.';
+  static override examples = ['<%= config.bin %> clean', '<%= config.bin %> clean --all', '<%= config.bin %> clean --json'];
+  static override flags = {
+    all: Flags.boolean({ description: 'also remove clusters kept by `run --keep` and started by `cluster up`' }),
+    json: Flags.boolean({ description: 'print {reaped: [{run_id, killed, removed, problems}]} as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Clean);
+    const reaped = await reapOrphans({ all: flags.all });
+    const problems = reaped.flatMap((r) => r.problems);
+    if (flags.json) process.stdout.write(JSON.stringify({ reaped }, null, 2) + '\n');
+    else if (reaped.length === 0) process.stdout.write('nothing to clean\n');
+    else for (const r of reaped) process.stdout.write(`${r.run_id}: killed ${r.killed.length} node(s)${r.killed.length ? ` (${r.killed.map((k) => `${k.id} pid ${k.pid}`).join(', ')})` : ''}, removed ${r.removed.length} dir(s)\n`);
+    for (const p of problems) process.stderr.write(`cleanup: ${p}\n`);
+    if (problems.length) this.exit(4);
+  }
+}

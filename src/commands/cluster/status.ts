@@ -1,0 +1,26 @@
+import { Command, Flags } from '@oclif/core';
+import { healthOk } from '../../drivers/health.js';
+import { isOurChild, readRecords } from '../../drivers/process/registry.js';
+
+export default class ClusterStatus extends Command {
+  static override summary = 'Show the nodes of the cluster started by `cluster up` and whether each answers /health.';
+  static override examples = ['<%= config.bin %> cluster status', '<%= config.bin %> cluster status --json'];
+  static override flags = { json: Flags.boolean({ description: 'print {clusters: [{id, nodes: [{id, url, pid, running, healthy}]}]} as JSON' }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(ClusterStatus);
+    const clusters = await Promise.all(readRecords().filter((r) => r.kind === 'cluster' || r.kind === 'kept').map(async (r) => ({
+      id: r.run_id, kind: r.kind, created: r.created,
+      nodes: await Promise.all(r.children.map(async (c) => ({ id: c.id, url: c.url, pid: c.pid, log: c.log, running: isOurChild(c), healthy: await healthOk(c.url, 1000) }))),
+    })));
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ clusters }, null, 2) + '\n');
+      return;
+    }
+    if (clusters.length === 0) { process.stdout.write('no cluster is up (start one with `phantom-test cluster up`)\n'); return; }
+    for (const c of clusters) {
+      process.stdout.write(`${c.id}${c.kind === 'kept' ? ' (kept by run --keep)' : ''}\n`);
+      for (const n of c.nodes) process.stdout.write(`  ${n.id}  ${n.url}  pid ${n.pid}  ${n.healthy ? 'healthy' : n.running ? 'running, not healthy' : 'not running'}\n`);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { Command, Flags } from '@oclif/core';
+import { ProcessDriver } from '../../drivers/process/index.js';
+import { readRecords } from '../../drivers/process/registry.js';
+import { isAlive } from '../../drivers/process/registry.js';
+import { InfraError, errorMessage } from '../../engine/errors.js';
+import { newRunId } from '../../reporters/run-dir.js';
+import { durationMs } from '../../scenario/duration.js';
+
+export default class ClusterUp extends Command {
+  static override summary = 'Start the reference cluster in the background and print its endpoints.';
+  static override description = 'For manual poking: the nodes keep running after this command returns, until `cluster down`. Exit 3 when a node cannot start (with the command tried and its last log lines).';
+  static override examples = [
+    '<%= config.bin %> cluster up',
+    '<%= config.bin %> cluster up --nodes a,b,c,d --token secret',
+    'curl -s "$(<%= config.bin %> cluster up --json | jq -r \'.nodes[0].url\')/api/v3/cluster/nodes"',
+  ];
+  static override flags = {
+    nodes: Flags.string({ description: 'node ids, comma-separated, or a count', default: 'a,b,c' }),
+    token: Flags.string({ description: 'bearer token the nodes require' }),
+    server: Flags.string({ description: 'server entry (default: reference-server/dist/main.js, or $PHANTOM_SERVER)' }),
+    'ready-timeout': Flags.string({ description: 'how long each node may take to answer /health', default: '15s' }),
+    json: Flags.boolean({ description: 'print {id, nodes: [{id, url, pid, log}]} as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(ClusterUp);
+    const running = readRecords().filter((r) => r.kind === 'cluster' && r.children.some((c) => isAlive(c.pid)));
+    if (running.length) this.error(`a cluster is already up (${running[0]!.run_id}); run \`phantom-test cluster down\` first`, { exit: 2 });
+    const ids = /^\d+$/.test(flags.nodes) ? Array.from({ length: Number(flags.nodes) }, (_, i) => String.fromCharCode(97 + i)) : flags.nodes.split(',').map((s) => s.trim()).filter(Boolean);
+    if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_-]+$/.test(id))) this.error('--nodes: give ids like a,b,c or a count', { exit: 2 });
+    const readyTimeoutMs = (() => { try { return durationMs(flags['ready-timeout'], 15_000); } catch { return this.error('--ready-timeout is not a duration', { exit: 2 }); } })();
+    const id = `cluster-${newRunId()}`;
+    const driver = new ProcessDriver({ runId: id, server: flags.server, kind: 'cluster' });
+    try {
+      const nodes = await driver.start({ nodes: ids.map((n) => ({ id: n, start: true, args: [], env: {} })), token: flags.token, readyTimeoutMs });
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url, pid: n.pid, log: n.log, data_dir: n.dataDir })) }, null, 2) + '\n');
+      } else {
+        process.stdout.write(`cluster ${id} is up:\n`);
+        for (const n of nodes) process.stdout.write(`  ${n.id}  ${n.url}  pid ${n.pid}  log ${n.log}\n`);
+        process.stdout.write('stop it with: phantom-test cluster down\n');
+      }
+    } catch (e) {
+      await driver.teardown({ keep: false });
+      const d = e instanceof InfraError ? e.detail : {};
+      process.stderr.write(`cluster up failed: ${errorMessage(e)}\n${d.tried ? `tried: ${d.tried}\n` : ''}${d.logTail ? `last log lines:\n${d.logTail}\n` : ''}`);
+      this.exit(3);
+    }
+  }
+}

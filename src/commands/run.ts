@@ -1,0 +1,87 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { loadScenarios } from '../scenario/loader.js';
+import { DRIVERS } from '../drivers/index.js';
+import { InterruptedError } from '../engine/errors.js';
+import { REPORTERS, runScenarios } from '../engine/run.js';
+
+export default class Run extends Command {
+  static override summary = 'Run scenarios, each on a fresh cluster.';
+  static override description = `Validates every scenario first (any problem: exit 2, nothing started), then for each one starts a cluster, runs the steps, checks the expectations and tears down.
+
+Reports go to <out>/<run-id>/ (journal.json, history.jsonl, junit.xml, logs/) and <out>/latest points at the newest run.
+
+Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 3 infrastructure error (cluster could not start or be reached); 4 cleanup failed; 130 interrupted (teardown ran).`;
+  static override examples = [
+    '<%= config.bin %> run scenarios/sharded-write-and-query.yaml',
+    '<%= config.bin %> run scenarios/ --seed 7',
+    '<%= config.bin %> run scenarios/replication.yaml --keep            # leave the cluster up to poke at',
+    '<%= config.bin %> run scenarios/ --reporter console,junit --bail',
+    '<%= config.bin %> run scenarios/ --json > result.json',
+  ];
+  static override strict = false;
+  static override args = { paths: Args.string({ description: 'scenario files or folders (searched for *.yaml, *.yml)', required: true }) };
+  static override flags = {
+    driver: Flags.string({ description: 'how the cluster is run', options: [...DRIVERS], default: 'process' }),
+    seed: Flags.integer({ description: 'seed of every random choice (default: random, recorded in the journal)', min: 0, max: 2 ** 32 - 1 }),
+    out: Flags.string({ description: 'folder for run reports', default: 'reports' }),
+    reporter: Flags.string({ description: `comma-separated reporters: ${REPORTERS.join(', ')}`, default: REPORTERS.join(',') }),
+    keep: Flags.boolean({ description: 'leave the cluster running after the run (remove it later with `clean --all`)' }),
+    bail: Flags.boolean({ description: 'stop after the first scenario that does not pass' }),
+    server: Flags.string({ description: 'server entry for the process driver (default: reference-server/dist/main.js, or $PHANTOM_SERVER)' }),
+    json: Flags.boolean({ description: 'print the run summary as JSON on stdout (console output goes to stderr)' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Run);
+    const reporters = flags.reporter.split(',').map((r) => r.trim()).filter(Boolean);
+    const unknown = reporters.filter((r) => !(REPORTERS as readonly string[]).includes(r));
+    if (unknown.length) this.error(`unknown reporter(s): ${unknown.join(', ')} (available: ${REPORTERS.join(', ')})`, { exit: 2 });
+
+    const { scenarios, diagnostics } = await loadScenarios(argv as string[]);
+    if (diagnostics.length) {
+      for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+      process.stderr.write(`${diagnostics.length} problem(s) found; nothing was started\n`);
+      this.exit(2);
+    }
+
+    // First Ctrl-C: stop after tearing down. Second: kill the nodes now.
+    const ac = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        process.stderr.write(`\n${sig}: stopping and tearing down (again to kill immediately)\n`);
+        ac.abort(new InterruptedError());
+      } else {
+        process.exit(130); // the exit hook SIGKILLs every node
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    let result;
+    try {
+      result = await runScenarios(scenarios, {
+        seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail,
+        server: flags.server, argv: process.argv.slice(2), signal: ac.signal,
+        consoleStream: flags.json ? process.stderr : process.stdout,
+      });
+    } catch (e) {
+      // Not a verdict on the system under test (exit 1 would say so): the runner itself failed.
+      process.stderr.write(`phantom-test failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      return this.exit(3);
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({
+        run_id: result.run.run_id, seed: result.run.seed, verdict: result.verdict, exit_code: result.exit_code,
+        report_dir: result.run.report_dir, duration_ms: result.duration_ms,
+        scenarios: result.tests.map((t) => ({ file: t.info.file, name: t.info.name, verdict: t.verdict, duration_ms: t.duration_ms, ready_ms: t.ready_ms, error: t.error?.message })),
+      }, null, 2) + '\n');
+    }
+    if (result.exit_code !== 0) this.exit(result.exit_code);
+  }
+}

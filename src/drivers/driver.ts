@@ -1,0 +1,64 @@
+// A driver owns the cluster's processes (or containers): it starts the topology,
+// applies lifecycle faults to single nodes and tears everything down. The engine
+// only talks to nodes over HTTP through the URLs a driver hands out.
+
+export type NodeState = 'running' | 'stopped' | 'paused' | 'pending';
+
+export interface NodeInfo {
+  id: string;
+  url: string;
+  port: number;
+  state: NodeState;
+  /** Per-node log file. */
+  log: string;
+  dataDir?: string;
+  pid?: number;
+}
+
+export interface NodeOptions {
+  id: string;
+  /** false: declared now, started later with addNode. */
+  start: boolean;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface ClusterOptions {
+  nodes: NodeOptions[];
+  token?: string;
+  logFormat?: 'json' | 'pretty';
+  readyTimeoutMs: number;
+  /** Where node logs go (a folder); default: inside the driver's temp dir. */
+  logDir?: string;
+  signal?: AbortSignal;
+}
+
+export interface TeardownReport {
+  /** Things that could not be cleaned up; non-empty means exit 4. */
+  problems: string[];
+  kept: boolean;
+  stopped: string[];
+}
+
+export interface Driver {
+  readonly name: string;
+  /** Starts every node with start != false and waits until each answers /health. */
+  start(opts: ClusterOptions): Promise<NodeInfo[]>;
+  nodes(): NodeInfo[];
+  node(id: string): NodeInfo;
+  kill(id: string): Promise<void>;
+  stop(id: string): Promise<void>;
+  /** Starts a stopped node again on the same port and data dir, waits for /health. */
+  startNode(id: string): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  /** Starts a node declared with start: false; its peers are the current nodes plus itself. */
+  addNode(id: string): Promise<NodeInfo>;
+  waitHealthy(id: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** The last lines of a node's log, for error messages. */
+  logTail(id: string, lines?: number): string;
+  /** Stops everything; with keep, leaves the cluster running and says how to clean it. */
+  teardown(opts: { keep: boolean }): Promise<TeardownReport>;
+  /** Synchronous last resort on process exit: kill every child. */
+  emergencyKill(): void;
+}

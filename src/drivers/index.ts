@@ -1,0 +1,12 @@
+// Drivers by name. Only the process driver exists so far; asking for another is a
+// usage error (exit 2), raised before anything starts.
+
+import type { Driver } from './driver.js';
+import { ProcessDriver } from './process/index.js';
+
+export const DRIVERS = ['process'] as const;
+
+export function createDriver(name: string, opts: { runId: string; server?: string }): Driver {
+  if (name === 'process') return new ProcessDriver({ runId: opts.runId, server: opts.server });
+  throw new Error(`unknown driver "${name}" (available: ${DRIVERS.join(', ')})`);
+}

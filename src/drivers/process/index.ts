@@ -1,0 +1,261 @@
+// The process driver: reference-server nodes as local child processes on 127.0.0.1,
+// each with a free port, a temp data dir and its log file. Children run in their
+// own process group (so a terminal's Ctrl-C reaches only the runner, which then
+// tears down in order) and are listed in a run record for reaping.
+
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import type { ClusterOptions, Driver, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
+import { InfraError } from '../../engine/errors.js';
+import { defaultServerEntry } from '../../util/paths.js';
+import { freePorts } from './ports.js';
+import { pollHealthy } from './health.js';
+import { orphanedRecords, processStart, reapRecord, removeRecord, writeRecord, type RunRecord } from './registry.js';
+
+interface Managed {
+  info: NodeInfo;
+  opts: NodeOptions;
+  args: string[];
+  child?: { pid?: number; unref(): void };
+  exit?: { code: number | null; signal: string | null };
+}
+
+export interface ProcessDriverOptions {
+  runId: string;
+  /** Path to the server's entry (a .js file run with this node, or an executable). */
+  server?: string;
+  /** cluster: started by `cluster up`, outlives this process. */
+  kind?: 'run' | 'cluster';
+}
+
+export class ProcessDriver implements Driver {
+  readonly name = 'process';
+  private readonly nodesById = new Map<string, Managed>();
+  private readonly server: string;
+  private tempDir = '';
+  private cluster!: ClusterOptions;
+  private record!: RunRecord;
+
+  constructor(private readonly o: ProcessDriverOptions) {
+    this.server = resolve(o.server ?? defaultServerEntry());
+  }
+
+  async start(opts: ClusterOptions): Promise<NodeInfo[]> {
+    this.cluster = opts;
+    if (!existsSync(this.server)) {
+      throw new InfraError(`reference server not found at ${this.server} (build it with \`npm run build\`, or point --server or PHANTOM_SERVER at a server entry)`, {
+        tried: this.command([]).join(' '),
+      });
+    }
+    this.tempDir = mkdtempSync(join(tmpdir(), `phantom-${this.o.runId}-`));
+    const logDir = opts.logDir ?? join(this.tempDir, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    this.record = {
+      version: 1, run_id: this.o.runId, kind: this.o.kind ?? 'run', owner_pid: process.pid,
+      owner_start: processStart(process.pid), created: new Date().toISOString(), temp_dir: this.tempDir,
+      ...(opts.token ? { token: opts.token } : {}), children: [],
+    };
+    writeRecord(this.record);
+
+    const initial = opts.nodes.filter((n) => n.start);
+    const ports = await freePorts(opts.nodes.length);
+    opts.nodes.forEach((n, i) => {
+      const port = ports[i]!;
+      const dataDir = join(this.tempDir, n.id);
+      this.nodesById.set(n.id, {
+        opts: n, args: [],
+        info: { id: n.id, url: `http://127.0.0.1:${port}`, port, state: 'pending', log: join(logDir, `${n.id}.log`), dataDir },
+      });
+    });
+    const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.url}`).join(',');
+    for (const n of initial) this.nodesById.get(n.id)!.args = this.nodeArgs(n, peers);
+    for (const n of initial) this.spawn(n.id);
+    await Promise.all(initial.map((n) => this.waitHealthy(n.id, opts.readyTimeoutMs, opts.signal)));
+    return this.nodes();
+  }
+
+  private nodeArgs(n: NodeOptions, peers: string): string[] {
+    const m = this.nodesById.get(n.id)!;
+    const args = ['--node-id', n.id, '--http', `127.0.0.1:${m.info.port}`, '--data-dir', m.info.dataDir!, '--peers', peers];
+    if (this.cluster.token) args.push('--token', this.cluster.token);
+    args.push('--log-format', this.cluster.logFormat ?? 'json');
+    return [...args, ...n.args];
+  }
+
+  private command(args: string[]): string[] {
+    return /\.[cm]?js$/.test(this.server) ? [process.execPath, this.server, ...args] : [this.server, ...args];
+  }
+
+  private spawn(id: string): void {
+    const m = this.nodesById.get(id)!;
+    mkdirSync(m.info.dataDir!, { recursive: true });
+    const [file, ...args] = this.command(m.args);
+    // The child writes its log straight into the file (not through a pipe to us), so
+    // logging survives a runner killed with SIGKILL. execa's types omit raw fds.
+    const fd = openSync(m.info.log, 'a') as unknown as 'ignore';
+    try {
+      const child = execa(file!, args, {
+        detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: fd, stderr: fd,
+        env: { ...m.opts.env }, extendEnv: true,
+      });
+      m.child = child;
+      m.exit = undefined;
+      child.on('exit', (code, signal) => { m.exit = { code, signal }; });
+      child.catch(() => { /* exit status is read from m.exit */ });
+      if (this.o.kind === 'cluster') child.unref();
+    } finally {
+      closeSync(fd as unknown as number);
+    }
+    const child = m.child!;
+    m.info.pid = child.pid;
+    m.info.state = 'running';
+    this.saveRecord();
+  }
+
+  private saveRecord(): void {
+    this.record.children = [...this.nodesById.values()]
+      .filter((m) => m.info.pid !== undefined)
+      .map((m) => ({ id: m.info.id, pid: m.info.pid!, port: m.info.port, url: m.info.url, data_dir: m.info.dataDir!, log: m.info.log }));
+    writeRecord(this.record);
+  }
+
+  nodes(): NodeInfo[] {
+    return [...this.nodesById.values()].map((m) => ({ ...m.info }));
+  }
+
+  node(id: string): NodeInfo {
+    return { ...this.managed(id).info };
+  }
+
+  private managed(id: string): Managed {
+    const m = this.nodesById.get(id);
+    if (!m) throw new InfraError(`unknown node ${id}`);
+    return m;
+  }
+
+  async waitHealthy(id: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const m = this.managed(id);
+    await pollHealthy({
+      id, url: m.info.url, timeoutMs, signal,
+      dead: () => (m.exit ? `exit code ${m.exit.code ?? '-'}${m.exit.signal ? `, signal ${m.exit.signal}` : ''}` : undefined),
+      describe: () => ({ tried: this.command(m.args).join(' '), logTail: this.logTail(id) }),
+    });
+  }
+
+  logTail(id: string, lines = 20): string {
+    try {
+      const text = readFileSync(this.managed(id).info.log, 'utf8');
+      return text.trimEnd().split('\n').slice(-lines).join('\n') || '(log is empty)';
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  /** Sends a signal and waits (bounded) for the process to exit. */
+  private async signalAndWait(m: Managed, signal: NodeJS.Signals, waitMs: number): Promise<boolean> {
+    const child = m.child;
+    if (!child || m.exit) return true;
+    try { process.kill(child.pid!, signal); } catch { /* already gone */ }
+    if (m.info.state === 'paused' && signal !== 'SIGKILL') {
+      try { process.kill(child.pid!, 'SIGCONT'); } catch { /* gone */ }
+    }
+    const deadline = performance.now() + waitMs;
+    while (!m.exit && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    return Boolean(m.exit);
+  }
+
+  async kill(id: string): Promise<void> {
+    const m = this.expectState(id, ['running', 'paused'], 'kill');
+    if (!(await this.signalAndWait(m, 'SIGKILL', 5000))) throw new InfraError(`node ${id} (pid ${m.info.pid}) did not die after SIGKILL`);
+    m.info.state = 'stopped';
+  }
+
+  async stop(id: string): Promise<void> {
+    const m = this.expectState(id, ['running', 'paused'], 'stop');
+    if (!(await this.signalAndWait(m, 'SIGTERM', 10_000))) {
+      await this.signalAndWait(m, 'SIGKILL', 5000);
+      throw new InfraError(`node ${id} did not stop within 10 s of SIGTERM (killed it)`, { logTail: this.logTail(id) });
+    }
+    m.info.state = 'stopped';
+  }
+
+  async startNode(id: string): Promise<void> {
+    this.expectState(id, ['stopped'], 'start');
+    this.spawn(id);
+    await this.waitHealthy(id, this.cluster.readyTimeoutMs, this.cluster.signal);
+  }
+
+  async pause(id: string): Promise<void> {
+    const m = this.expectState(id, ['running'], 'pause');
+    process.kill(m.info.pid!, 'SIGSTOP');
+    m.info.state = 'paused';
+  }
+
+  async resume(id: string): Promise<void> {
+    const m = this.expectState(id, ['paused'], 'resume');
+    process.kill(m.info.pid!, 'SIGCONT');
+    m.info.state = 'running';
+  }
+
+  async addNode(id: string): Promise<NodeInfo> {
+    const m = this.expectState(id, ['pending'], 'add');
+    const members = [...this.nodesById.values()].filter((n) => n.info.state !== 'pending' || n === m);
+    m.args = this.nodeArgs(m.opts, members.map((n) => `${n.info.id}=${n.info.url}`).join(','));
+    this.spawn(id);
+    await this.waitHealthy(id, this.cluster.readyTimeoutMs, this.cluster.signal);
+    return { ...m.info };
+  }
+
+  private expectState(id: string, states: NodeInfo['state'][], action: string): Managed {
+    const m = this.managed(id);
+    // A node that died on its own is stopped, whatever we last did to it.
+    if (m.exit && m.info.state !== 'pending') m.info.state = 'stopped';
+    if (!states.includes(m.info.state)) throw new InfraError(`cannot ${action} node ${id}: it is ${m.info.state}`);
+    return m;
+  }
+
+  async teardown(opts: { keep: boolean }): Promise<TeardownReport> {
+    const report: TeardownReport = { problems: [], kept: opts.keep, stopped: [] };
+    if (!this.record) return report;
+    if (opts.keep) {
+      this.record.kind = 'kept';
+      writeRecord(this.record);
+      for (const m of this.nodesById.values()) m.child?.unref();
+      return report;
+    }
+    await Promise.all([...this.nodesById.values()].map(async (m) => {
+      if (!m.child || m.exit) return;
+      if (m.info.state === 'paused') { try { process.kill(m.info.pid!, 'SIGCONT'); } catch { /* gone */ } m.info.state = 'running'; }
+      if (!(await this.signalAndWait(m, 'SIGTERM', 5000))) {
+        if (!(await this.signalAndWait(m, 'SIGKILL', 5000))) {
+          report.problems.push(`node ${m.info.id} (pid ${m.info.pid}) is still running`);
+          return;
+        }
+      }
+      m.info.state = 'stopped';
+      report.stopped.push(m.info.id);
+    }));
+    try {
+      rmSync(this.tempDir, { recursive: true, force: true, maxRetries: 3 });
+    } catch (e) {
+      report.problems.push(`could not remove ${this.tempDir}: ${(e as Error).message}`);
+    }
+    if (report.problems.length === 0) removeRecord(this.o.runId);
+    return report;
+  }
+
+  emergencyKill(): void {
+    for (const m of this.nodesById.values()) {
+      if (m.child && !m.exit && m.info.pid) { try { process.kill(m.info.pid, 'SIGKILL'); } catch { /* gone */ } }
+    }
+    try { if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true }); } catch { /* best effort */ }
+    if (this.record) removeRecord(this.o.runId);
+  }
+}
+
+/** Reaps what runs killed earlier left behind (their owner is gone). */
+export async function reapOrphans(opts: { all?: boolean } = {}) {
+  return Promise.all(orphanedRecords(opts).map((r) => reapRecord(r)));
+}

@@ -1,0 +1,137 @@
+// Everything one scenario's steps share while it runs: the cluster (driver and
+// client), the history, the seeded generator, and the names a template can use
+// (anchors, vars, picks, shards, node URLs, earlier step outputs).
+
+import type { Driver, NodeState } from '../drivers/driver.js';
+import { Instant, render, type Resolver } from '../scenario/template.js';
+import { evalTimeExpr, isTimeError } from '../scenario/time.js';
+import { topologyNodes, type PointSpec, type Scenario, type TableSpec } from '../scenario/types.js';
+import type { ClusterClient } from './client.js';
+import { InfraError, VerificationError } from './errors.js';
+import type { TestInfo } from './events.js';
+import type { History } from './history.js';
+import type { Rng } from './rng.js';
+
+export interface ActiveFault {
+  action: string;
+  node: string;
+  /** Undo at teardown (a paused node must be resumed before it can be stopped). */
+  undo?: () => Promise<void>;
+}
+
+export class ScenarioContext {
+  readonly anchors = new Map<string, bigint>();
+  readonly picks = new Map<string, string>();
+  readonly shards = new Map<string, Record<string, unknown>>();
+  readonly outputs = new Map<string, unknown>();
+  readonly activeFaults: ActiveFault[] = [];
+  readonly tables = new Map<string, TableSpec>();
+  readonly defaultDb: string | undefined;
+  readonly stepTimeoutMs: number;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly info: TestInfo,
+    readonly runId: string,
+    readonly driver: Driver,
+    readonly client: ClusterClient,
+    readonly history: History,
+    readonly rng: Rng,
+    /** Aborted on Ctrl-C. */
+    readonly signal: AbortSignal,
+    stepTimeoutMs: number,
+  ) {
+    const doc = scenario.doc;
+    const dbs = Object.keys(doc.databases ?? {});
+    this.defaultDb = dbs.length === 1 ? dbs[0] : undefined;
+    for (const [db, spec] of Object.entries(doc.databases ?? {})) {
+      for (const [t, ts] of Object.entries(spec.tables ?? {})) this.tables.set(`${db}.${t}`, ts);
+    }
+    for (const [name, expr] of Object.entries(doc.anchors ?? {})) {
+      const v = evalTimeExpr(expr, (n) => this.anchors.get(n));
+      if (isTimeError(v)) throw new Error(`anchor ${name}: ${v.message}`); // the lint has already rejected this
+      this.anchors.set(name, v);
+    }
+    this.stepTimeoutMs = stepTimeoutMs;
+  }
+
+  get doc() { return this.scenario.doc; }
+
+  readonly resolve: Resolver = (path) => {
+    const [root, ...rest] = path;
+    let value: unknown;
+    if (root === 'nodes') {
+      const id = rest.shift()!;
+      try { value = this.driver.node(id); } catch { return { found: false, message: `unknown node "${id}"` }; }
+    } else if (root === 'shards') {
+      const name = rest.shift()!;
+      if (!this.shards.has(name)) return { found: false, message: `shard "${name}" was not created` };
+      value = this.shards.get(name);
+    } else if (root === 'steps') {
+      const id = rest.shift()!;
+      if (!this.outputs.has(id)) return { found: false, message: `step "${id}" has not produced output (did it run?)` };
+      value = this.outputs.get(id);
+    } else if (root === 'seed') value = this.info.seed;
+    else if (root === 'run_id') value = this.runId;
+    else if (root === 'scenario') value = this.info.name;
+    else if (this.anchors.has(root!)) value = new Instant(this.anchors.get(root!)!);
+    else if (this.picks.has(root!)) value = this.picks.get(root!);
+    else if (this.doc.vars && root! in this.doc.vars) value = this.render(this.doc.vars[root!]);
+    else return { found: false, message: `unknown name "${root}"` };
+    for (const seg of rest) {
+      if (value === null || typeof value !== 'object') return { found: false, message: `no "${seg}" in ${JSON.stringify(value)}` };
+      const next = (value as Record<string, unknown>)[seg];
+      if (next === undefined) return { found: false, message: `no "${seg}" in ${JSON.stringify(value).slice(0, 200)}` };
+      value = next;
+    }
+    return { found: true, value };
+  };
+
+  render<T>(v: T): T {
+    return render(v, this.resolve);
+  }
+
+  time(expr: string | number): bigint {
+    const rendered = typeof expr === 'string' ? String(this.render(expr)) : expr;
+    const v = evalTimeExpr(rendered, (n) => this.anchors.get(n));
+    if (isTimeError(v)) throw new VerificationError(v.message);
+    return v;
+  }
+
+  /** Resolves a node reference; `random` picks (seeded) among nodes in one of `states`. */
+  node(ref: string | undefined, states: NodeState[] = ['running']): string {
+    if (ref === undefined) {
+      const first = this.driver.nodes().find((n) => n.state === 'running');
+      if (!first) throw new VerificationError('no node is running to send this to');
+      return first.id;
+    }
+    if (ref === 'random') {
+      const candidates = this.driver.nodes().filter((n) => states.includes(n.state)).map((n) => n.id);
+      if (candidates.length === 0) throw new VerificationError(`no node is ${states.join(' or ')} to pick from`);
+      return this.rng.pick(candidates);
+    }
+    this.driver.node(ref); // throws on unknown ids
+    return ref;
+  }
+
+  url(id: string): string {
+    return this.driver.node(id).url;
+  }
+
+  db(db: string | undefined): string {
+    const d = db ?? this.defaultDb;
+    if (!d) throw new InfraError('no database given and none to default to');
+    return d;
+  }
+
+  point(ref: string | PointSpec): PointSpec {
+    if (typeof ref !== 'string') return this.render(ref);
+    const p = this.doc.points?.[ref];
+    if (!p) throw new VerificationError(`unknown point "${ref}"`);
+    return this.render(p);
+  }
+
+  nodeIds(): string[] {
+    return topologyNodes(this.doc.cluster).map((n) => n.id);
+  }
+}

@@ -1,0 +1,29 @@
+// The three ways a step can end badly, which map onto the run's exit codes.
+
+/** The system under test did not do what the scenario expects (exit 1). */
+export class VerificationError extends Error {
+  constructor(message: string, readonly detail: { expected?: unknown; actual?: unknown; diff?: string } = {}) {
+    super(message);
+    this.name = 'VerificationError';
+  }
+}
+
+/** The runner could not start or reach the cluster (exit 3). */
+export class InfraError extends Error {
+  constructor(message: string, readonly detail: { tried?: string; logTail?: string } = {}) {
+    super(message);
+    this.name = 'InfraError';
+  }
+}
+
+/** The run was interrupted (Ctrl-C): teardown still runs, exit 130. */
+export class InterruptedError extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,114 @@
+// What the engine tells reporters, Playwright style: reporters receive these
+// events and never reach into the engine.
+
+import type { NodeInfo } from '../drivers/driver.js';
+import type { HistoryEntry } from './history.js';
+
+export interface RunInfo {
+  run_id: string;
+  seed: number;
+  driver: string;
+  started_at: string;
+  /** reports/<run-id>, or null when no report files are written. */
+  report_dir: string | null;
+  files: string[];
+  argv: string[];
+}
+
+export interface TestInfo {
+  file: string;
+  name: string;
+  description?: string;
+  /** The scenario's own seed, derived from the run seed and its file. */
+  seed: number;
+  index: number;
+}
+
+export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped';
+
+export interface StepError {
+  type: 'verification' | 'infrastructure' | 'interrupted' | 'timeout';
+  message: string;
+  /** file:line:col of the step. */
+  where?: string;
+  expected?: unknown;
+  actual?: unknown;
+  diff?: string;
+  tried?: string;
+  log_tail?: string;
+}
+
+export interface StepInfo {
+  /** "3", "5.1.0" (parallel branch 1, step 0), "setup.2". */
+  path: string;
+  kind: string;
+  label: string;
+  depth: number;
+}
+
+export interface StepResult extends StepInfo {
+  status: StepStatus;
+  /** true for steps that check something (they become JUnit test cases). */
+  verifies: boolean;
+  started_at: string;
+  duration_ms: number;
+  /** Engine time outside cluster and driver calls. */
+  overhead_ms: number;
+  error?: StepError;
+  output?: unknown;
+  attempts?: number;
+  children?: StepResult[];
+}
+
+export type Verdict = 'passed' | 'failed' | 'error' | 'interrupted';
+
+export interface TestResult {
+  info: TestInfo;
+  verdict: Verdict;
+  started_at: string;
+  duration_ms: number;
+  /** From launch until every node answered /health. */
+  ready_ms: number | null;
+  setup: StepResult[];
+  steps: StepResult[];
+  teardown: { duration_ms: number; problems: string[]; kept: boolean };
+  error?: StepError;
+  nodes: NodeInfo[];
+  /** The scenario as resolved: anchors, picks, shard ids, node URLs. */
+  resolved: Record<string, unknown>;
+  history_count: number;
+}
+
+export interface RunResult {
+  run: RunInfo;
+  tests: TestResult[];
+  exit_code: number;
+  verdict: 'passed' | 'failed' | 'error' | 'interrupted' | 'cleanup_failed' | 'invalid';
+  finished_at: string;
+  duration_ms: number;
+}
+
+export interface Reporter {
+  onBegin?(run: RunInfo): void | Promise<void>;
+  onTestBegin?(test: TestInfo): void;
+  onStepBegin?(test: TestInfo, step: StepInfo): void;
+  onStepEnd?(test: TestInfo, step: StepResult): void;
+  onOperation?(entry: HistoryEntry): void;
+  onTestEnd?(test: TestInfo, result: TestResult): void | Promise<void>;
+  onEnd?(result: RunResult): void | Promise<void>;
+  /** Free-form progress ("starting 3 nodes"). */
+  onLog?(message: string): void;
+}
+
+/** Fans events out to several reporters. */
+export class Reporters implements Required<Reporter> {
+  constructor(private readonly list: Reporter[]) {}
+  async onBegin(run: RunInfo) { for (const r of this.list) await r.onBegin?.(run); }
+  onTestBegin(t: TestInfo) { for (const r of this.list) r.onTestBegin?.(t); }
+  onStepBegin(t: TestInfo, s: StepInfo) { for (const r of this.list) r.onStepBegin?.(t, s); }
+  onStepEnd(t: TestInfo, s: StepResult) { for (const r of this.list) r.onStepEnd?.(t, s); }
+  onOperation(e: HistoryEntry) { for (const r of this.list) r.onOperation?.(e); }
+  async onTestEnd(t: TestInfo, res: TestResult) { for (const r of this.list) await r.onTestEnd?.(t, res); }
+  async onEnd(res: RunResult) { for (const r of this.list) await r.onEnd?.(res); }
+  onLog(m: string) { for (const r of this.list) r.onLog?.(m); }
+}

@@ -1,0 +1,115 @@
+// Runs one step: renders its templates, gives it a deadline, classifies how it
+// ended, times it (engine overhead = wall time minus time spent on the cluster),
+// keeps its output for later templates, and tells the reporters.
+
+import { durationMs } from '../scenario/duration.js';
+import { TemplateError } from '../scenario/template.js';
+import { stepKind, type Step } from '../scenario/types.js';
+import type { ScenarioContext } from './context.js';
+import { InfraError, VerificationError, errorMessage } from './errors.js';
+import type { Reporters, StepError, StepResult, TestInfo } from './events.js';
+import { DEFAULT_AWAIT_TIMEOUT_MS } from './steps/await.js';
+import { STEPS } from './steps/index.js';
+import type { StepRun } from './steps/step.js';
+
+export class Executor {
+  constructor(private readonly ctx: ScenarioContext, private readonly test: TestInfo, private readonly events: Reporters) {}
+
+  private timeoutFor(step: Step): number {
+    if (step.timeout) return durationMs(step.timeout, this.ctx.stepTimeoutMs);
+    if (step.parallel) return 24 * 3600_000; // its branches have their own deadlines
+    if (step.await) return durationMs(step.await.timeout, DEFAULT_AWAIT_TIMEOUT_MS) + 10_000;
+    if (step.wait) return durationMs(step.wait, 0) + this.ctx.stepTimeoutMs;
+    return this.ctx.stepTimeoutMs;
+  }
+
+  /** The step's name, or a description of its (rendered, when given) spec. */
+  label(step: Step, spec?: unknown): string {
+    const kind = stepKind(step)!;
+    if (step.name) return step.name;
+    try {
+      return STEPS[kind].label((spec ?? (step as Record<string, unknown>)[kind]) as never);
+    } catch {
+      return kind;
+    }
+  }
+
+  async run(step: Step, path: string, depth: number, docPath: Array<string | number>): Promise<StepResult> {
+    const ctx = this.ctx;
+    const kind = stepKind(step)!;
+    const impl = STEPS[kind];
+    const raw = (step as Record<string, unknown>)[kind];
+    // Templates are rendered up front (labels show real values); a template that
+    // cannot be rendered yet fails the step below, with its message.
+    let spec: unknown;
+    let renderError: unknown;
+    if (impl.render === false) spec = raw;
+    else try { spec = ctx.render(raw); } catch (e) { renderError = e; }
+    const label = this.label(step, spec);
+    const info = { path, kind, label, depth };
+    this.events.onStepBegin(this.test, info);
+    const startedAt = new Date().toISOString();
+    const t0 = performance.now();
+    const io0 = ctx.history.ioMs;
+    const timeoutMs = this.timeoutFor(step);
+    const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
+    const signal = AbortSignal.any([ctx.signal, timeout]);
+    const children: StepResult[] = [];
+    const r: StepRun = {
+      ctx, path, signal, timeoutMs, depth, docPath, children,
+      runChild: (s, p, d, dp) => this.run(s, p, d, dp),
+    };
+    let output: unknown;
+    let error: StepError | undefined;
+    let status: StepResult['status'] = 'passed';
+    try {
+      if (renderError) throw renderError;
+      output = await impl.run(spec as never, r);
+      if (step.id) ctx.outputs.set(step.id, output);
+    } catch (e) {
+      ({ status, error } = classify(e, { interrupted: ctx.signal.aborted, timedOut: timeout.aborted, timeoutMs }));
+      error.where = ctx.scenario.where(docPath);
+    }
+    const duration = performance.now() - t0;
+    const io = ctx.history.ioMs - io0;
+    const result: StepResult = {
+      ...info, status, verifies: typeof impl.verifies === 'function' ? impl.verifies(raw as never) : impl.verifies,
+      started_at: startedAt, duration_ms: round(duration), overhead_ms: round(Math.max(0, duration - io), 3),
+      ...(error ? { error } : {}),
+      ...(output !== undefined ? { output: trimOutput(output) } : {}),
+      ...(r.attempts ? { attempts: r.attempts } : {}),
+      ...(children.length ? { children } : {}),
+    };
+    this.events.onStepEnd(this.test, result);
+    return result;
+  }
+}
+
+export function classify(e: unknown, s: { interrupted: boolean; timedOut: boolean; timeoutMs: number }): { status: StepResult['status']; error: StepError } {
+  if (s.interrupted) return { status: 'error', error: { type: 'interrupted', message: 'interrupted' } };
+  if (e instanceof InfraError) return { status: 'error', error: { type: 'infrastructure', message: e.message, tried: e.detail.tried, log_tail: e.detail.logTail } };
+  if (s.timedOut) return { status: 'failed', error: { type: 'timeout', message: `step timed out after ${round(s.timeoutMs / 1000, 1)} s` } };
+  if (e instanceof VerificationError) {
+    const childType = (e as Error & { childType?: StepError['type'] }).childType;
+    return {
+      status: childType === 'infrastructure' ? 'error' : 'failed',
+      error: { type: childType ?? 'verification', message: e.message, expected: e.detail.expected, actual: e.detail.actual, diff: e.detail.diff },
+    };
+  }
+  if (e instanceof TemplateError) return { status: 'failed', error: { type: 'verification', message: e.message } };
+  return { status: 'failed', error: { type: 'verification', message: errorMessage(e) } };
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** Outputs go into the journal: keep big row sets from bloating it. */
+function trimOutput(o: unknown): unknown {
+  if (o && typeof o === 'object' && Array.isArray((o as { rows?: unknown[] }).rows)) {
+    const rows = (o as { rows: unknown[] }).rows;
+    if (rows.length > 100) return { ...o, rows: rows.slice(0, 100), rows_truncated: rows.length };
+  }
+  return o;
+}

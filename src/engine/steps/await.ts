@@ -1,0 +1,71 @@
+// await: poll a condition (a query, an admin call, the catalog, a consistency
+// check, or node health) until it holds, or fail with the last reason when the
+// timeout passes. The way to wait for replication, catch-up or recovery.
+
+import type { AwaitSpec } from '../../scenario/types.js';
+import { durationMs } from '../../scenario/duration.js';
+import { healthOk } from '../../drivers/health.js';
+import { InterruptedError, VerificationError, errorMessage } from '../errors.js';
+import type { ScenarioContext } from '../context.js';
+import { sleep } from '../sleep.js';
+import { runAdmin } from './admin.js';
+import { checkConsistency } from './consistency.js';
+import { checkCatalog } from './expect-catalog.js';
+import { query } from './query.js';
+import type { StepImpl, StepRun } from './step.js';
+
+export const DEFAULT_AWAIT_TIMEOUT_MS = 30_000;
+
+async function attempt(ctx: ScenarioContext, s: AwaitSpec, r: StepRun, signal: AbortSignal): Promise<unknown> {
+  const spec = ctx.render({ ...s, timeout: undefined, interval: undefined });
+  if (spec.query) return query.run(spec.query, { ...r, signal });
+  if (spec.admin) return runAdmin(ctx, spec.admin, r.path, signal);
+  if (spec.expect_catalog) return checkCatalog(ctx, spec.expect_catalog, r.path, signal);
+  if (spec.consistency) return checkConsistency(ctx, spec.consistency, r.path, signal);
+  const refs = Array.isArray(spec.healthy) ? spec.healthy : [spec.healthy!];
+  for (const ref of refs) {
+    const node = ctx.node(ref, ['running', 'paused', 'stopped']);
+    const ok = await ctx.history.op({ f: 'health', node, step: r.path }, () => healthOk(ctx.url(node)), { okValue: (v) => ({ healthy: v }) });
+    if (!ok) throw new VerificationError(`node ${node} is not healthy`);
+  }
+  return { healthy: refs };
+}
+
+export const awaitStep: StepImpl<AwaitSpec> = {
+  verifies: true,
+  render: false,
+  label(s) {
+    const what = s.query ? `query${s.query.via ? ` via ${s.query.via}` : ''}${s.query.local ? ' (local)' : ''}: ${s.query.sql.slice(0, 50)}`
+      : s.admin ? `${s.admin.method ?? 'GET'} ${s.admin.path}`
+      : s.expect_catalog ? 'catalog'
+      : s.consistency ? 'consistency'
+      : `healthy ${Array.isArray(s.healthy) ? s.healthy.join(', ') : s.healthy}`;
+    return `await ${what} (up to ${s.timeout ?? `${DEFAULT_AWAIT_TIMEOUT_MS / 1000}s`})`;
+  },
+  async run(s, r) {
+    const timeoutMs = durationMs(s.timeout, DEFAULT_AWAIT_TIMEOUT_MS);
+    const intervalMs = durationMs(s.interval, 100);
+    const deadline = performance.now() + timeoutMs;
+    let last: unknown;
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      r.attempts = attempts;
+      // An attempt may not outlive the await's deadline (a paused node would hang it).
+      const left = Math.max(1, deadline - performance.now());
+      const signal = AbortSignal.any([r.signal, AbortSignal.timeout(Math.ceil(left))]);
+      try {
+        const out = await attempt(r.ctx, s, r, signal);
+        return { attempts, output: out };
+      } catch (e) {
+        if (r.signal.aborted) throw e instanceof InterruptedError ? e : e;
+        last = e;
+      }
+      if (performance.now() + intervalMs >= deadline) break;
+      await sleep(intervalMs, r.signal);
+    }
+    const reason = errorMessage(last);
+    const detail = last instanceof VerificationError ? last.detail : {};
+    throw new VerificationError(`still not true after ${s.timeout ?? `${timeoutMs / 1000}s`} (${attempts} attempts): ${reason}`, detail);
+  },
+};

@@ -1,0 +1,62 @@
+// expect_catalog: the cluster's view of its nodes and shards, as one node reports
+// it, partially matched (node_ids compare as sets).
+
+import type { ExpectCatalogSpec } from '../../scenario/types.js';
+import { VerificationError } from '../errors.js';
+import type { ScenarioContext } from '../context.js';
+import { partialMismatch } from '../../verifiers/partial.js';
+import type { StepImpl } from './step.js';
+
+type Obj = Record<string, unknown>;
+
+const sortIds = (o: Obj): Obj => (Array.isArray(o.node_ids) ? { ...o, node_ids: [...(o.node_ids as string[])].sort() } : o);
+
+export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, path: string, signal: AbortSignal) {
+  const node = ctx.node(s.via);
+  const out: { node: string; nodes?: Obj[]; shards?: Obj[] } = { node };
+  if (s.nodes || s.absent_nodes) {
+    const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: '/api/v3/cluster/nodes', f: 'catalog', step: path, signal });
+    if (res.status !== 200) throw new VerificationError(`GET /api/v3/cluster/nodes via ${node}: status ${res.status}: ${res.text.slice(0, 300)}`);
+    const nodes = ((res.json as { nodes?: Obj[] })?.nodes ?? []) as Obj[];
+    out.nodes = nodes;
+    for (const want of s.nodes ?? []) {
+      const got = nodes.find((n) => n.id === want.id);
+      if (!got) throw new VerificationError(`catalog via ${node}: node "${String(want.id)}" is not listed`, { expected: want, actual: nodes });
+      const m = partialMismatch(want, got);
+      if (m) throw new VerificationError(`catalog via ${node}: node "${String(want.id)}" differs at ${m.replace('$', 'node')}`, { expected: want, actual: got });
+    }
+    for (const id of s.absent_nodes ?? []) {
+      if (nodes.some((n) => n.id === id)) throw new VerificationError(`catalog via ${node}: node "${id}" is still listed`, { actual: nodes });
+    }
+    if (s.exact && s.nodes && nodes.length !== s.nodes.length) {
+      throw new VerificationError(`catalog via ${node}: expected exactly ${s.nodes.length} node(s), found ${nodes.length}`, { expected: s.nodes, actual: nodes });
+    }
+  }
+  if (s.table) {
+    const db = ctx.db(s.db);
+    const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: '/api/v3/cluster/shards', query: { db, table: s.table }, f: 'catalog', step: path, signal });
+    if (res.status !== 200) throw new VerificationError(`GET /api/v3/cluster/shards via ${node}: status ${res.status}: ${res.text.slice(0, 300)}`);
+    const shards = ((res.json as { shards?: Obj[] })?.shards ?? []) as Obj[];
+    out.shards = shards;
+    for (const want of s.shards ?? []) {
+      const key = want.name !== undefined ? 'name' : 'id';
+      const got = shards.find((x) => x[key] === want[key]);
+      if (!got) throw new VerificationError(`catalog via ${node}: no shard with ${key} ${JSON.stringify(want[key])} in ${db}.${s.table}`, { expected: want, actual: shards });
+      const m = partialMismatch(sortIds(want), sortIds(got));
+      if (m) throw new VerificationError(`catalog via ${node}: shard ${String(want[key])} differs at ${m.replace('$', 'shard')}`, { expected: want, actual: got });
+    }
+    if (s.shard_count !== undefined && shards.length !== s.shard_count) {
+      throw new VerificationError(`catalog via ${node}: expected ${s.shard_count} shard(s) in ${db}.${s.table}, found ${shards.length}`, { expected: s.shard_count, actual: shards });
+    }
+    if (s.exact && s.shards && shards.length !== s.shards.length) {
+      throw new VerificationError(`catalog via ${node}: expected exactly ${s.shards.length} shard(s), found ${shards.length}`, { expected: s.shards, actual: shards });
+    }
+  }
+  return out;
+}
+
+export const expectCatalog: StepImpl<ExpectCatalogSpec> = {
+  verifies: true,
+  label: (s) => `catalog${s.via ? ` via ${s.via}` : ''}: ${[s.nodes || s.absent_nodes ? 'nodes' : '', s.table ? `shards of ${s.table}` : ''].filter(Boolean).join(' and ')}`,
+  run: (s, { ctx, path, signal }) => checkCatalog(ctx, s, path, signal),
+};

@@ -1,0 +1,70 @@
+// query: SQL through one node (or only its local data), with row expectations.
+
+import { resolve } from 'node:path';
+import type { QuerySpec, RowExpect } from '../../scenario/types.js';
+import { VerificationError } from '../errors.js';
+import type { ScenarioContext } from '../context.js';
+import { pointToRow } from '../points.js';
+import { loadGolden, parseCsv } from '../../verifiers/golden.js';
+import { checkRows, type Row, type RowChecks } from '../../verifiers/rows.js';
+import type { StepImpl } from './step.js';
+
+export interface QueryOutcome { node: string; status: number; rows: Row[]; count: number; body: string }
+
+/** Runs one query; parses rows by format. Throws on a status other than `status`. */
+export async function runQuery(ctx: ScenarioContext, s: QuerySpec, node: string, step: string, signal: AbortSignal): Promise<QueryOutcome> {
+  const db = ctx.db(s.db);
+  const format = s.format ?? 'json';
+  const res = await ctx.client.call({
+    node, url: ctx.url(node), method: 'GET', path: '/api/v3/query_sql', f: 'query', step, signal,
+    query: { db, q: s.sql, format, local: s.local ? 'true' : undefined },
+    value: { db, sql: s.sql, ...(s.local ? { local: true } : {}) },
+  });
+  const want = s.expect?.status ?? (s.expect?.error ? 400 : 200);
+  if (res.status !== want) {
+    throw new VerificationError(`query via ${node}: expected status ${want}, got ${res.status}: ${res.text.slice(0, 500)}`, { expected: want, actual: { status: res.status, body: res.json ?? res.text } });
+  }
+  if (s.expect?.error && !res.text.includes(s.expect.error)) {
+    throw new VerificationError(`query via ${node}: the error does not mention "${s.expect.error}"`, { expected: s.expect.error, actual: res.text });
+  }
+  let rows: Row[] = [];
+  if (res.status < 300) {
+    if (format === 'json') rows = (res.json ?? JSON.parse(res.text || '[]')) as Row[];
+    else if (format === 'jsonl') rows = res.text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Row);
+    else rows = parseCsv(res.text);
+  }
+  return { node, status: res.status, rows, count: rows.length, body: res.text };
+}
+
+/** Turns a RowExpect (point names, golden path) into plain row checks. */
+export async function rowChecks(ctx: ScenarioContext, e: RowExpect | undefined): Promise<RowChecks> {
+  if (!e) return {};
+  const toRow = (r: Record<string, unknown> | string): Row => {
+    if (typeof r !== 'string') return r;
+    const p = ctx.point(r);
+    return pointToRow(p, ctx.time(p.time));
+  };
+  const c: RowChecks = { ordered: e.ordered, count: e.count, columns: e.columns, tolerance: e.tolerance };
+  if (e.rows) c.rows = e.rows.map(toRow);
+  if (e.contains) c.contains = e.contains.map(toRow);
+  if (e.excludes) c.excludes = e.excludes.map(toRow);
+  if (e.golden) c.golden = { file: e.golden, rows: await loadGolden(resolve(ctx.scenario.dir, e.golden)) };
+  return c;
+}
+
+export const query: StepImpl<QuerySpec> = {
+  verifies: true,
+  label: (s) => `query${s.via ? ` via ${s.via}` : ''}${s.local ? ' (local)' : ''}: ${s.sql.length > 70 ? `${s.sql.slice(0, 67)}...` : s.sql}`,
+  async run(s, { ctx, path, signal }) {
+    const node = ctx.node(s.via);
+    const out = await runQuery(ctx, s, node, path, signal);
+    const checks = await rowChecks(ctx, s.expect);
+    try {
+      checkRows(out.rows, checks);
+    } catch (e) {
+      if (e instanceof VerificationError) e.message = `query via ${node}${s.local ? ' (local)' : ''}: ${e.message}`;
+      throw e;
+    }
+    return { node, status: out.status, rows: out.rows, count: out.count };
+  },
+};

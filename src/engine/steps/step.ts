@@ -1,0 +1,30 @@
+// The contract of a step kind: a label for reports and a run function. Steps get a
+// StepRun (scenario context, their path, a signal that fires on timeout or Ctrl-C)
+// and return an output that later steps can template as ${steps.<id>...}.
+
+import type { ScenarioContext } from '../context.js';
+import type { StepResult } from '../events.js';
+import type { Step } from '../../scenario/types.js';
+
+export interface StepRun {
+  ctx: ScenarioContext;
+  path: string;
+  signal: AbortSignal;
+  timeoutMs: number;
+  depth: number;
+  /** Where the step is in the YAML document, for file:line:col. */
+  docPath: Array<string | number>;
+  /** Runs nested steps (parallel branches) with events and results. */
+  runChild(step: Step, path: string, depth: number, docPath: Array<string | number>): Promise<StepResult>;
+  children: StepResult[];
+  attempts?: number;
+}
+
+export interface StepImpl<S> {
+  /** Checks something (true) or only acts (false): checking steps become JUnit cases. */
+  verifies: boolean | ((spec: S) => boolean);
+  /** Templates are rendered by the executor before run, unless this is false. */
+  render?: boolean;
+  label(spec: S): string;
+  run(spec: S, r: StepRun): Promise<unknown>;
+}

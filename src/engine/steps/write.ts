@@ -1,0 +1,67 @@
+// write: line protocol to one node (inline lines, a file, named or inline points,
+// or generated points), expecting 204 or a given status and partial-write errors.
+
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { WriteSpec } from '../../scenario/types.js';
+import { durationMs } from '../../scenario/duration.js';
+import { VerificationError } from '../errors.js';
+import { generatePoints, pointToLine } from '../points.js';
+import type { StepImpl } from './step.js';
+
+export const write: StepImpl<WriteSpec> = {
+  verifies: (s) => s.expect !== undefined,
+  label(s) {
+    const what = s.points ? `${s.points.map((p) => (typeof p === 'string' ? p : 'point')).join(', ')}` : s.generate ? `${s.generate.count} generated points` : s.file ? s.file : 'lines';
+    return `write ${what}${s.via ? ` via ${s.via}` : ''}`;
+  },
+  async run(s, { ctx, path, signal }) {
+    const node = ctx.node(s.via);
+    const db = ctx.db(s.db);
+    let body: string;
+    let precision = s.precision;
+    if (s.lines !== undefined) body = Array.isArray(s.lines) ? s.lines.join('\n') : s.lines;
+    else if (s.file !== undefined) body = await readFile(resolve(ctx.scenario.dir, s.file), 'utf8');
+    else if (s.points) {
+      body = s.points
+        .map((ref) => {
+          const p = ctx.point(ref);
+          return pointToLine(p, ctx.time(p.time), ctx.scenario.doc.databases?.[db]?.tables?.[p.table]?.fields);
+        })
+        .join('\n');
+      precision ??= 'ns';
+    } else {
+      const g = s.generate!;
+      const intervalNs = BigInt(Math.round(durationMs(g.interval, 1000) * 1e6));
+      body = generatePoints(g, ctx.time(g.start), intervalNs, ctx.rng.derive(`write:${path}`)).join('\n');
+      precision ??= 'ns';
+    }
+    const lines = body.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')).length;
+    const res = await ctx.client.call({
+      node, url: ctx.url(node), method: 'POST', path: '/api/v3/write_lp', f: 'write', step: path, signal,
+      query: { db, precision, accept_partial: s.accept_partial, no_sync: s.no_sync, consistency: s.consistency },
+      body, value: { db, lines, body: body.length <= 2000 ? body : `${body.slice(0, 2000)}...` },
+    });
+    const e = s.expect ?? {};
+    const wantStatus = e.status ?? (e.errors || e.error ? 400 : 204);
+    if (res.status !== wantStatus) {
+      throw new VerificationError(`write via ${node}: expected status ${wantStatus}, got ${res.status}`, { expected: wantStatus, actual: { status: res.status, body: res.json ?? res.text } });
+    }
+    if (e.error && !res.text.includes(e.error)) {
+      throw new VerificationError(`write via ${node}: the error does not mention "${e.error}"`, { expected: e.error, actual: res.text });
+    }
+    if (e.errors) {
+      const data = ((res.json as { data?: unknown })?.data ?? []) as Array<{ line_number?: number; error_message?: string }>;
+      const list = Array.isArray(data) ? data : [data];
+      const got = list.map((d) => `line ${d.line_number}: ${d.error_message}`);
+      const ok = list.length === e.errors.length && e.errors.every((x, i) => list[i]?.line_number === x.line && (!x.message || String(list[i]?.error_message ?? '').includes(x.message)));
+      if (!ok) {
+        throw new VerificationError(`write via ${node}: rejected lines differ`, {
+          expected: e.errors, actual: list,
+          diff: ['--- expected', ...e.errors.map((x) => `- line ${x.line}${x.message ? `: ...${x.message}...` : ''}`), '+++ actual', ...got.map((g) => `+ ${g}`)].join('\n'),
+        });
+      }
+    }
+    return { node, db, status: res.status, lines, body: res.json ?? (res.text || undefined) };
+  },
+};

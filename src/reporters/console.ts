@@ -1,0 +1,113 @@
+// Console output: live progress on a TTY (the running step on one line, replaced
+// by its result), plain lines when not a TTY or when CI is set. A failure shows
+// the step, where it is, what was expected and a diff.
+
+import chalk, { Chalk } from 'chalk';
+import type { Reporter, RunInfo, RunResult, StepInfo, StepResult, TestInfo, TestResult } from '../engine/events.js';
+import { formatMs } from '../scenario/duration.js';
+
+export interface ConsoleOptions {
+  stream?: NodeJS.WriteStream;
+  /** Live line rewriting; default: stream is a TTY and CI is not set. */
+  live?: boolean;
+  verbose?: boolean;
+}
+
+export class ConsoleReporter implements Reporter {
+  private readonly out: NodeJS.WriteStream;
+  private readonly live: boolean;
+  private readonly c: typeof chalk;
+  private pending: string | null = null;
+
+  constructor(o: ConsoleOptions = {}) {
+    this.out = o.stream ?? process.stdout;
+    this.live = o.live ?? (Boolean(this.out.isTTY) && !process.env.CI);
+    this.c = new Chalk({ level: this.out.isTTY && !process.env.NO_COLOR ? chalk.level || 1 : 0 });
+  }
+
+  private write(line: string) {
+    if (this.pending !== null) { this.out.write('\r\x1b[2K'); this.pending = null; }
+    this.out.write(line + '\n');
+  }
+
+  onBegin(run: RunInfo) {
+    this.write(this.c.bold(`phantom-test run ${run.run_id}`) + this.c.dim(`  seed ${run.seed}, driver ${run.driver}, ${run.files.length} scenario file(s)`));
+  }
+
+  onTestBegin(t: TestInfo) {
+    this.write('');
+    this.write(`${this.c.bold(t.name)} ${this.c.dim(`${t.file}  (seed ${t.seed})`)}`);
+  }
+
+  onLog(m: string) {
+    this.write(this.c.dim(m));
+  }
+
+  onStepBegin(_t: TestInfo, s: StepInfo) {
+    if (!this.live) return;
+    if (this.pending !== null) this.out.write('\r\x1b[2K');
+    const pad = '  '.repeat(s.depth + 1);
+    // Cut the plain text to the terminal width, so the line never wraps and \r can replace it.
+    const text = s.label.slice(0, Math.max(10, (this.out.columns || 120) - pad.length - 3));
+    this.pending = `${pad}${this.c.cyan('…')} ${text}`;
+    this.out.write(this.pending);
+  }
+
+  onStepEnd(_t: TestInfo, s: StepResult) {
+    const pad = '  '.repeat(s.depth + 1);
+    const mark = s.status === 'passed' ? this.c.green('✓') : s.status === 'skipped' ? this.c.dim('-') : this.c.red('✗');
+    const time = this.c.dim(` (${formatMs(s.duration_ms)}${s.attempts && s.attempts > 1 ? `, ${s.attempts} attempts` : ''})`);
+    const label = s.status === 'skipped' ? this.c.dim(`${s.label} (skipped)`) : s.label;
+    this.write(`${pad}${mark} ${this.c.dim(s.path.startsWith('setup') ? '' : `${s.path} `)}${label}${s.status === 'skipped' ? '' : time}`);
+    if (s.error && !s.children?.some((c) => c.error)) this.showError(s, pad + '    ');
+  }
+
+  private showError(s: StepResult, pad: string) {
+    const e = s.error!;
+    const lines = [this.c.red(e.message)];
+    if (e.where) lines.push(this.c.dim(`at ${e.where}`));
+    if (e.diff) lines.push(...e.diff.split('\n').map((l) => (l.startsWith('+') ? this.c.green(l) : l.startsWith('-') ? this.c.red(l) : l)));
+    else if (e.expected !== undefined && e.type === 'verification') {
+      lines.push(`expected: ${short(e.expected)}`, `actual:   ${short(e.actual)}`);
+    }
+    if (e.tried) lines.push(this.c.dim(`tried: ${e.tried}`));
+    if (e.log_tail) lines.push(this.c.dim('last log lines:'), ...e.log_tail.split('\n').map((l) => this.c.dim(`  ${l}`)));
+    for (const l of lines) this.write(pad + l);
+  }
+
+  onTestEnd(_t: TestInfo, r: TestResult) {
+    const n = countSteps(r.steps);
+    const ready = r.ready_ms !== null ? `, cluster ready in ${formatMs(r.ready_ms)}` : '';
+    const verdict = r.verdict === 'passed' ? this.c.green('passed') : r.verdict === 'interrupted' ? this.c.yellow('interrupted') : this.c.red(r.verdict);
+    this.write(`  ${verdict} ${this.c.dim(`${n.passed}/${n.total} steps in ${formatMs(r.duration_ms)}${ready}`)}`);
+    if (r.verdict !== 'passed' && r.error && !hasStepError(r)) {
+      this.write(`    ${this.c.red(r.error.message)}`);
+    }
+    if (r.teardown.kept) this.write(this.c.yellow(`  cluster left running (--keep): ${r.nodes.map((x) => `${x.id}=${x.url}`).join(' ')}; remove it with \`phantom-test clean --all\``));
+    for (const p of r.teardown.problems) this.write(this.c.red(`  cleanup: ${p}`));
+  }
+
+  onEnd(r: RunResult) {
+    const counts = { passed: 0, failed: 0, error: 0, interrupted: 0 };
+    for (const t of r.tests) counts[t.verdict]++;
+    this.write('');
+    const parts = [`${counts.passed} passed`, `${counts.failed} failed`];
+    if (counts.error) parts.push(`${counts.error} errored`);
+    if (counts.interrupted) parts.push(`${counts.interrupted} interrupted`);
+    this.write(`${this.c.bold(parts.join(', '))} ${this.c.dim(`in ${formatMs(r.duration_ms)}, exit ${r.exit_code}`)}`);
+    if (r.run.report_dir) this.write(this.c.dim(`reports: ${r.run.report_dir}`));
+  }
+}
+
+function hasStepError(r: TestResult): boolean {
+  return [...r.setup, ...r.steps].some((s) => s.error);
+}
+
+function countSteps(steps: StepResult[]) {
+  return { total: steps.length, passed: steps.filter((s) => s.status === 'passed').length };
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? 'undefined' : s.length > 400 ? `${s.slice(0, 400)}...` : s;
+}

@@ -1,0 +1,212 @@
+// The scenario as the loader hands it to the engine: the YAML's shape (checked by
+// schema/scenario.schema.json), plus where it came from.
+
+export type Scalar = string | number | boolean;
+export type TimeText = string | number;
+export type NodeRefs = string | string[];
+
+export interface NodeSpec {
+  id: string;
+  start?: boolean;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface ClusterSpec {
+  nodes?: Array<string | NodeSpec>;
+  token?: string;
+  log_format?: 'json' | 'pretty';
+  ready_timeout?: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface ShardSpec {
+  time?: 'all' | [TimeText, TimeText];
+  hash?: 'all' | [number | string, number | string];
+  nodes: string[];
+}
+
+export interface TableSpec {
+  tags?: string[];
+  fields?: Record<string, string>;
+  shard_keys?: string[];
+  num_hash_partitions?: number;
+  partition_duration?: string;
+  replication_factor?: number;
+  consistency?: 'one' | 'quorum' | 'all';
+  shards?: Record<string, ShardSpec>;
+}
+
+export interface DatabaseSpec {
+  tables?: Record<string, TableSpec>;
+}
+
+export interface PickSpec {
+  db?: string;
+  table: string;
+  shard: string;
+  tag: string;
+  time?: TimeText;
+  prefix?: string;
+}
+
+export type FieldValueSpec = Scalar | { int?: number | string; uint?: number | string };
+
+export interface PointSpec {
+  table: string;
+  tags?: Record<string, Scalar>;
+  fields: Record<string, FieldValueSpec>;
+  time: TimeText;
+}
+
+export type RowSpec = Record<string, unknown> | string;
+
+export interface RowExpect {
+  status?: number;
+  error?: string;
+  rows?: RowSpec[];
+  ordered?: boolean;
+  contains?: RowSpec[];
+  excludes?: RowSpec[];
+  count?: number;
+  columns?: string[];
+  golden?: string;
+  tolerance?: number;
+}
+
+export interface GenerateSpec {
+  table: string;
+  count: number;
+  start: TimeText;
+  interval?: string;
+  tags?: Record<string, string | string[]>;
+  fields?: Record<string, 'float' | 'integer' | 'uinteger' | 'string' | 'boolean'>;
+}
+
+export interface WriteSpec {
+  via?: string;
+  db?: string;
+  lines?: string | string[];
+  file?: string;
+  points?: Array<string | PointSpec>;
+  generate?: GenerateSpec;
+  precision?: 'auto' | 's' | 'ms' | 'us' | 'ns';
+  accept_partial?: boolean;
+  no_sync?: boolean;
+  /** Overrides the table's write consistency for this request. */
+  consistency?: 'one' | 'quorum' | 'all';
+  expect?: { status?: number; error?: string; errors?: Array<{ line: number; message?: string }> };
+}
+
+export interface QuerySpec {
+  via?: string;
+  db?: string;
+  sql: string;
+  local?: boolean;
+  format?: 'json' | 'jsonl' | 'csv';
+  expect?: RowExpect;
+}
+
+export interface AdminSpec {
+  via?: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  path: string;
+  query?: Record<string, Scalar>;
+  body?: unknown;
+  expect?: { status?: number; body?: unknown; contains?: string };
+}
+
+export interface ExpectCatalogSpec {
+  via?: string;
+  nodes?: Array<Record<string, unknown>>;
+  absent_nodes?: string[];
+  db?: string;
+  table?: string;
+  shards?: Array<Record<string, unknown>>;
+  shard_count?: number;
+  exact?: boolean;
+}
+
+export interface ConsistencySpec {
+  nodes?: 'all' | string[];
+  db?: string;
+  sql?: string;
+  local?: boolean;
+  ordered?: boolean;
+  shards?: string[];
+  expect?: RowExpect;
+}
+
+export type FaultAction = 'kill' | 'stop' | 'start' | 'restart' | 'pause' | 'resume';
+export type FaultSpec = Partial<Record<FaultAction, NodeRefs>>;
+
+export interface AwaitSpec {
+  timeout?: string;
+  interval?: string;
+  query?: QuerySpec;
+  admin?: AdminSpec;
+  expect_catalog?: ExpectCatalogSpec;
+  consistency?: ConsistencySpec;
+  healthy?: NodeRefs;
+}
+
+export interface AddNodeSpec { id: string; via?: string; register?: boolean }
+
+export interface Step {
+  name?: string;
+  id?: string;
+  timeout?: string;
+  write?: WriteSpec;
+  query?: QuerySpec;
+  admin?: AdminSpec;
+  expect_catalog?: ExpectCatalogSpec;
+  consistency?: ConsistencySpec;
+  fault?: FaultSpec;
+  wait?: string;
+  await?: AwaitSpec;
+  parallel?: Array<Step | Step[]>;
+  add_node?: string | AddNodeSpec;
+}
+
+export const STEP_KINDS = [
+  'write', 'query', 'admin', 'expect_catalog', 'consistency', 'fault', 'wait', 'await', 'parallel', 'add_node',
+] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export const AWAIT_CONDITIONS = ['query', 'admin', 'expect_catalog', 'consistency', 'healthy'] as const;
+export const FAULT_ACTIONS: FaultAction[] = ['kill', 'stop', 'start', 'restart', 'pause', 'resume'];
+
+export interface ScenarioDoc {
+  name: string;
+  description?: string;
+  timeout?: string;
+  cluster?: ClusterSpec;
+  vars?: Record<string, Scalar>;
+  anchors?: Record<string, TimeText>;
+  databases?: Record<string, DatabaseSpec>;
+  picks?: Record<string, PickSpec>;
+  points?: Record<string, PointSpec>;
+  steps: Step[];
+}
+
+/** A loaded, valid scenario. */
+export interface Scenario {
+  /** Path as the user gave it (used in messages). */
+  file: string;
+  /** Absolute directory of the file: golden and line-protocol files are relative to it. */
+  dir: string;
+  doc: ScenarioDoc;
+  /** file:line:col of a JSON path into the document, for runtime messages. */
+  where(path: Array<string | number>): string;
+}
+
+export function stepKind(step: Step): StepKind | undefined {
+  return STEP_KINDS.find((k) => (step as Record<string, unknown>)[k] !== undefined);
+}
+
+/** Normalized node list of a topology; the default is three nodes a, b, c. */
+export function topologyNodes(cluster: ClusterSpec | undefined): NodeSpec[] {
+  const raw = cluster?.nodes ?? ['a', 'b', 'c'];
+  return raw.map((n) => (typeof n === 'string' ? { id: n } : n));
+}
