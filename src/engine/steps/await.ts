@@ -5,7 +5,7 @@
 import type { AwaitSpec } from '../../scenario/types.js';
 import { durationMs } from '../../scenario/duration.js';
 import { healthOk } from '../../drivers/health.js';
-import { InterruptedError, VerificationError, errorMessage } from '../errors.js';
+import { VerificationError, errorMessage } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
 import { sleep } from '../sleep.js';
 import { runAdmin } from './admin.js';
@@ -58,8 +58,10 @@ export const awaitStep: StepImpl<AwaitSpec> = {
         const out = await attempt(r.ctx, s, r, signal);
         return { attempts, output: out };
       } catch (e) {
-        if (r.signal.aborted) throw e instanceof InterruptedError ? e : e;
-        last = e;
+        if (r.signal.aborted) throw e;
+        // An attempt cut short by the deadline says nothing about the condition: report the
+        // last attempt that actually answered, if there was one.
+        if (!(signal.aborted && last !== undefined)) last = e;
       }
       if (performance.now() + intervalMs >= deadline) break;
       await sleep(intervalMs, r.signal);
