@@ -1,9 +1,13 @@
 // The replicated catalog. One node, the leader (the lowest id in the initial --peers list),
 // orders every change: it validates a command by applying it to a copy, appends it to its
-// durable log, pushes it to every reachable peer and only then answers. Peers that were
-// unreachable catch up by pulling the log (on start, periodically, and whenever a request shows
-// them a newer catalog version). Callers only see `propose`, so a consensus log can replace
-// this without touching them.
+// durable log, and pushes it to the peers it believes up before answering. Peers that missed
+// entries pull them (on start, periodically, and whenever a request shows them a newer catalog
+// version) from the leader or from any peer: entries are leader-ordered, so any copy is good.
+// A node that starts with an empty catalog first adopts a peer's log if there is one, so a
+// leader that lost its data dir (or a late-added node whose id sorts first) rejoins the
+// existing cluster instead of founding a new one; a cluster id keeps two catalogs from mixing.
+// Callers only see `propose`, so a consensus log can replace this without touching them.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ColumnSchema } from '../types.js';
@@ -11,9 +15,9 @@ import type { Logger } from '../util/log.js';
 import { HttpError } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
-import { PeerUnreachable, type PeerClient } from '../cluster/peer-client.js';
+import type { PeerClient } from '../cluster/peer-client.js';
 import { applyCommand, type CatalogCommand, type CatalogEntry } from './commands.js';
-import { DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState } from './state.js';
+import { DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState, type ShardDef } from './state.js';
 import { planAutoShards } from '../sharding/placement.js';
 
 /** What a node asks of the leader: a command, or an intent the leader turns into commands. */
@@ -22,12 +26,28 @@ export type CatalogRequest =
   /** Create the database/table if missing and add missing columns (writes). */
   | { kind: 'ensure_schema'; db: string; table: string; columns: ColumnSchema[] }
   /** Create shards so each (time, hash) of the table is covered. */
-  | { kind: 'ensure_shards'; db: string; table: string; points: Array<[bigint, number]> };
+  | { kind: 'ensure_shards'; db: string; table: string; points: Array<[bigint, number]> }
+  /** An explicit layout; the leader assigns the shard ids. */
+  | { kind: 'define_layout'; shards: Array<Omit<ShardDef, 'id'>> };
 
 export interface PeerAddress {
   id: string;
   url: string;
 }
+
+/** What the catalog needs to know about peer liveness (from cluster/liveness). */
+export interface CatalogLiveness {
+  isUp(nodeId: string): boolean;
+  markDown(nodeId: string): void;
+}
+
+interface LogPage {
+  cluster_id: string;
+  version: number;
+  entries: CatalogEntry[];
+}
+
+const BROADCAST_TIMEOUT_MS = 1500;
 
 export class Catalog {
   state: CatalogState = emptyCatalog();
@@ -36,13 +56,14 @@ export class Catalog {
   private leaderMutex = new Mutex();
   private syncing?: Promise<void>;
   private timer?: NodeJS.Timeout;
-  private listeners: Array<() => void> = [];
+  private listeners: Array<(cmd: CatalogCommand) => void> = [];
 
   constructor(
     private readonly dir: string,
     private readonly selfId: string,
     private readonly bootstrapPeers: PeerAddress[],
     private readonly peers: PeerClient,
+    private readonly liveness: CatalogLiveness,
     private readonly log: Logger,
   ) {}
 
@@ -64,39 +85,54 @@ export class Catalog {
     return this.state.nodes[nodeId]?.url ?? this.bootstrapPeers.find((p) => p.id === nodeId)?.url;
   }
 
-  onChange(listener: () => void): void {
+  /** Called with every command this node applies, in order. */
+  onApplied(listener: (cmd: CatalogCommand) => void): void {
     this.listeners.push(listener);
+  }
+
+  entriesFrom(index: number): CatalogEntry[] {
+    return this.entries.slice(Math.max(0, index - 1));
+  }
+
+  page(from: number): LogPage {
+    return { cluster_id: this.state.cluster_id, version: this.state.version, entries: this.entriesFrom(from) };
   }
 
   open(): void {
     fs.mkdirSync(this.dir, { recursive: true });
     const file = path.join(this.dir, 'catalog.jsonl');
     if (fs.existsSync(file)) {
-      const lines = fs.readFileSync(file, 'utf8').split('\n');
-      for (const line of lines) {
-        if (!line.trim()) continue;
+      const buf = fs.readFileSync(file);
+      let intact = 0; // bytes of complete, valid entries
+      for (;;) {
+        const nl = buf.indexOf(0x0a, intact);
+        if (nl < 0) break; // no newline after it: torn by a crash mid-append
         let entry: CatalogEntry;
         try {
-          entry = parseWithBigInt<CatalogEntry>(line);
+          entry = parseWithBigInt<CatalogEntry>(buf.subarray(intact, nl).toString('utf8'));
         } catch {
-          break; // a torn last line from a crash mid-append: everything before it is intact
+          break;
         }
         if (entry.index !== this.state.version + 1) break;
         applyCommand(this.state, entry.command);
         this.entries.push(entry);
+        intact = nl + 1;
       }
-      // Rewrite without a torn tail so appends start on a clean line.
-      fs.writeFileSync(file, this.entries.map((e) => stringifyWithBigInt(e) + '\n').join(''));
+      // Cut only a torn tail; the intact prefix is never rewritten.
+      if (intact < buf.length) fs.truncateSync(file, intact);
     }
     this.fd = fs.openSync(file, 'a');
   }
 
-  /** Starts background work: bootstrap (leader) or catch-up pulls (followers). */
+  /** Joins the cluster's catalog: adopt a peer's, or (the leader of a new cluster) bootstrap one. */
   async start(): Promise<void> {
-    if (this.isLeader && this.state.version === 0) {
-      await this.leaderMutex.run(() =>
-        this.commitLocal({ type: 'bootstrap', leader: this.selfId, nodes: this.bootstrapPeers }),
-      );
+    if (this.state.version === 0) {
+      const adopted = await this.adoptFromPeers();
+      if (!adopted && this.isLeader) {
+        await this.leaderMutex.run(() =>
+          this.commitLocal({ type: 'bootstrap', cluster_id: crypto.randomUUID(), leader: this.selfId, nodes: this.bootstrapPeers }),
+        );
+      }
     }
     if (!this.isLeader) void this.sync();
     this.timer = setInterval(() => {
@@ -109,10 +145,6 @@ export class Catalog {
     clearInterval(this.timer);
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
-  }
-
-  entriesFrom(index: number): CatalogEntry[] {
-    return this.entries.slice(Math.max(0, index - 1));
   }
 
   /** Submits a request to the leader and returns once this node has applied its outcome. */
@@ -136,25 +168,33 @@ export class Catalog {
     }
     const body = JSON.parse(res.text || '{}');
     if (res.status !== 200) throw new HttpError(res.status, body.error ?? `catalog leader answered ${res.status}`);
-    if (this.state.version < body.version) await this.sync();
+    if (this.state.cluster_id && body.cluster_id !== this.state.cluster_id) {
+      throw new HttpError(503, `catalog leader ${leader} belongs to another cluster (${body.cluster_id}, ours ${this.state.cluster_id})`);
+    }
+    if (this.state.version < body.version) await this.sync(leader);
     if (this.state.version < body.version) {
       throw new HttpError(503, `catalog change committed at version ${body.version} but this node could not catch up`);
     }
   }
 
   /** Leader side of `propose`: returns the catalog version after the change. */
-  leaderHandle(req: CatalogRequest): Promise<number> {
-    if (!this.isLeader) return Promise.reject(new HttpError(421, `node ${this.selfId} is not the catalog leader (${this.leaderId} is)`));
-    return this.leaderMutex.run(async () => {
-      for (const cmd of this.resolve(req)) await this.commitLocal(cmd);
-      return this.state.version;
+  async leaderHandle(req: CatalogRequest): Promise<{ version: number; cluster_id: string }> {
+    if (!this.isLeader) throw new HttpError(421, `node ${this.selfId} is not the catalog leader (${this.leaderId} is)`);
+    const committed = await this.leaderMutex.run(() => {
+      const out: CatalogEntry[] = [];
+      for (const cmd of this.resolve(req)) out.push(this.commitLocal(cmd));
+      return out;
     });
+    // Outside the lock: a slow or paused follower delays this change, not every other one.
+    if (committed.length > 0) await this.broadcast(committed);
+    return { version: this.state.version, cluster_id: this.state.cluster_id };
   }
 
   /** Applies entries pushed by the leader; pulls if there is a gap. */
-  receive(entries: CatalogEntry[]): void {
+  receive(page: LogPage, from?: string): void {
+    if (!this.sameCluster(page, from)) return;
     let gap = false;
-    for (const e of entries) {
+    for (const e of page.entries) {
       if (e.index <= this.state.version) continue;
       if (e.index !== this.state.version + 1) {
         gap = true;
@@ -162,46 +202,65 @@ export class Catalog {
       }
       this.appendApplied(e);
     }
-    this.notify();
-    if (gap) void this.sync();
+    if (gap) void this.sync(from);
   }
 
-  /** Pulls missing entries from the leader (coalesces concurrent calls). */
-  sync(): Promise<void> {
-    if (this.isLeader) return Promise.resolve();
-    this.syncing ??= this.pull().finally(() => (this.syncing = undefined));
+  /** Pulls missing entries from `from` (default: the leader); coalesces concurrent calls. */
+  sync(from?: string): Promise<void> {
+    const source = from && from !== this.selfId ? from : this.leaderId;
+    if (source === this.selfId) return Promise.resolve();
+    this.syncing ??= this.pull(source).finally(() => (this.syncing = undefined));
     return this.syncing;
   }
 
   /** A peer showed a newer catalog version in a request header. */
-  noteVersion(version: number): Promise<void> {
-    return version > this.state.version ? this.sync() : Promise.resolve();
+  noteVersion(version: number, from?: string): Promise<void> {
+    return version > this.state.version ? this.sync(from) : Promise.resolve();
   }
 
-  private async pull(): Promise<void> {
-    const leader = this.leaderId;
-    const url = this.urlOf(leader);
-    if (!url) return;
+  private async fetchPage(nodeId: string, fromIndex: number, timeoutMs: number): Promise<LogPage | undefined> {
+    const url = this.urlOf(nodeId);
+    if (!url) return undefined;
     try {
-      const res = await this.peers.call(leader, url, 'GET', `/internal/catalog/log?from=${this.state.version + 1}`, {
-        timeoutMs: 3000,
-      });
-      if (res.status !== 200) return;
-      const { entries } = parseWithBigInt<{ entries: CatalogEntry[] }>(res.text);
-      const before = this.state.version;
-      for (const e of entries) if (e.index === this.state.version + 1) this.appendApplied(e);
-      if (this.state.version !== before) {
-        this.log.info({ from: before, to: this.state.version }, 'catalog caught up from leader');
-        this.notify();
-      }
-    } catch (err) {
-      if (!(err instanceof PeerUnreachable)) this.log.warn({ err: (err as Error).message }, 'catalog pull failed');
+      const res = await this.peers.call(nodeId, url, 'GET', `/internal/catalog/log?from=${fromIndex}`, { timeoutMs });
+      return res.status === 200 ? parseWithBigInt<LogPage>(res.text) : undefined;
+    } catch {
+      return undefined;
     }
+  }
+
+  private async pull(source: string): Promise<void> {
+    const page = await this.fetchPage(source, this.state.version + 1, 3000);
+    if (!page || !this.sameCluster(page, source)) return;
+    const before = this.state.version;
+    for (const e of page.entries) if (e.index === this.state.version + 1) this.appendApplied(e);
+    if (this.state.version !== before) this.log.info({ from: before, to: this.state.version, source }, 'catalog caught up');
+  }
+
+  /** With an empty catalog: copy the longest log any bootstrap peer has. */
+  private async adoptFromPeers(): Promise<boolean> {
+    const others = this.bootstrapPeers.filter((p) => p.id !== this.selfId);
+    const pages = await Promise.all(others.map(async (p) => ({ id: p.id, page: await this.fetchPage(p.id, 1, 1000) })));
+    const best = pages.filter((p) => p.page && p.page.version > 0).sort((a, b) => b.page!.version - a.page!.version)[0];
+    if (!best) return false;
+    for (const e of best.page!.entries) if (e.index === this.state.version + 1) this.appendApplied(e);
+    this.log.info({ source: best.id, version: this.state.version, leader: this.state.leader }, 'catalog adopted from a peer');
+    return true;
+  }
+
+  private sameCluster(page: LogPage, from?: string): boolean {
+    if (!this.state.cluster_id || !page.cluster_id || page.cluster_id === this.state.cluster_id) return true;
+    this.log.error({ peer: from, theirs: page.cluster_id, ours: this.state.cluster_id }, 'ignoring catalog entries from another cluster');
+    return false;
   }
 
   /** Turns an intent into the commands that realise it against the current state. */
   private resolve(req: CatalogRequest): CatalogCommand[] {
     if (req.kind === 'command') return [req.command];
+    if (req.kind === 'define_layout') {
+      const first = this.state.next_shard_id;
+      return [{ type: 'define_shards', shards: req.shards.map((s, i) => ({ ...s, id: first + i })) }];
+    }
     const db = this.state.databases[req.db];
     if (req.kind === 'ensure_schema') {
       const cmds: CatalogCommand[] = [];
@@ -241,7 +300,8 @@ export class Catalog {
     return cmds;
   }
 
-  private async commitLocal(cmd: CatalogCommand): Promise<void> {
+  /** Validates, persists and applies one command (leader only, under the mutex). */
+  private commitLocal(cmd: CatalogCommand): CatalogEntry {
     const next = structuredClone(this.state);
     applyCommand(next, cmd); // throws if invalid: nothing persisted
     const entry: CatalogEntry = { index: next.version, command: cmd };
@@ -249,31 +309,33 @@ export class Catalog {
     this.state = next;
     this.entries.push(entry);
     this.log.info({ catalog_version: entry.index, command: cmd.type }, 'catalog change committed');
-    this.notify();
-    await this.broadcast([entry]);
+    this.notify(cmd);
+    return entry;
   }
 
+  /** Pushes entries to every peer; waits only for those believed up, and not for long. */
   private async broadcast(entries: CatalogEntry[]): Promise<void> {
-    const body = stringifyWithBigInt({ entries });
+    const body = stringifyWithBigInt({ cluster_id: this.state.cluster_id, version: this.state.version, entries });
     const targets = new Map<string, string>();
     for (const p of this.bootstrapPeers) targets.set(p.id, p.url);
     for (const n of Object.values(this.state.nodes)) targets.set(n.id, n.url);
     targets.delete(this.selfId);
-    await Promise.all(
-      [...targets].map(async ([id, url]) => {
-        try {
-          await this.peers.call(id, url, 'POST', '/internal/catalog/append', { body, timeoutMs: 1500 });
-        } catch {
-          /* it pulls when it is back */
-        }
-      }),
-    );
+    const waits: Array<Promise<void>> = [];
+    for (const [id, url] of targets) {
+      const sent = this.peers.call(id, url, 'POST', '/internal/catalog/append', { body, timeoutMs: BROADCAST_TIMEOUT_MS }).then(
+        () => undefined,
+        () => this.liveness.markDown(id), // it pulls when it is back
+      );
+      if (this.liveness.isUp(id)) waits.push(sent);
+    }
+    await Promise.all(waits);
   }
 
   private appendApplied(entry: CatalogEntry): void {
     applyCommand(this.state, entry.command);
     this.persist(entry);
     this.entries.push(entry);
+    this.notify(entry.command);
   }
 
   private persist(entry: CatalogEntry): void {
@@ -282,7 +344,7 @@ export class Catalog {
     fs.fsyncSync(this.fd);
   }
 
-  private notify(): void {
-    for (const l of this.listeners) l();
+  private notify(cmd: CatalogCommand): void {
+    for (const l of this.listeners) l(cmd);
   }
 }

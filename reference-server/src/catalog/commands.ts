@@ -7,7 +7,7 @@ import type { CatalogState, Consistency, NodeStatus, ShardDef, TableDef } from '
 import { NODE_STATUSES } from './state.js';
 
 export type CatalogCommand =
-  | { type: 'bootstrap'; leader: string; nodes: Array<{ id: string; url: string }> }
+  | { type: 'bootstrap'; cluster_id: string; leader: string; nodes: Array<{ id: string; url: string }> }
   | { type: 'create_database'; db: string; if_not_exists?: boolean }
   | { type: 'delete_database'; db: string }
   | {
@@ -52,6 +52,7 @@ export function applyCommand(state: CatalogState, cmd: CatalogCommand): void {
   switch (cmd.type) {
     case 'bootstrap':
       if (state.version !== 0) throw new HttpError(409, 'catalog already bootstrapped');
+      state.cluster_id = cmd.cluster_id;
       state.leader = cmd.leader;
       for (const n of cmd.nodes) state.nodes[n.id] = { id: n.id, url: n.url, status: 'Active' };
       break;

@@ -51,6 +51,8 @@ export interface ShardDef {
 export interface CatalogState {
   /** Index of the last applied command; 0 = empty catalog. */
   version: number;
+  /** Random id chosen at bootstrap: catalogs of different clusters never mix. */
+  cluster_id: string;
   /** The node that orders catalog commands (until consensus replaces it). */
   leader: string;
   nodes: Record<string, NodeDef>;
@@ -60,7 +62,7 @@ export interface CatalogState {
 }
 
 export function emptyCatalog(): CatalogState {
-  return { version: 0, leader: '', nodes: {}, databases: {}, shards: {}, next_shard_id: 1 };
+  return { version: 0, cluster_id: '', leader: '', nodes: {}, databases: {}, shards: {}, next_shard_id: 1 };
 }
 
 export const DEFAULT_PARTITION_DURATION = 86_400n * 1_000_000_000n;

@@ -19,7 +19,9 @@ export function createHttpServer(node: ReferenceNode): http.Server {
 
   const server = http.createServer((req, res) => {
     const traceId = headerString(req.headers['x-phantom-trace-id']) ?? crypto.randomUUID();
-    const ctx = new Context(req, res, traceId, node.config.maxBodyBytes);
+    // Peers forward whole client batches re-encoded as JSON (up to ~2x larger): give them room.
+    const limit = req.url?.startsWith('/internal/') ? Math.max(4 * node.config.maxBodyBytes, 64 * 1024 * 1024) : node.config.maxBodyBytes;
+    const ctx = new Context(req, res, traceId, limit);
     void handle(node, router, ctx);
   });
   server.keepAliveTimeout = 30_000;
@@ -39,7 +41,9 @@ async function handle(node: ReferenceNode, router: Router, ctx: Context): Promis
     ctx.params = match.params;
     const peerVersion = Number(ctx.req.headers['x-phantom-catalog-version'] ?? 0);
     // A peer that knows a newer catalog may refer to shards we have not heard of yet.
-    if (peerVersion > node.catalog.version && !pathname.startsWith('/internal/catalog/')) await node.catalog.noteVersion(peerVersion);
+    if (peerVersion > node.catalog.version && !pathname.startsWith('/internal/catalog/')) {
+      await node.catalog.noteVersion(peerVersion, headerString(ctx.req.headers['x-phantom-node']));
+    }
     await match.handler(ctx);
   } catch (err) {
     const e = toHttpError(err, node.config.nodeId);

@@ -62,12 +62,15 @@ export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
     if (!state().databases[db]) throw new HttpError(404, `database not found: ${db}`);
     if (!state().databases[db]!.tables[table]) throw new HttpError(404, `table not found: ${db}.${table}`);
     if (!Array.isArray(b.shards) || b.shards.length === 0) throw new HttpError(400, "'shards' must be a non-empty list");
-    let nextId = state().next_shard_id;
-    const shards: ShardDef[] = (b.shards as Array<Record<string, unknown>>).map((s, i) => parseShard(s, i, db, table, nextId++));
+    const shards = (b.shards as Array<Record<string, unknown>>).map((s, i) => parseShard(s, i, db, table));
     const names = shards.map((s) => s.name).filter(Boolean);
     if (new Set(names).size !== names.length) throw new HttpError(400, 'shard names must be unique within one request');
-    await node.catalog.propose({ kind: 'command', command: { type: 'define_shards', shards } }, ctx.traceId);
-    ctx.sendJson(201, { shards: shards.map((s) => renderShard(state().shards[s.id] ?? s)) });
+    await node.catalog.propose({ kind: 'define_layout', shards }, ctx.traceId);
+    // The leader assigned the ids; ranges of one table never overlap, so they identify each shard.
+    const created = shards.map((want) =>
+      tableShards(state(), db, table).find((s) => s.time_range[0] === want.time_range[0] && s.hash_range[0] === want.hash_range[0]),
+    );
+    ctx.sendJson(201, { shards: created.filter((s): s is ShardDef => !!s).map(renderShard) });
   });
   r.on('GET', `${base}/shards/:id/checksum`, async (ctx) => {
     const shard = shardById(node, ctx.params.id!);
@@ -127,7 +130,7 @@ function shardById(node: ReferenceNode, raw: string): ShardDef {
   return s;
 }
 
-function parseShard(s: Record<string, unknown>, i: number, db: string, table: string, id: number): ShardDef {
+function parseShard(s: Record<string, unknown>, i: number, db: string, table: string): Omit<ShardDef, 'id'> {
   const where = `shards[${i}]${typeof s.name === 'string' ? ` (${s.name})` : ''}`;
   const tr = s.time_range;
   if (!Array.isArray(tr) || tr.length !== 2) throw new HttpError(400, `${where}: time_range must be [start, end)`);
@@ -145,7 +148,6 @@ function parseShard(s: Record<string, unknown>, i: number, db: string, table: st
   }
   if (new Set(nodeIds).size !== nodeIds.length) throw new HttpError(400, `${where}: node_ids lists a node twice`);
   return {
-    id,
     ...(typeof s.name === 'string' && s.name ? { name: s.name } : {}),
     db,
     table,

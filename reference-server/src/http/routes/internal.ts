@@ -3,7 +3,7 @@ import type { ReferenceNode } from '../../node.js';
 import type { Router } from '../router.js';
 import { HttpError } from '../../util/errors.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../../util/json.js';
-import type { CatalogEntry } from '../../catalog/commands.js';
+import type { Context } from '../context.js';
 import type { CatalogRequest } from '../../catalog/catalog.js';
 import type { WalEntry } from '../../storage/wal.js';
 import { ShardStore } from '../../storage/store.js';
@@ -12,32 +12,35 @@ import { decodeScanRequest, encodeScanResult } from '../../cluster/distributed-q
 export function internalRoutes(r: Router, node: ReferenceNode): void {
   r.on('GET', '/internal/catalog/log', (ctx) => {
     const from = Number(ctx.query.get('from') ?? 1);
-    ctx.send(200, stringifyWithBigInt({ version: node.catalog.version, entries: node.catalog.entriesFrom(from) }), 'application/json');
+    ctx.send(200, stringifyWithBigInt(node.catalog.page(from)), 'application/json');
   });
   r.on('POST', '/internal/catalog/append', async (ctx) => {
-    const { entries } = parseWithBigInt<{ entries: CatalogEntry[] }>(await ctx.text());
-    node.catalog.receive(entries);
+    const page = parseWithBigInt<Parameters<typeof node.catalog.receive>[0]>(await ctx.text());
+    node.catalog.receive(page, sender(ctx));
     ctx.noContent();
   });
   r.on('POST', '/internal/catalog/propose', async (ctx) => {
     const req = parseWithBigInt<CatalogRequest>(await ctx.text());
-    const version = await node.catalog.leaderHandle(req);
-    ctx.sendJson(200, { version });
+    ctx.sendJson(200, await node.catalog.leaderHandle(req));
   });
 
   r.on('POST', '/internal/write', async (ctx) => {
     const { entries, sync } = JSON.parse(await ctx.text()) as { entries: WalEntry[]; sync: boolean };
     for (const e of entries) {
+      // The sender knows the shard, so its catalog can teach ours even while the leader is down.
+      if (!node.catalog.state.shards[e.shard]) await node.catalog.sync(sender(ctx));
       if (!node.catalog.state.shards[e.shard]) await node.catalog.sync();
       if (!node.catalog.state.shards[e.shard]) throw new HttpError(404, `shard not found: ${e.shard}`);
     }
     node.applyLocal(entries, sync !== false);
-    node.count.replicaApplied({ source: String(ctx.req.headers['x-phantom-node'] ?? 'unknown') });
+    node.count.replicaApplied({ source: sender(ctx) ?? 'unknown' });
     ctx.noContent();
   });
 
   r.on('POST', '/internal/scan', async (ctx) => {
     const { scan, shards } = decodeScanRequest(await ctx.text());
+    // A peer chose this node to read from: make sure it is not answering with a stale copy.
+    await node.waitCaughtUp();
     node.log.info({ db: scan.db, table: scan.table, shards, trace_id: ctx.traceId, from: ctx.req.headers['x-phantom-node'] }, 'shard scan');
     const result = node.query.scanLocal(scan, shards);
     ctx.send(200, stringifyWithBigInt(encodeScanResult(result)), 'application/json');
@@ -60,4 +63,10 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
     const next = rows.length === limit && last ? ShardStore.cursorOf(last) : null;
     ctx.sendJson(200, { rows, next: next && { time: next.time.toString(), sid: next.sid } });
   });
+}
+
+/** The node id a peer request says it comes from. */
+function sender(ctx: Context): string | undefined {
+  const h = ctx.req.headers['x-phantom-node'];
+  return typeof h === 'string' && h ? h : undefined;
 }
