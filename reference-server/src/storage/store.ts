@@ -25,9 +25,9 @@ interface LocalTable {
   args?: unknown[];
 }
 
-/** A stored row as exported for repair: the point plus its write version. */
+/** A stored row as exported for repair: the point plus each field's write version. */
 export interface VersionedRow {
-  ver: number;
+  vers: Record<string, number>;
   point: EncodedPoint;
 }
 
@@ -62,10 +62,29 @@ export class ShardStore {
     `);
     this.getMeta = this.db.prepare('SELECT value FROM _meta WHERE key = ?').pluck();
     this.setMeta = this.db.prepare('INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    this.reloadSchema();
+  }
+
+  /** (Re)reads the local table and column maps from SQLite, e.g. after a rolled-back transaction. */
+  private reloadSchema(): void {
+    this.tables.clear();
     for (const t of this.db.prepare('SELECT db, name, sqlname FROM _tables').all() as Array<{ db: string; name: string; sqlname: string }>) {
       const cols = this.db.prepare('SELECT name, kind, type, col FROM _columns WHERE sqlname = ?').all(t.sqlname) as LocalColumn[];
       this.tables.set(key(t.db, t.name), { sqlname: t.sqlname, columns: new Map(cols.map((c) => [c.name, c])) });
     }
+  }
+
+  /** Runs `fn` in a transaction; if it fails, the in-memory schema is reloaded to match SQLite. */
+  private inTx<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    const tx = this.db.transaction(fn);
+    return (...args: A) => {
+      try {
+        tx(...args);
+      } catch (err) {
+        this.reloadSchema();
+        throw err;
+      }
+    };
   }
 
   /** Highest WAL seq whose writes are in this store. */
@@ -78,7 +97,7 @@ export class ShardStore {
    * the caller still has the points, saves decoding them again (entry i ↔ decoded[i]).
    */
   applyRecord = (rec: WalRecord, decoded?: Point[][]): void => {
-    this.applyTx ??= this.db.transaction((entries: WalEntry[], seq: number, pts?: Point[][]) => {
+    this.applyTx ??= this.inTx((entries: WalEntry[], seq: number, pts?: Point[][]) => {
       entries.forEach((e, i) => this.applyEntry(e, pts?.[i]));
       if (seq > 0) this.setMeta.run('wal_applied_seq', seq);
     });
@@ -89,40 +108,45 @@ export class ShardStore {
 
   /** Applies repair rows (anti-entropy, hints already go through the WAL) without a WAL seq. */
   applyRows(db: string, table: string, shard: number, rows: VersionedRow[]): void {
-    this.db.transaction(() => {
-      for (const r of rows) this.applyEntry({ db, table, shard, ver: r.ver, points: [r.point] });
+    this.inTx(() => {
+      for (const r of rows) this.applyPoint(db, table, shard, decodePoint(r.point), (field) => r.vers[field] ?? 0);
     })();
   }
 
   private applyEntry(e: WalEntry, decoded?: Point[]): void {
-    const t = this.table(e.db, e.table, true)!;
-    const g = this.generations.get(e.shard);
+    const ver = () => e.ver;
+    for (let i = 0; i < e.points.length; i++) {
+      this.applyPoint(e.db, e.table, e.shard, decoded ? decoded[i]! : decodePoint(e.points[i]!), ver);
+    }
+  }
+
+  /** Upserts one point; `versionOf(field)` gives the write version of each of its fields. */
+  private applyPoint(db: string, table: string, shard: number, p: Point, versionOf: (field: string) => number): void {
+    const t = this.table(db, table, true)!;
+    const g = this.generations.get(shard);
     if (g) {
       g.gen++;
       g.at = Date.now();
-    } else this.generations.set(e.shard, { gen: 1, at: Date.now() });
-    for (let i = 0; i < e.points.length; i++) {
-      const p = decoded ? decoded[i]! : decodePoint(e.points[i]!);
-      this.ensureColumns(t, p);
-      if (!t.upsert) this.prepareUpsert(t);
-      const order = t.upsertOrder!;
-      // One argument array per table, reused: better-sqlite3 copies the values on run().
-      if (!t.args || t.args.length !== 4 + order.length) t.args = new Array(4 + order.length);
-      const args = t.args;
-      args[0] = e.shard;
-      args[1] = this.sid(p);
-      args[2] = p.time;
-      args[3] = e.ver;
-      for (let i = 0; i < order.length; i++) {
-        const c = order[i]!;
-        if (c.kind === 'tag') args[4 + i] = p.tags[c.name] ?? null;
-        else {
-          const f = p.fields[c.name];
-          args[4 + i] = f === undefined ? null : toSql(f.type, f.value);
-        }
+    } else this.generations.set(shard, { gen: 1, at: Date.now() });
+    this.ensureColumns(t, p);
+    if (!t.upsert) this.prepareUpsert(t);
+    const order = t.upsertOrder!;
+    const args = t.args!; // reused: better-sqlite3 copies the values on run()
+    args[0] = shard;
+    args[1] = this.sid(p);
+    args[2] = p.time;
+    let a = 3;
+    for (let i = 0; i < order.length; i++) {
+      const c = order[i]!;
+      if (c.kind === 'tag') {
+        args[a++] = p.tags[c.name] ?? null;
+        continue;
       }
-      t.upsert!.run(args);
+      const f = p.fields[c.name];
+      args[a++] = f === undefined ? null : toSql(f.type, f.value);
+      args[a++] = f === undefined ? null : versionOf(c.name);
     }
+    t.upsert!.run(args);
   }
 
   /**
@@ -190,11 +214,11 @@ export class ShardStore {
   exportRows(db: string, table: string, shard: number, bucket: number | null, afterTime: bigint, afterSid: number, limit: number): VersionedRow[] {
     const t = this.table(db, table, false);
     if (!t) return [];
-    const cols = [...t.columns.values()];
+    const cols = [...t.columns.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // canonical field order
     const bucketCond = bucket === null ? '' : ` AND (sid % ${REPAIR_BUCKETS}) = ${Number(bucket)}`;
     const stmt = this.db
       .prepare(
-        `SELECT sid, time, ver${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname}
+        `SELECT sid, time${cols.map((c) => `, ${c.col}, ${c.kind === 'field' ? versionCol(c.col) : 'NULL'}`).join('')} FROM ${t.sqlname}
          WHERE shard = ? AND (time > ? OR (time = ? AND sid > ?))${bucketCond} ORDER BY time, sid LIMIT ?`,
       )
       .raw()
@@ -203,15 +227,19 @@ export class ShardStore {
     for (const row of stmt.all(shard, afterTime, afterTime, afterSid, limit) as unknown[][]) {
       const tags: Record<string, string> = {};
       const fields: unknown[] = [];
+      const vers: Record<string, number> = {};
       cols.forEach((c, i) => {
-        const v = row[3 + i];
+        const v = row[2 + 2 * i];
         if (v === null) return;
         if (c.kind === 'tag') tags[c.name] = String(v);
-        else fields.push(c.name, FIELD_CODE[c.type!], fromSql(c.type!, v));
+        else {
+          fields.push(c.name, FIELD_CODE[c.type!], fromSql(c.type!, v));
+          vers[c.name] = Number(row[3 + 2 * i]);
+        }
       });
       const sortedTags: Record<string, string> = {};
       for (const k of Object.keys(tags).sort()) sortedTags[k] = tags[k]!;
-      out.push({ ver: Number(row[2]), point: [table, sortedTags, fields, (row[1] as bigint).toString()] });
+      out.push({ vers, point: [table, sortedTags, fields, (row[1] as bigint).toString()] });
     }
     return out;
   }
@@ -267,7 +295,7 @@ export class ShardStore {
     if (!t && create) {
       const n = (this.db.prepare('SELECT count(*) FROM _tables').pluck().get() as number) + 1;
       const sqlname = `t${n}_${Date.now().toString(36)}`;
-      this.db.exec(`CREATE TABLE ${sqlname} (shard INTEGER NOT NULL, sid INTEGER NOT NULL, time INTEGER NOT NULL, ver INTEGER NOT NULL, PRIMARY KEY (shard, time, sid)) WITHOUT ROWID`);
+      this.db.exec(`CREATE TABLE ${sqlname} (shard INTEGER NOT NULL, sid INTEGER NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (shard, time, sid)) WITHOUT ROWID`);
       this.db.prepare('INSERT INTO _tables (db, name, sqlname) VALUES (?, ?, ?)').run(db, name, sqlname);
       t = { sqlname, columns: new Map() };
       this.tables.set(k, t);
@@ -285,21 +313,31 @@ export class ShardStore {
   private addColumn(t: LocalTable, name: string, kind: 'tag' | 'field', type: FieldType | null): boolean {
     const col = `c${t.columns.size + 1}`;
     this.db.exec(`ALTER TABLE ${t.sqlname} ADD COLUMN ${col}`);
+    if (kind === 'field') this.db.exec(`ALTER TABLE ${t.sqlname} ADD COLUMN ${versionCol(col)}`);
     this.db.prepare('INSERT INTO _columns (sqlname, name, kind, type, col) VALUES (?, ?, ?, ?, ?)').run(t.sqlname, name, kind, type, col);
     t.columns.set(name, { name, kind, type, col });
     return true;
   }
 
+  /** Binding order: shard, sid, time, then per column its value, and for fields its version. */
   private prepareUpsert(t: LocalTable): void {
     const order = [...t.columns.values()];
-    const cols = order.map((c) => c.col);
-    const sets = cols.map((c) => `${c} = CASE WHEN excluded.ver >= ver THEN coalesce(excluded.${c}, ${c}) ELSE coalesce(${c}, excluded.${c}) END`);
+    const cols = order.flatMap((c) => (c.kind === 'field' ? [c.col, versionCol(c.col)] : [c.col]));
+    // A field takes the incoming value when it is newer, or as new and larger (deterministic ties).
+    const sets = order
+      .filter((c) => c.kind === 'field')
+      .flatMap((c) => {
+        const v = versionCol(c.col);
+        const take = `excluded.${v} IS NOT NULL AND (${v} IS NULL OR excluded.${v} > ${v} OR (excluded.${v} = ${v} AND excluded.${c.col} > ${c.col}))`;
+        return [`${c.col} = CASE WHEN ${take} THEN excluded.${c.col} ELSE ${c.col} END`, `${v} = CASE WHEN ${take} THEN excluded.${v} ELSE ${v} END`];
+      });
     t.upsert = this.db.prepare(
-      `INSERT INTO ${t.sqlname} (shard, sid, time, ver${cols.map((c) => ', ' + c).join('')})
-       VALUES (?, ?, ?, ?${cols.map(() => ', ?').join('')})
-       ON CONFLICT (shard, time, sid) DO UPDATE SET ver = max(ver, excluded.ver)${sets.map((s) => ', ' + s).join('')}`,
+      `INSERT INTO ${t.sqlname} (shard, sid, time${cols.map((c) => ', ' + c).join('')})
+       VALUES (?, ?, ?${cols.map(() => ', ?').join('')})
+       ON CONFLICT (shard, time, sid) DO ${sets.length ? `UPDATE SET ${sets.join(', ')}` : 'NOTHING'}`,
     );
     t.upsertOrder = order;
+    t.args = new Array(3 + cols.length);
   }
 
   private sid(p: Point): number {
@@ -322,6 +360,11 @@ function key(db: string, table: string): string {
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The version column beside a field's value column (c3 → v3). */
+function versionCol(col: string): string {
+  return `v${col.slice(1)}`;
 }
 
 function toSql(type: FieldType, v: unknown): unknown {

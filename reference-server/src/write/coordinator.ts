@@ -18,6 +18,14 @@ import type { HintedHandoff } from '../repair/hints.js';
 import type { Liveness } from '../cluster/liveness.js';
 import { checkSchema } from './schema-check.js';
 import { requiredAcks } from './consistency.js';
+import { WriteClock } from './write-clock.js';
+
+/** A replica answered, but refused the write (its status tells whether a retry can help). */
+export class ReplicaRefused extends Error {
+  constructor(readonly nodeId: string, readonly status: number, message: string) {
+    super(message);
+  }
+}
 
 export interface WriteRequest {
   db: string;
@@ -58,45 +66,52 @@ interface ShardBatch {
   failures: string[];
 }
 
-let lastVersion = 0;
-/** Write versions: microseconds of wall clock, strictly increasing on this node. */
-function nextVersion(): number {
-  lastVersion = Math.max(Date.now() * 1000, lastVersion + 1);
-  return lastVersion;
-}
-
 export class WriteCoordinator {
-  constructor(private readonly d: WriteDeps) {}
+  private readonly clock: WriteClock;
+
+  constructor(private readonly d: WriteDeps) {
+    this.clock = new WriteClock(d.selfId);
+  }
 
   async write(req: WriteRequest): Promise<WriteOutcome> {
     const lines = req.body.split('\n');
     const lineText = (n: number) => (lines[n - 1] ?? '').replace(/\r$/, '');
     const parsed = parseLineProtocol(req.body, { precision: req.precision, defaultTime: nowNs() });
-    const errors: LineError[] = [...parsed.errors];
+    const errors: LineError[] = parsed.errors; // grows below; never spread large arrays (stack limit)
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
 
     // Schema, per table, against the catalog; then teach the catalog what is new.
     const byTable = groupBy(parsed.points, (p) => p.measurement);
-    let points: Point[] = [];
+    const accepted = new Map<string, Point[]>();
     const schemaChanges: Array<{ table: string; columns: ReturnType<typeof checkSchema>['newColumns'] }> = [];
     for (const [table, tablePoints] of byTable) {
       const existing = this.d.catalog.state.databases[req.db]?.tables[table]?.columns;
       const check = checkSchema(tablePoints, existing, lineText);
-      errors.push(...check.errors);
-      points.push(...check.accepted);
+      append(errors, check.errors);
+      if (check.accepted.length > 0) accepted.set(table, check.accepted);
       if (check.newColumns.length > 0 || !existing) schemaChanges.push({ table, columns: check.newColumns });
     }
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
-    if (points.length === 0) return { linesWritten: 0, errors: sortErrors(errors) };
+    if (accepted.size === 0) return { linesWritten: 0, errors: sortErrors(errors) };
     for (const change of schemaChanges) {
-      await this.d.catalog.propose({ kind: 'ensure_schema', db: req.db, table: change.table, columns: change.columns }, req.traceId);
+      try {
+        await this.d.catalog.propose({ kind: 'ensure_schema', db: req.db, table: change.table, columns: change.columns }, req.traceId);
+      } catch (err) {
+        // The leader saw a conflict this node's catalog did not know yet (a concurrent writer
+        // chose another type): the table's lines fail, other tables' lines go on.
+        if (!(err instanceof HttpError) || err.status !== 400) throw err;
+        for (const p of accepted.get(change.table) ?? []) errors.push({ error_message: err.message, line_number: p.line, original_line: lineText(p.line) });
+        accepted.delete(change.table);
+      }
     }
+    if (!req.acceptPartial && errors.length > 0) return reject(errors);
+    const points: Point[] = [];
+    for (const list of accepted.values()) append(points, list);
 
     // Route every point to its shard, creating shards for new time partitions.
     const { batches, routeErrors } = await this.route(req.db, points, lineText, req.traceId, req.consistency);
-    errors.push(...routeErrors);
+    append(errors, routeErrors);
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
-    points = [...batches.values()].flatMap((b) => b.points);
 
     // All-or-nothing writes refuse up front when an owner set cannot reach consistency.
     if (!req.acceptPartial) {
@@ -119,7 +134,11 @@ export class WriteCoordinator {
     if (failed.length > 0) {
       const msg = failed.map((b) => consistencyMessage(b, b.acks, b.failures)).join('; ');
       this.d.log.warn({ db: req.db, trace_id: req.traceId, failed_shards: failed.map((b) => b.shard.id) }, msg);
-      if (written === 0 && errors.length === 0) return { linesWritten: 0, errors: [], unavailable: msg };
+      // All-or-nothing writes, or writes where nothing else failed, answer 503 for the whole body.
+      if (!req.acceptPartial || (written === 0 && errors.length === 0)) {
+        const partly = written > 0 ? ` (lines for other shards were stored: ${written})` : '';
+        return { linesWritten: written, errors: [], unavailable: msg + partly };
+      }
       for (const b of failed) {
         const m = consistencyMessage(b, b.acks, b.failures);
         for (const p of b.points) errors.push({ error_message: m, line_number: p.line, original_line: lineText(p.line) });
@@ -169,7 +188,7 @@ export class WriteCoordinator {
 
   /** Writes each shard batch to all its owners; resolves when every shard is decided. */
   private async replicate(batches: Map<number, ShardBatch>, req: WriteRequest): Promise<void> {
-    const ver = nextVersion();
+    const ver = this.clock.next();
     const perNode = new Map<string, { entries: WalEntry[]; shards: ShardBatch[]; decoded: Point[][] }>();
     for (const b of batches.values()) {
       const entry: WalEntry = { db: req.db, table: b.table.name, shard: b.shard.id, ver, points: encodePoints(b.points) };
@@ -201,8 +220,18 @@ export class WriteCoordinator {
             },
             (err: Error) => {
               for (const b of w.shards) b.failures.push(nodeId);
-              this.d.hints.store(nodeId, w.entries);
-              this.d.log.warn({ target: nodeId, trace_id: req.traceId, db: req.db, err: err.message }, 'replica write failed; hint stored');
+              // Only a replica that may take the write later gets a hint; one that refused it
+              // (4xx) would refuse the replay too.
+              if (err instanceof ReplicaRefused && err.status < 500) {
+                this.d.log.error({ target: nodeId, trace_id: req.traceId, db: req.db, err: err.message }, 'replica refused the write');
+                return;
+              }
+              try {
+                this.d.hints.store(nodeId, w.entries);
+                this.d.log.warn({ target: nodeId, trace_id: req.traceId, db: req.db, err: err.message }, 'replica write failed; hint stored');
+              } catch (hintErr) {
+                this.d.log.error({ target: nodeId, trace_id: req.traceId, err: (hintErr as Error).message }, 'replica write failed and its hint could not be stored; anti-entropy will repair it');
+              }
             },
           )
           .finally(() => {
@@ -229,6 +258,11 @@ function reject(errors: LineError[]): WriteOutcome {
 
 function sortErrors(errors: LineError[]): LineError[] {
   return errors.sort((a, b) => a.line_number - b.line_number);
+}
+
+/** Appends without spreading (a spread of ~100k elements overflows the call stack). */
+function append<T>(to: T[], from: T[]): void {
+  for (const x of from) to.push(x);
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
