@@ -14,7 +14,7 @@ import { Wal, type WalEntry } from './storage/wal.js';
 import { ShardStore } from './storage/store.js';
 import { HintedHandoff } from './repair/hints.js';
 import { AntiEntropy } from './repair/anti-entropy.js';
-import { WriteCoordinator } from './write/coordinator.js';
+import { ReplicaRefused, WriteCoordinator } from './write/coordinator.js';
 import { DistributedQuery } from './cluster/distributed-query.js';
 import { createHttpServer } from './http/server.js';
 import type { Point } from './types.js';
@@ -35,6 +35,9 @@ export class ReferenceNode {
   readonly writer: WriteCoordinator;
   readonly query: DistributedQuery;
   shuttingDown = false;
+  /** False from start until the first anti-entropy pass: this node may lack writes it missed. */
+  caughtUp = false;
+  private catchUp: Promise<void> = Promise.resolve();
   private server?: Server;
   private lockFd = -1;
   readonly count = {
@@ -54,15 +57,21 @@ export class ReferenceNode {
     this.log = createLogger(config.nodeId, config.logFormat);
     this.peers = new PeerClient(config.nodeId, config.token, () => this.catalog.version);
     const peers = config.peers.length > 0 ? config.peers : [{ id: config.nodeId, url: `http://${config.host}:${config.port}` }];
-    this.catalog = new Catalog(path.join(config.dataDir, 'catalog'), config.nodeId, peers, this.peers, this.log);
     this.liveness = new Liveness(this.peers, (id) => this.catalog.urlOf(id));
+    this.catalog = new Catalog(path.join(config.dataDir, 'catalog'), config.nodeId, peers, this.peers, this.liveness, this.log);
     this.router = new ShardRouter(() => this.catalog.state);
     this.wal = new Wal(path.join(config.dataDir, 'wal'));
     this.store = new ShardStore(path.join(config.dataDir, 'shards.sqlite'));
+    // Dropping a table or database in the catalog drops its rows here too.
+    this.catalog.onApplied((cmd) => {
+      if (cmd.type === 'delete_table') this.store.dropTable(cmd.db, cmd.table);
+      if (cmd.type === 'delete_database') for (const t of this.store.localTables()) if (t.db === cmd.db) this.store.dropTable(t.db, t.table);
+    });
     this.hints = new HintedHandoff(
       path.join(config.dataDir, 'hints'),
       (nodeId, entries) => this.sendToPeer(nodeId, entries, true, 'hinted-handoff'),
       (id) => this.liveness.isUp(id),
+      (err) => err instanceof ReplicaRefused && err.status < 500,
       this.log,
     );
     this.antiEntropy = new AntiEntropy({
@@ -90,6 +99,7 @@ export class ReferenceNode {
       store: this.store,
       isUp: (id) => this.liveness.isUp(id),
       markDown: (id) => this.liveness.markDown(id),
+      isCaughtUp: () => this.caughtUp,
       call: (id, method, p, body, traceId) => this.callPeer(id, method, p, body, traceId),
       log: this.log,
       onScan: (db, table, shards) => {
@@ -102,6 +112,7 @@ export class ReferenceNode {
     );
     this.metrics.gauge('phantom_hinted_handoff_stored_total', 'Hints stored since start.', () => this.hints.stored);
     this.metrics.gauge('phantom_hinted_handoff_replayed_total', 'Hints replayed since start.', () => this.hints.replayed);
+    this.metrics.gauge('phantom_hinted_handoff_rejected_total', 'Hints their target refused for good (kept in <node>.rejected).', () => this.hints.rejected);
     this.metrics.gauge('phantom_catalog_version', 'Index of the last applied catalog command.', () => this.catalog.version);
     this.metrics.gauge('phantom_wal_last_seq', 'Sequence number of the last WAL record.', () => this.wal.lastSeq);
     this.metrics.gauge('phantom_peer_up', 'Whether this node believes a peer is up.', () =>
@@ -131,9 +142,24 @@ export class ReferenceNode {
     this.liveness.start();
     this.hints.start();
     this.antiEntropy.start(config.antiEntropyIntervalMs);
-    // After a restart, compare with co-owners right away rather than after the first interval.
-    setTimeout(() => void this.catalog.sync().then(() => this.antiEntropy.runOnce()), 200).unref();
+    // After a (re)start this node may have missed writes: it compares with co-owners at once and,
+    // until that first pass is done, leaves reads of its shards to other live owners.
+    this.catchUp = (async () => {
+      await this.catalog.sync();
+      if (config.antiEntropyIntervalMs > 0) await this.antiEntropy.runOnce(true);
+    })()
+      .catch((err) => this.log.warn({ err: (err as Error).message }, 'catch-up pass failed'))
+      .finally(() => {
+        this.caughtUp = true;
+        this.log.info('caught up with co-owners: serving reads');
+      });
     this.log.info({ http: this.address(), data_dir: config.dataDir, peers: config.peers.map((p) => p.id), leader: this.catalog.leaderId }, 'node started');
+  }
+
+  /** Resolves once this node has compared its shards with co-owners (or after `timeoutMs`). */
+  async waitCaughtUp(timeoutMs = 10_000): Promise<void> {
+    if (this.caughtUp) return;
+    await Promise.race([this.catchUp, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
   address(): string {
@@ -165,7 +191,7 @@ export class ReferenceNode {
     this.liveness.markUp(nodeId);
     if (res.status !== 204) {
       this.count.replicaWrites({ target: nodeId, outcome: 'error' });
-      throw new Error(`node ${nodeId} refused the replica write (${res.status}): ${res.text}`);
+      throw new ReplicaRefused(nodeId, res.status, `node ${nodeId} refused the replica write (${res.status}): ${res.text}`);
     }
     this.count.replicaWrites({ target: nodeId, outcome: 'ok' });
   }

@@ -34,6 +34,10 @@ t.test('RF=2 with B killed: consistency one succeeds, B catches up by hinted han
   const quorum = await c.write('a', 'db1', 't2,host=h8 v=8i 4000', '&consistency=all');
   t.equal(quorum.status, 503, 'consistency all cannot be met with one of two owners');
   t.match(JSON.parse(quorum.text).error, /1 of 2 replicas acknowledged, 2 required; unavailable: b/);
+  const allOrNothing = await c.write('a', 'db1', 't2,host=h9 v=9i 5000', '&consistency=all&accept_partial=false');
+  t.equal(allOrNothing.status, 503, 'an all-or-nothing write is refused up front, not reported as a parse error');
+  t.match(JSON.parse(allOrNothing.text).error, /0 of 2 replicas acknowledged|1 of 2 replicas acknowledged/);
+  t.notOk((await rows('a', 't2', '&local=true')).some((r: { v: number }) => r.v === 9), 'and stored nothing');
   await c.startNode('b');
   await waitFor(async () => (await rows('b', 't2', '&local=true')).some((r: { v: number }) => r.v === 7), 15_000, () => 'b to receive P7');
   await waitFor(async () => (await c.metric('a', 'phantom_hinted_handoff_replayed_total')) >= 1, 10_000, () => 'a to replay its hint');
@@ -61,11 +65,23 @@ t.test('anti-entropy: a replica that lost its data converges with no manual step
   await c.kill('b');
   fs.rmSync(c.node('b').dataDir, { recursive: true, force: true }); // disk replaced: no WAL, no hints for it anywhere
   await c.startNode('b');
+  const early = await c.query('b', 'db1', 'SELECT count(*) AS n FROM t5');
+  t.same(early.body, [{ n: 500 }], 'a query through b right after restart is answered in full (by a, until b has caught up)');
   await waitFor(async () => (await c.query('b', 'db1', 'SELECT count(*) AS n FROM t5', '&local=true')).body[0]?.n === 500, 20_000, () => 'b to pull 500 rows');
   const shardId = (await c.json('a', 'GET', '/api/v3/cluster/shards?db=db1&table=t5')).body.shards[0].id;
   const sum = await c.json('a', 'GET', `/api/v3/cluster/shards/${shardId}/checksum`);
   t.equal(sum.body.consistent, true, JSON.stringify(sum.body));
   t.ok((await c.metric('b', 'phantom_anti_entropy_rows_pulled_total')) >= 500);
+});
+
+t.test('a large batch (150,000 lines, ~7 MB) is stored on both replicas', async (t) => {
+  const lines = Array.from({ length: 150_000 }, (_, i) => `t2,host=bulk${i % 100} v=${i}i ${10_000 + i}`);
+  const w = await c.write('b', 'db1', lines);
+  t.equal(w.status, 204, w.text.slice(0, 300));
+  for (const id of ['a', 'b']) {
+    const n = await c.query(id, 'db1', "SELECT count(*) AS n FROM t2 WHERE host LIKE 'bulk%'", '&local=true');
+    t.same(n.body, [{ n: 150_000 }], `all on ${id}`);
+  }
 });
 
 t.test('a shard with no reachable owner fails the query with 503 naming it', async (t) => {

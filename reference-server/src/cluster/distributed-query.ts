@@ -41,6 +41,8 @@ export interface QueryDeps {
   store: ShardStore;
   isUp(nodeId: string): boolean;
   markDown(nodeId: string): void;
+  /** False while this node may still lack writes it missed while down (see ReferenceNode). */
+  isCaughtUp(): boolean;
   call(nodeId: string, method: string, path: string, body: string, traceId: string): Promise<PeerResponse>;
   log: Logger;
   onScan(db: string, table: string, shards: number): void;
@@ -155,11 +157,15 @@ export class DistributedQuery {
     return decodeScanResult(parseWithBigInt(res.text));
   }
 
-  /** This node if it owns the shard, else a live owner, else any owner not yet tried. */
+  /**
+   * This node if it owns the shard (and is caught up), else a live owner, else any owner not yet
+   * tried. A node still catching up after a restart reads its own copy only as a last resort.
+   */
   private pickOwner(s: ShardDef, tried: string[]): string | undefined {
     const candidates = s.node_ids.filter((n) => !tried.includes(n) && this.d.catalog.state.nodes[n]);
-    if (candidates.includes(this.d.selfId)) return this.d.selfId;
-    return candidates.find((n) => this.d.isUp(n)) ?? candidates[0];
+    const self = candidates.includes(this.d.selfId);
+    if (self && this.d.isCaughtUp()) return this.d.selfId;
+    return candidates.find((n) => n !== this.d.selfId && this.d.isUp(n)) ?? (self ? this.d.selfId : candidates[0]);
   }
 }
 

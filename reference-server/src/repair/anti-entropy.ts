@@ -39,19 +39,23 @@ export class AntiEntropy {
     clearInterval(this.timer);
   }
 
-  /** One pass over every owned shard; concurrent calls share the pass in progress. */
-  runOnce(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
+  /**
+   * One pass over every owned shard; concurrent calls share the pass in progress. `all` also
+   * compares shards written to a moment ago (the catch-up pass after a restart).
+   */
+  runOnce(all = false): Promise<void> {
+    this.running ??= this.pass(all).finally(() => {
       this.running = undefined;
       this.rounds++;
     });
     return this.running;
   }
 
-  private async pass(): Promise<void> {
+  private async pass(all: boolean): Promise<void> {
     const shards = Object.values(this.d.catalog.state.shards).filter((s) => s.node_ids.includes(this.d.selfId));
     for (const shard of shards) {
-      if (this.d.store.quietFor(shard.id) < QUIET_MS) continue;
+      // Replicas of a shard being written differ by the writes in flight: wait for a lull.
+      if (!all && this.d.store.quietFor(shard.id) < QUIET_MS) continue;
       for (const peer of shard.node_ids) {
         if (peer === this.d.selfId || !this.d.isUp(peer)) continue;
         try {

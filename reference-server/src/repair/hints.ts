@@ -1,7 +1,8 @@
 // Hinted handoff. When a replica cannot take a write, the coordinator keeps the write for it in
 // a durable per-node file (one JSON record per line, fsynced) and replays it, in order, once the
-// node answers again. Writes are idempotent (row identity + version), so a replay that repeats
-// after a crash is harmless.
+// node answers again. Writes are idempotent (row identity + field versions), so a replay that
+// repeats after a crash is harmless. A hint the target refuses for good (4xx) is set aside in
+// `<node>.rejected` rather than blocking every later hint.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../util/log.js';
@@ -9,23 +10,36 @@ import type { WalEntry } from '../storage/wal.js';
 
 export type HintSender = (nodeId: string, entries: WalEntry[]) => Promise<void>;
 
+/** Most bytes of a hint file read per replay round: memory stays bounded however long a node was down. */
+const REPLAY_WINDOW = 32 * 1024 * 1024;
+
 export class HintedHandoff {
   private pending = new Map<string, number>();
   private replaying = new Set<string>();
   private timer?: NodeJS.Timeout;
   stored = 0;
   replayed = 0;
+  rejected = 0;
 
   constructor(
     private readonly dir: string,
     private readonly send: HintSender,
     private readonly isUp: (nodeId: string) => boolean,
+    /** Whether a send error means the target will never take this hint. */
+    private readonly isPermanent: (err: unknown) => boolean,
     private readonly log: Logger,
   ) {
     fs.mkdirSync(dir, { recursive: true });
     for (const f of fs.readdirSync(dir)) {
       if (!f.endsWith('.hints')) continue;
-      const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).length;
+      const file = path.join(dir, f);
+      const buf = fs.readFileSync(file);
+      // A crash mid-append leaves a line without its newline: cut it, or the next hint would
+      // be glued onto it. It was never acknowledged as stored.
+      const end = buf.lastIndexOf(0x0a) + 1;
+      if (end < buf.length) fs.truncateSync(file, end);
+      let lines = 0;
+      for (let i = 0; i < end; i++) if (buf[i] === 0x0a) lines++;
       if (lines > 0) this.pending.set(decodeURIComponent(f.slice(0, -6)), lines);
     }
   }
@@ -47,12 +61,6 @@ export class HintedHandoff {
     return this.pending.get(nodeId) ?? 0;
   }
 
-  pendingTotal(): number {
-    let n = 0;
-    for (const v of this.pending.values()) n += v;
-    return n;
-  }
-
   start(intervalMs = 500): void {
     this.timer = setInterval(() => {
       for (const id of this.pending.keys()) if (this.isUp(id)) void this.replay(id);
@@ -64,41 +72,47 @@ export class HintedHandoff {
     clearInterval(this.timer);
   }
 
-  /** Sends every stored hint for `nodeId`, oldest first; stops at the first failure. */
+  /** Sends stored hints for `nodeId`, oldest first; stops at the first transient failure. */
   async replay(nodeId: string): Promise<void> {
     if (this.replaying.has(nodeId) || !this.pending.get(nodeId)) return;
     this.replaying.add(nodeId);
     const file = this.file(nodeId);
-    let sentBytes = 0;
+    let doneBytes = 0;
     let sent = 0;
     try {
-      const text = fs.readFileSync(file, 'utf8');
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        let entries: WalEntry[] | undefined;
+      const window = readWindow(file, REPLAY_WINDOW);
+      let start = 0;
+      for (let nl = window.indexOf(0x0a); nl >= 0; nl = window.indexOf(0x0a, start)) {
+        const line = window.subarray(start, nl).toString('utf8');
         try {
-          entries = JSON.parse(line) as WalEntry[];
-        } catch {
-          // A torn last line from a crash mid-append: it was never acknowledged, drop it.
+          await this.send(nodeId, JSON.parse(line) as WalEntry[]);
+          sent++;
+        } catch (err) {
+          if (!this.isPermanent(err)) throw err;
+          fs.appendFileSync(this.file(nodeId, 'rejected'), line + '\n');
+          this.rejected++;
+          this.log.error({ target: nodeId, err: (err as Error).message }, 'hint refused by its target; set aside');
         }
-        if (entries) await this.send(nodeId, entries);
-        sentBytes += Buffer.byteLength(line) + 1;
-        if (entries) sent++;
+        start = nl + 1;
+        doneBytes = start;
       }
-      this.log.info({ target: nodeId, hints: sent }, 'hinted handoff replayed');
+      if (sent > 0) this.log.info({ target: nodeId, hints: sent }, 'hinted handoff replayed');
     } catch (err) {
       this.log.warn({ target: nodeId, err: (err as Error).message, sent }, 'hinted handoff replay stopped; will retry');
     }
     try {
-      if (sentBytes > 0) this.consume(file, sentBytes);
+      if (doneBytes > 0) this.consume(nodeId, doneBytes);
       this.replayed += sent;
+    } catch (err) {
+      this.log.error({ target: nodeId, err: (err as Error).message }, 'could not trim the hint file; hints may be sent again (harmless)');
     } finally {
       this.replaying.delete(nodeId);
     }
   }
 
   /** Removes the first `bytes` of the hint file, keeping hints appended meanwhile. */
-  private consume(file: string, bytes: number): void {
+  private consume(nodeId: string, bytes: number): void {
+    const file = this.file(nodeId);
     const rest = fs.readFileSync(file).subarray(bytes);
     const tmp = file + '.tmp';
     fs.writeFileSync(tmp, rest);
@@ -106,13 +120,25 @@ export class HintedHandoff {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fs.renameSync(tmp, file);
-    const left = rest.toString('utf8').split('\n').filter(Boolean).length;
-    const nodeId = decodeURIComponent(path.basename(file).slice(0, -6));
+    let left = 0;
+    for (const b of rest) if (b === 0x0a) left++;
     if (left === 0) this.pending.delete(nodeId);
     else this.pending.set(nodeId, left);
   }
 
-  private file(nodeId: string): string {
-    return path.join(this.dir, `${encodeURIComponent(nodeId)}.hints`);
+  private file(nodeId: string, ext = 'hints'): string {
+    return path.join(this.dir, `${encodeURIComponent(nodeId)}.${ext}`);
+  }
+}
+
+/** Up to `max` bytes from the start of a file, cut after the last complete line. */
+function readWindow(file: string, max: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(max, fs.fstatSync(fd).size));
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, buf.lastIndexOf(0x0a, n - 1) + 1);
+  } finally {
+    fs.closeSync(fd);
   }
 }
