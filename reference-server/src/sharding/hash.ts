@@ -51,10 +51,14 @@ export function shardKeyHash(tags: Record<string, string>, shardKeys: string[]):
   return fnv1a32(text);
 }
 
-/** Canonical series key: measurement and tags, unambiguous (NUL separated). */
+/**
+ * Series key: measurement and tags, unambiguous (NUL separated). Points carry their tags in
+ * sorted insertion order (the parser and the point codec keep it), and JavaScript iterates keys
+ * the same way on every node, so no per-point sort is needed for a stable key.
+ */
 export function seriesKey(measurement: string, tags: Record<string, string>): string {
   let s = measurement;
-  for (const k of Object.keys(tags).sort()) s += '\u0000' + k + '\u0000' + tags[k];
+  for (const k in tags) s += '\u0000' + k + '\u0000' + tags[k];
   return s;
 }
 

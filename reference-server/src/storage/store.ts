@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type { ColumnSchema, FieldType, Point } from '../types.js';
 import { seriesId, seriesKey } from '../sharding/hash.js';
 import { decodePoint, type EncodedPoint } from './point-codec.js';
+import { compareBytes } from '../lineprotocol/parse.js';
 import type { WalEntry, WalRecord } from './wal.js';
 
 interface LocalColumn {
@@ -238,7 +239,8 @@ export class ShardStore {
         }
       });
       const sortedTags: Record<string, string> = {};
-      for (const k of Object.keys(tags).sort()) sortedTags[k] = tags[k]!;
+      // The parser's order (UTF-8 byte order): series keys must come out identical.
+      for (const k of Object.keys(tags).sort(compareBytes)) sortedTags[k] = tags[k]!;
       out.push({ vers, point: [table, sortedTags, fields, (row[1] as bigint).toString()] });
     }
     return out;

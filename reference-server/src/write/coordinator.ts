@@ -150,7 +150,12 @@ export class WriteCoordinator {
   private async route(db: string, points: Point[], lineText: (n: number) => string, traceId: string, override?: Consistency) {
     const routeErrors: LineError[] = [];
     const hashes = new Map<Point, number>();
-    const tableOf = (name: string) => this.d.catalog.state.databases[db]!.tables[name]!;
+    const tables = new Map<string, TableDef>();
+    const tableOf = (name: string) => {
+      let t = tables.get(name);
+      if (!t) tables.set(name, (t = this.d.catalog.state.databases[db]!.tables[name]!));
+      return t;
+    };
     const misses: Point[] = [];
     for (const p of points) {
       const table = tableOf(p.measurement);
