@@ -12,5 +12,6 @@ for (const suite of suites) {
   console.log(`\n== ${suite.replace(/^\.\/|\.mjs$/g, '')}`);
   const mod = await import(suite);
   results[suite] = await mod.run();
+  mod.report?.(results[suite]); // suites that do not print as they go
 }
-console.log('\n' + JSON.stringify(results, null, 2));
+console.log('\n' + JSON.stringify(results, (k, v) => (k === 'samples' ? undefined : v), 2));
