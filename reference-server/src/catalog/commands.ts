@@ -3,26 +3,19 @@
 // commands with the same function, so every node reaches the same state.
 import type { ColumnSchema } from '../types.js';
 import { HttpError } from '../util/errors.js';
-import type { CatalogState, Consistency, NodeStatus, ShardDef, TableDef } from './state.js';
+import type { CatalogState, NodeStatus, ShardDef, TableDef } from './state.js';
 import { NODE_STATUSES } from './state.js';
 
 export type CatalogCommand =
   | { type: 'bootstrap'; cluster_id: string; leader: string; nodes: Array<{ id: string; url: string }> }
   | { type: 'create_database'; db: string; if_not_exists?: boolean }
   | { type: 'delete_database'; db: string }
-  | {
+  | ({
       type: 'create_table';
-      db: string;
       table: string;
-      columns: ColumnSchema[];
-      shard_keys: string[];
-      num_hash_partitions: number;
-      partition_duration: bigint;
-      replication_factor: number;
-      consistency: Consistency;
       /** Writes create tables on the fly; a concurrent creation is then not an error. */
       if_not_exists?: boolean;
-    }
+    } & Omit<TableDef, 'name'>)
   | { type: 'delete_table'; db: string; table: string }
   | { type: 'add_columns'; db: string; table: string; columns: ColumnSchema[] }
   | { type: 'define_shards'; shards: ShardDef[] }
@@ -75,16 +68,8 @@ export function applyCommand(state: CatalogState, cmd: CatalogCommand): void {
         if (cmd.if_not_exists) break;
         throw new HttpError(409, `attempted to create a resource that already exists: table ${cmd.db}.${cmd.table}`);
       }
-      d.tables[cmd.table] = {
-        db: cmd.db,
-        name: cmd.table,
-        columns: cmd.columns,
-        shard_keys: cmd.shard_keys,
-        num_hash_partitions: cmd.num_hash_partitions,
-        partition_duration: cmd.partition_duration,
-        replication_factor: cmd.replication_factor,
-        consistency: cmd.consistency,
-      };
+      const { type: _type, table: name, if_not_exists: _ine, ...def } = cmd;
+      d.tables[cmd.table] = { ...def, name };
       break;
     }
     case 'delete_table':

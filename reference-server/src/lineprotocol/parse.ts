@@ -306,6 +306,28 @@ const PlainObject = PlainFn as unknown as PlainObjectConstructor;
  * Parse a line-protocol body. Valid lines become points (in body order); each invalid line
  * becomes a LineError and parsing continues with the next line.
  */
+/** Set by scanKey: whether the key it just scanned contains a backslash escape. */
+let keyHadEscape = false;
+
+/**
+ * Scans a tag or field key from `i`: returns the index of the '=', space or tab that ends it
+ * (or `e`), skipping escaped characters, and sets keyHadEscape.
+ */
+function scanKey(body: string, i: number, e: number): number {
+  keyHadEscape = false;
+  while (i < e) {
+    const c = body.charCodeAt(i);
+    if (c === CH_EQ || c === CH_SP || c === CH_TAB) break;
+    if (c === CH_BS) {
+      keyHadEscape = true;
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  return i > e ? e : i;
+}
+
 export function parseLineProtocol(body: string, opts: ParseOptions): ParseResult {
   const points: Point[] = [];
   const errors: LineError[] = [];
@@ -503,18 +525,8 @@ function parseLine(
   let nFields = 0;
   for (;;) {
     const ks = i;
-    esc = false;
-    while (i < e) {
-      c = body.charCodeAt(i);
-      if (c === CH_EQ || c === CH_SP || c === CH_TAB) break;
-      if (c === CH_BS) {
-        esc = true;
-        i += 2;
-        continue;
-      }
-      i++;
-    }
-    if (i > e) i = e;
+    i = scanKey(body, i, e);
+    esc = keyHadEscape;
     if (i === ks) {
       return `Expected field key, got ${context(body, ks, e)} at column ${col(ks, ls)}`;
     }
@@ -744,18 +756,8 @@ function parseSeries(body: string, s: number, e: number, ls: number): string | n
   while (c === CH_COMMA) {
     i++;
     const ks = i;
-    esc = false;
-    while (i < e) {
-      c = body.charCodeAt(i);
-      if (c === CH_EQ || c === CH_SP || c === CH_TAB) break;
-      if (c === CH_BS) {
-        esc = true;
-        i += 2;
-        continue;
-      }
-      i++;
-    }
-    if (i > e) i = e;
+    i = scanKey(body, i, e);
+    esc = keyHadEscape;
     if (i === ks) {
       return `Expected tag key, got ${context(body, ks, e)} at column ${col(ks, ls)}`;
     }
