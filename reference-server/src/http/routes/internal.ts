@@ -33,6 +33,7 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
       if (!node.catalog.state.shards[e.shard]) throw new HttpError(404, `shard not found: ${e.shard}`);
     }
     node.applyLocal(entries, sync !== false);
+    node.log.debug({ trace_id: ctx.traceId, from: sender(ctx), shards: entries.map((e) => e.shard), db: entries[0]?.db }, 'replica write applied');
     node.count.replicaApplied({ source: sender(ctx) ?? 'unknown' });
     ctx.noContent();
   });
