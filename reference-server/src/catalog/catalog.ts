@@ -313,22 +313,27 @@ export class Catalog {
     return entry;
   }
 
-  /** Pushes entries to every peer; waits only for those believed up, and not for long. */
+  /**
+   * Pushes entries to every peer and waits, briefly: up to 1.5 s for peers believed up, 250 ms
+   * for peers believed down (they may be back; a dead one refuses at once, a paused one only
+   * costs the short wait). A peer that misses the push pulls the entries later.
+   */
   private async broadcast(entries: CatalogEntry[]): Promise<void> {
     const body = stringifyWithBigInt({ cluster_id: this.state.cluster_id, version: this.state.version, entries });
     const targets = new Map<string, string>();
     for (const p of this.bootstrapPeers) targets.set(p.id, p.url);
     for (const n of Object.values(this.state.nodes)) targets.set(n.id, n.url);
     targets.delete(this.selfId);
-    const waits: Array<Promise<void>> = [];
-    for (const [id, url] of targets) {
-      const sent = this.peers.call(id, url, 'POST', '/internal/catalog/append', { body, timeoutMs: BROADCAST_TIMEOUT_MS }).then(
-        () => undefined,
-        () => this.liveness.markDown(id), // it pulls when it is back
-      );
-      if (this.liveness.isUp(id)) waits.push(sent);
-    }
-    await Promise.all(waits);
+    await Promise.all(
+      [...targets].map(([id, url]) =>
+        this.peers
+          .call(id, url, 'POST', '/internal/catalog/append', { body, timeoutMs: this.liveness.isUp(id) ? BROADCAST_TIMEOUT_MS : 250 })
+          .then(
+            () => undefined,
+            () => this.liveness.markDown(id),
+          ),
+      ),
+    );
   }
 
   private appendApplied(entry: CatalogEntry): void {

@@ -34,6 +34,31 @@ export class Liveness {
     return [...this.down.keys()];
   }
 
+  /**
+   * Of the given nodes believed down, those that still are after a fresh /health check (a
+   * belief can be a few hundred ms stale: decisions that refuse work re-check first).
+   */
+  async confirmDown(nodeIds: string[], timeoutMs = 300): Promise<string[]> {
+    const down = nodeIds.filter((id) => !this.isUp(id));
+    const still = await Promise.all(
+      down.map(async (id) => {
+        const url = this.urlOf(id);
+        if (!url) return id;
+        try {
+          const r = await this.peers.call(id, url, 'GET', '/health', { timeoutMs });
+          if (r.status === 200) {
+            this.markUp(id);
+            return undefined;
+          }
+        } catch {
+          /* down */
+        }
+        return id;
+      }),
+    );
+    return still.filter((id): id is string => id !== undefined);
+  }
+
   start(intervalMs = 300): void {
     this.timer = setInterval(() => void this.probe(), intervalMs);
     this.timer.unref();

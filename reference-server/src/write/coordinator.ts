@@ -116,9 +116,11 @@ export class WriteCoordinator {
     // All-or-nothing writes refuse up front when an owner set cannot reach consistency.
     if (!req.acceptPartial) {
       for (const b of batches.values()) {
-        const live = b.shard.node_ids.filter((n) => n === this.d.selfId || this.d.liveness.isUp(n));
-        if (live.length < b.required) {
-          return { linesWritten: 0, errors: [], unavailable: consistencyMessage(b, live.length, b.shard.node_ids.filter((n) => !live.includes(n))) };
+        const others = b.shard.node_ids.filter((n) => n !== this.d.selfId);
+        const down = await this.d.liveness.confirmDown(others);
+        const live = b.shard.node_ids.length - down.length;
+        if (live < b.required) {
+          return { linesWritten: 0, errors: [], unavailable: consistencyMessage(b, live, down, 'available (nothing was written)') };
         }
       }
     }
@@ -248,10 +250,10 @@ export class WriteCoordinator {
   }
 }
 
-function consistencyMessage(b: ShardBatch, acked: number, failed: string[]): string {
+function consistencyMessage(b: ShardBatch, acked: number, failed: string[], verb = 'acknowledged'): string {
   return (
     `write consistency not reached for shard ${b.shard.id} of ${b.shard.db}.${b.shard.table}: ` +
-    `${acked} of ${b.shard.node_ids.length} replicas acknowledged, ${b.required} required` +
+    `${acked} of ${b.shard.node_ids.length} replicas ${verb}, ${b.required} required` +
     (failed.length ? `; unavailable: ${failed.join(', ')}` : '')
   );
 }
