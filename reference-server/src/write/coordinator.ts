@@ -74,8 +74,8 @@ export class WriteCoordinator {
   }
 
   async write(req: WriteRequest): Promise<WriteOutcome> {
-    const lines = req.body.split('\n');
-    const lineText = (n: number) => (lines[n - 1] ?? '').replace(/\r$/, '');
+    let lines: string[] | undefined; // split only if some line needs reporting
+    const lineText = (n: number) => ((lines ??= req.body.split('\n'))[n - 1] ?? '').replace(/\r$/, '');
     const parsed = parseLineProtocol(req.body, { precision: req.precision, defaultTime: nowNs() });
     const errors: LineError[] = parsed.errors; // grows below; never spread large arrays (stack limit)
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
