@@ -3,7 +3,7 @@
 // many query shapes.
 import t from 'tap';
 import type { ColumnSchema } from '../src/types.js';
-import { FakeCluster, type FakeTable } from '../src/query/testing.js';
+import { FakeCluster, type FakeTable } from './helpers/query-cluster.js';
 import type { QueryResult } from '../src/query/index.js';
 
 const T0 = 1704067200000000000n; // 2024-01-01T00:00:00Z

@@ -3,7 +3,7 @@
 import t from 'tap';
 import Database from 'better-sqlite3';
 import type { ColumnSchema } from '../src/types.js';
-import { FakeCluster } from '../src/query/testing.js';
+import { FakeCluster } from './helpers/query-cluster.js';
 import {
   QueryError, decodeScanResult, encodeScanResult, executeFinal, formatResult, formatTimestamp, parseTimestamp,
   planQuery, runScan, type QueryResult, type TableScan,

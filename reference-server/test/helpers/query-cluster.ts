@@ -3,11 +3,11 @@
 // benchmark script. Not used by the server.
 
 import Database from 'better-sqlite3';
-import type { ColumnSchema } from '../types.js';
-import type { CatalogView } from './binder.js';
-import { decodeScanResult, encodeScanResult, executeFinal, runScan, type QueryResult, type ScanResult } from './execute.js';
-import { planQuery, type PlanOptions, type QueryPlan, type TablePruning } from './planner.js';
-import { quoteIdent, quoteString } from './sqlgen.js';
+import type { ColumnSchema } from '../../src/types.js';
+import type { CatalogView } from '../../src/query/binder.js';
+import { decodeScanResult, encodeScanResult, executeFinal, runScan, type QueryResult, type ScanResult } from '../../src/query/execute.js';
+import { planQuery, type PlanOptions, type QueryPlan, type TablePruning } from '../../src/query/planner.js';
+import { quoteIdent, quoteString } from '../../src/query/sqlgen.js';
 
 export interface FakeTable {
   db: string;
