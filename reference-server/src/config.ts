@@ -1,6 +1,7 @@
 // Command-line flags, each mirrored by an environment variable (flags win).
 import { parseArgs } from 'node:util';
 import type { LogFormat } from './util/log.js';
+import { parseDuration } from './util/time.js';
 
 export interface NodeConfig {
   nodeId: string;
@@ -78,7 +79,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig 
   const maxBodyBytes = Number(get('max-body-bytes'));
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ConfigError(`--max-body-bytes must be a positive integer`);
   const ae = get('anti-entropy-interval')!;
-  const aeMs = ae === '0' ? 0 : parseMs(ae);
+  const aeNs = ae === '0' ? 0n : parseDuration(ae);
+  const aeMs = aeNs === undefined ? undefined : Number(aeNs / 1_000_000n);
   if (aeMs === undefined) throw new ConfigError(`--anti-entropy-interval '${ae}' is not a duration like 500ms or 2s`);
   const peers: Array<{ id: string; url: string }> = [];
   const rawPeers = get('peers');
@@ -94,10 +96,4 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig 
   }
   const token = get('token');
   return { nodeId, host, port, dataDir: get('data-dir')!, peers, token: token || undefined, logFormat, maxBodyBytes, antiEntropyIntervalMs: aeMs };
-}
-
-function parseMs(s: string): number | undefined {
-  const m = /^(\d+)(ms|s|m)$/.exec(s.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
 }

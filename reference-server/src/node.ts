@@ -107,15 +107,15 @@ export class ReferenceNode {
         this.count.scanShards({ db, table }, shards);
       },
     });
-    this.metrics.gauge('phantom_hinted_handoff_pending', 'Hints waiting for their target node.', () =>
+    this.metrics.collected('phantom_hinted_handoff_pending', 'Hints waiting for their target node.', 'gauge', () =>
       this.liveNodes().map((id) => ({ labels: { target: id }, value: this.hints.pendingFor(id) })),
     );
-    this.metrics.gauge('phantom_hinted_handoff_stored_total', 'Hints stored since start.', () => this.hints.stored);
-    this.metrics.gauge('phantom_hinted_handoff_replayed_total', 'Hints replayed since start.', () => this.hints.replayed);
-    this.metrics.gauge('phantom_hinted_handoff_rejected_total', 'Hints their target refused for good (kept in <node>.rejected).', () => this.hints.rejected);
-    this.metrics.gauge('phantom_catalog_version', 'Index of the last applied catalog command.', () => this.catalog.version);
-    this.metrics.gauge('phantom_wal_last_seq', 'Sequence number of the last WAL record.', () => this.wal.lastSeq);
-    this.metrics.gauge('phantom_peer_up', 'Whether this node believes a peer is up.', () =>
+    this.metrics.collected('phantom_hinted_handoff_stored_total', 'Hints stored since start.', 'counter', () => this.hints.stored);
+    this.metrics.collected('phantom_hinted_handoff_replayed_total', 'Hints replayed since start.', 'counter', () => this.hints.replayed);
+    this.metrics.collected('phantom_hinted_handoff_rejected_total', 'Hints their target refused for good (kept in <node>.rejected).', 'counter', () => this.hints.rejected);
+    this.metrics.collected('phantom_catalog_version', 'Index of the last applied catalog command.', 'gauge', () => this.catalog.version);
+    this.metrics.collected('phantom_wal_last_seq', 'Sequence number of the last WAL record.', 'gauge', () => this.wal.lastSeq);
+    this.metrics.collected('phantom_peer_up', 'Whether this node believes a peer is up.', 'gauge', () =>
       this.liveNodes().map((id) => ({ labels: { node: id }, value: this.liveness.isUp(id) ? 1 : 0 })),
     );
   }

@@ -1,7 +1,7 @@
 // kill -9 at any moment loses no acknowledged write: writers record every 204, the node is
 // SIGKILLed mid-stream, restarted on the same data dir, and every acknowledged row must be there.
 import t from 'tap';
-import { TestCluster } from './helpers/cluster.js';
+import { TestCluster, waitFor } from './helpers/cluster.js';
 
 const c = await TestCluster.start({ ids: ['solo'] });
 t.teardown(() => c.teardown());
@@ -22,7 +22,7 @@ t.test('acknowledged writes survive SIGKILL and WAL replay', async (t) => {
     }
   };
   const writers = [0, 1, 2].map(writer);
-  while (acked.length < 30) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => acked.length >= 30, 30_000, () => `30 acknowledged batches (have ${acked.length})`);
   await c.kill('solo');
   stop = true;
   await Promise.all(writers);

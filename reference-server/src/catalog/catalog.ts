@@ -90,12 +90,9 @@ export class Catalog {
     this.listeners.push(listener);
   }
 
-  entriesFrom(index: number): CatalogEntry[] {
-    return this.entries.slice(Math.max(0, index - 1));
-  }
-
+  /** Log entries from index `from` on, with what identifies this catalog. */
   page(from: number): LogPage {
-    return { cluster_id: this.state.cluster_id, version: this.state.version, entries: this.entriesFrom(from) };
+    return { cluster_id: this.state.cluster_id, version: this.state.version, entries: this.entries.slice(Math.max(0, from - 1)) };
   }
 
   open(): void {

@@ -30,10 +30,6 @@ export class Liveness {
     this.listeners.push(listener);
   }
 
-  downNodes(): string[] {
-    return [...this.down.keys()];
-  }
-
   /**
    * Of the given nodes believed down, those that still are after a fresh /health check (a
    * belief can be a few hundred ms stale: decisions that refuse work re-check first).

@@ -29,4 +29,3 @@ export function decodePoint(e: EncodedPoint, line = 0): Point {
 }
 
 export const encodePoints = (ps: Point[]): EncodedPoint[] => ps.map(encodePoint);
-export const decodePoints = (es: EncodedPoint[]): Point[] => es.map((e) => decodePoint(e));

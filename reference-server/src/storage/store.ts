@@ -212,9 +212,17 @@ export class ShardStore {
   }
 
   /** Rows of a shard (optionally one repair bucket), in canonical order, for repair pulls. */
-  exportRows(db: string, table: string, shard: number, bucket: number | null, afterTime: bigint, afterSid: number, limit: number): VersionedRow[] {
+  exportRows(
+    db: string,
+    table: string,
+    shard: number,
+    bucket: number | null,
+    afterTime: bigint,
+    afterSid: number,
+    limit: number,
+  ): { rows: VersionedRow[]; next: { time: bigint; sid: number } | null } {
     const t = this.table(db, table, false);
-    if (!t) return [];
+    if (!t) return { rows: [], next: null };
     const cols = [...t.columns.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // canonical field order
     const bucketCond = bucket === null ? '' : ` AND (sid % ${REPAIR_BUCKETS}) = ${Number(bucket)}`;
     const stmt = this.db
@@ -225,7 +233,8 @@ export class ShardStore {
       .raw()
       .safeIntegers(true);
     const out: VersionedRow[] = [];
-    for (const row of stmt.all(shard, afterTime, afterTime, afterSid, limit) as unknown[][]) {
+    const raw = stmt.all(shard, afterTime, afterTime, afterSid, limit) as unknown[][];
+    for (const row of raw) {
       const tags: Record<string, string> = {};
       const fields: unknown[] = [];
       const vers: Record<string, number> = {};
@@ -243,12 +252,8 @@ export class ShardStore {
       for (const k of Object.keys(tags).sort(compareBytes)) sortedTags[k] = tags[k]!;
       out.push({ vers, point: [table, sortedTags, fields, (row[1] as bigint).toString()] });
     }
-    return out;
-  }
-
-  /** Position of an exported row, to page through exportRows. */
-  static cursorOf(row: VersionedRow): { time: bigint; sid: number } {
-    return { time: BigInt(row.point[3]), sid: seriesId(seriesKey(row.point[0], row.point[1])) };
+    const last = raw.at(-1);
+    return { rows: out, next: raw.length === limit && last ? { time: last[1] as bigint, sid: Number(last[0]) } : null };
   }
 
   deleteShard(db: string, table: string, shard: number): number {

@@ -9,8 +9,3 @@ export class HttpError extends Error {
     super(message);
   }
 }
-
-export const badRequest = (msg: string, body?: Record<string, unknown>) => new HttpError(400, msg, body);
-export const notFound = (msg: string) => new HttpError(404, msg);
-export const conflict = (msg: string) => new HttpError(409, msg);
-export const unavailable = (msg: string, body?: Record<string, unknown>) => new HttpError(503, msg, body);

@@ -30,18 +30,13 @@ export class Metrics {
     };
   }
 
-  /** A gauge read at scrape time. */
-  gauge(name: string, help: string, collect: () => Array<{ labels: Labels; value: number }> | number): void {
-    const fam = this.family(name, help, 'gauge');
+  /** A gauge, or a counter kept elsewhere, read at scrape time. */
+  collected(name: string, help: string, type: Family['type'], collect: () => Array<{ labels: Labels; value: number }> | number): void {
+    const fam = this.family(name, help, type);
     fam.collect = () => {
       const v = collect();
       return typeof v === 'number' ? [{ labels: {}, value: v }] : v;
     };
-  }
-
-  /** Current value of a counter, for tests and status endpoints. */
-  value(name: string, labels: Labels = {}): number {
-    return this.families.get(name)?.values.get(labelKey(labels))?.value ?? 0;
   }
 
   render(): string {

@@ -75,7 +75,7 @@ export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
   r.on('GET', `${base}/shards/:id/checksum`, async (ctx) => {
     const shard = shardById(node, ctx.params.id!);
     if (ctx.query.get('local') === 'true') {
-      const d = node.store.digest(shard.db, shard.table, shard.id);
+      const d = node.store.cachedDigest(shard.db, shard.table, shard.id);
       return ctx.sendJson(200, { shard_id: shard.id, node_id: node.config.nodeId, row_count: d.row_count, checksum: d.checksum });
     }
     const replicas = await Promise.all(
@@ -83,7 +83,7 @@ export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
         try {
           const d: ShardDigest =
             id === node.config.nodeId
-              ? node.store.digest(shard.db, shard.table, shard.id)
+              ? node.store.cachedDigest(shard.db, shard.table, shard.id)
               : JSON.parse((await node.callPeer(id, 'GET', `/internal/shards/${shard.id}/digest`)).text);
           return { node_id: id, row_count: d.row_count, checksum: d.checksum };
         } catch (err) {

@@ -6,7 +6,6 @@ import { parseWithBigInt, stringifyWithBigInt } from '../../util/json.js';
 import type { Context } from '../context.js';
 import type { CatalogRequest } from '../../catalog/catalog.js';
 import type { WalEntry } from '../../storage/wal.js';
-import { ShardStore } from '../../storage/store.js';
 import { decodeScanRequest, encodeScanResult } from '../../cluster/distributed-query.js';
 
 export function internalRoutes(r: Router, node: ReferenceNode): void {
@@ -59,9 +58,7 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
     const bucket = q.get('bucket') === null ? null : Number(q.get('bucket'));
     const limit = Math.min(Number(q.get('limit') ?? 5000), 50_000);
     const afterTime = BigInt(q.get('after_time') ?? -(2n ** 63n));
-    const rows = node.store.exportRows(s.db, s.table, s.id, bucket, afterTime, Number(q.get('after_sid') ?? -1), limit);
-    const last = rows.at(-1);
-    const next = rows.length === limit && last ? ShardStore.cursorOf(last) : null;
+    const { rows, next } = node.store.exportRows(s.db, s.table, s.id, bucket, afterTime, Number(q.get('after_sid') ?? -1), limit);
     ctx.sendJson(200, { rows, next: next && { time: next.time.toString(), sid: next.sid } });
   });
 }
