@@ -113,7 +113,15 @@ export class HintedHandoff {
   /** Removes the first `bytes` of the hint file, keeping hints appended meanwhile. */
   private consume(nodeId: string, bytes: number): void {
     const file = this.file(nodeId);
-    const rest = fs.readFileSync(file).subarray(bytes);
+    const fd0 = fs.openSync(file, 'r');
+    let rest: Buffer;
+    try {
+      // Only what follows the sent prefix: hints appended meanwhile are kept.
+      rest = Buffer.alloc(Math.max(0, fs.fstatSync(fd0).size - bytes));
+      fs.readSync(fd0, rest, 0, rest.length, bytes);
+    } finally {
+      fs.closeSync(fd0);
+    }
     const tmp = file + '.tmp';
     fs.writeFileSync(tmp, rest);
     const fd = fs.openSync(tmp, 'r');

@@ -115,12 +115,14 @@ export class WriteCoordinator {
 
     // All-or-nothing writes refuse up front when an owner set cannot reach consistency.
     if (!req.acceptPartial) {
+      const owners = new Set([...batches.values()].flatMap((b) => b.shard.node_ids));
+      owners.delete(this.d.selfId);
+      const down = new Set(await this.d.liveness.confirmDown([...owners]));
       for (const b of batches.values()) {
-        const others = b.shard.node_ids.filter((n) => n !== this.d.selfId);
-        const down = await this.d.liveness.confirmDown(others);
-        const live = b.shard.node_ids.length - down.length;
+        const live = b.shard.node_ids.filter((n) => !down.has(n)).length;
         if (live < b.required) {
-          return { linesWritten: 0, errors: [], unavailable: consistencyMessage(b, live, down, 'available (nothing was written)') };
+          const missing = b.shard.node_ids.filter((n) => down.has(n));
+          return { linesWritten: 0, errors: [], unavailable: consistencyMessage(b, live, missing, 'available (nothing was written)') };
         }
       }
     }
