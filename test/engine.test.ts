@@ -27,6 +27,13 @@ async function run(file: string, seed = 11) {
 
 const flat = (steps: StepResult[]): StepResult[] => steps.flatMap((s) => [s, ...flat(s.children ?? [])]);
 
+t.test('a pause ended by kill or stop is not undone again at teardown', async (t) => {
+  const { result, test } = await run('pause-then-kill.yaml');
+  t.equal(test.verdict, 'passed');
+  t.same(test.teardown.problems, [], 'teardown found nothing left to resume');
+  t.equal(result.exit_code, 0, 'a clean run is not a cleanup failure (exit 4)');
+});
+
 t.test('every step kind passes on a real cluster', async (t) => {
   const { result, ops, test } = await run('every-step.yaml');
   const failed = flat([...test.setup, ...test.steps]).filter((s) => s.status !== 'passed');

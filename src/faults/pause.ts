@@ -1,11 +1,14 @@
 // pause: SIGSTOP freezes the node (connections hang rather than fail); resume
-// undoes it, also at teardown so the node can be stopped gracefully.
+// undoes it, also at teardown so the node can be stopped gracefully. The undo only
+// resumes a node that is still paused: a later resume, kill or stop already ended it.
 import type { Fault } from './fault.js';
 
 export const pause: Fault = {
   name: 'pause',
   eligible: ['running'],
   inject: (d, n) => d.pause(n),
-  undo: (d, n) => d.resume(n),
+  undo: async (d, n) => {
+    if (d.node(n).state === 'paused') await d.resume(n);
+  },
   teardownUndo: true,
 };

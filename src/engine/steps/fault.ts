@@ -28,10 +28,6 @@ export const fault: StepImpl<FaultSpec> = {
     await Promise.all(targets.map((node) => ctx.history.op({ f: action, node, step: path }, () => f.inject(ctx.driver, node), { onError: () => 'info' })));
     for (const node of targets) {
       if (f.teardownUndo && f.undo) ctx.activeFaults.push({ action, node, undo: () => f.undo!(ctx.driver, node) });
-      if (action === 'resume') {
-        const i = ctx.activeFaults.findIndex((a) => a.action === 'pause' && a.node === node);
-        if (i >= 0) ctx.activeFaults.splice(i, 1);
-      }
     }
     return { action, nodes: targets };
   },
