@@ -1,9 +1,9 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { loadScenarios } from '../scenario/loader.js';
-import { DRIVERS } from '../drivers/index.js';
+import { DRIVERS } from '../drivers/names.js';
 import { InterruptedError } from '../engine/errors.js';
-import { REPORTERS, runScenarios } from '../engine/run.js';
+import { REPORTERS } from '../reporters/names.js';
 
 export default class Run extends Command {
   static override summary = 'Run scenarios, each on a fresh cluster.';
@@ -62,6 +62,8 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
 
     let result;
     try {
+      // Loaded here: oclif loads every command's module, and validate or clean need no engine.
+      const { runScenarios } = await import('../engine/run.js');
       result = await runScenarios(scenarios, {
         seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail,
         server: flags.server, argv: process.argv.slice(2), signal: ac.signal,

@@ -37,7 +37,6 @@ export interface TeardownReport {
   /** Things that could not be cleaned up; non-empty means exit 4. */
   problems: string[];
   kept: boolean;
-  stopped: string[];
 }
 
 export interface Driver {

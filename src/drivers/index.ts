@@ -4,7 +4,7 @@
 import type { Driver } from './driver.js';
 import { ProcessDriver } from './process/index.js';
 
-export const DRIVERS = ['process'] as const;
+import { DRIVERS } from './names.js';
 
 export function createDriver(name: string, opts: { runId: string; server?: string }): Driver {
   if (name === 'process') return new ProcessDriver({ runId: opts.runId, server: opts.server });

@@ -2,10 +2,13 @@
 // client), the history, the seeded generator, and the names a template can use
 // (anchors, vars, picks, shards, node URLs, earlier step outputs).
 
+import { resolve } from 'node:path';
 import type { Driver, NodeState } from '../drivers/driver.js';
 import { Instant, render, type Resolver } from '../scenario/template.js';
 import { evalTimeExpr, isTimeError } from '../scenario/time.js';
-import { topologyNodes, type PointSpec, type Scenario, type TableSpec } from '../scenario/types.js';
+import type { PointSpec, Scenario, TableSpec } from '../scenario/types.js';
+import { loadGolden } from '../verifiers/golden.js';
+import type { Row } from '../verifiers/rows.js';
 import type { ClusterClient } from './client.js';
 import { InfraError, VerificationError } from './errors.js';
 import type { TestInfo } from './events.js';
@@ -26,6 +29,8 @@ export class ScenarioContext {
   readonly outputs = new Map<string, unknown>();
   readonly activeFaults: ActiveFault[] = [];
   readonly tables = new Map<string, TableSpec>();
+  /** Golden files, read once per scenario (an await may check them hundreds of times). */
+  private readonly goldens = new Map<string, Promise<Row[]>>();
   readonly defaultDb: string | undefined;
   readonly stepTimeoutMs: number;
 
@@ -98,15 +103,26 @@ export class ScenarioContext {
     return v;
   }
 
-  /** Resolves a node reference; `random` picks (seeded) among nodes in one of `states`. */
-  node(ref: string | undefined, states: NodeState[] = ['running']): string {
+  /** The rows of a golden file beside the scenario. */
+  golden(file: string): Promise<Row[]> {
+    const path = resolve(this.scenario.dir, file);
+    let rows = this.goldens.get(path);
+    if (!rows) this.goldens.set(path, (rows = loadGolden(path)));
+    return rows;
+  }
+
+  /**
+   * Resolves a node reference; `random` picks (seeded) among nodes in one of `states`, other
+   * than `exclude`, in id order so a seed picks the same node however the driver lists them.
+   */
+  node(ref: string | undefined, states: NodeState[] = ['running'], exclude: string[] = []): string {
     if (ref === undefined) {
       const first = this.driver.nodes().find((n) => n.state === 'running');
       if (!first) throw new VerificationError('no node is running to send this to');
       return first.id;
     }
     if (ref === 'random') {
-      const candidates = this.driver.nodes().filter((n) => states.includes(n.state)).map((n) => n.id);
+      const candidates = this.driver.nodes().filter((n) => states.includes(n.state) && !exclude.includes(n.id)).map((n) => n.id).sort();
       if (candidates.length === 0) throw new VerificationError(`no node is ${states.join(' or ')} to pick from`);
       return this.rng.pick(candidates);
     }
@@ -129,9 +145,5 @@ export class ScenarioContext {
     const p = this.doc.points?.[ref];
     if (!p) throw new VerificationError(`unknown point "${ref}"`);
     return this.render(p);
-  }
-
-  nodeIds(): string[] {
-    return topologyNodes(this.doc.cluster).map((n) => n.id);
   }
 }

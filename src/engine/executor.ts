@@ -56,7 +56,7 @@ export class Executor {
     const signal = AbortSignal.any([ctx.signal, timeout]);
     const children: StepResult[] = [];
     const r: StepRun = {
-      ctx, path, signal, timeoutMs, depth, docPath, children,
+      ctx, path, signal, depth, docPath, children,
       runChild: (s, p, d, dp) => this.run(s, p, d, dp),
     };
     let output: unknown;

@@ -20,8 +20,6 @@ import { logDirFor, runScenario } from './scenario-runner.js';
 
 export const EXIT = { passed: 0, failed: 1, invalid: 2, infra: 3, cleanup: 4, interrupted: 130 } as const;
 
-export const REPORTERS = ['console', 'json', 'junit'] as const;
-
 export interface RunOptions {
   seed?: number;
   driver: string;

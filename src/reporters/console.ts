@@ -10,7 +10,6 @@ export interface ConsoleOptions {
   stream?: NodeJS.WriteStream;
   /** Live line rewriting; default: stream is a TTY and CI is not set. */
   live?: boolean;
-  verbose?: boolean;
 }
 
 export class ConsoleReporter implements Reporter {

@@ -14,11 +14,3 @@ export function formatDiagnostic(d: Diagnostic): string {
 export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   return [...ds].sort((x, y) => x.file.localeCompare(y.file) || x.line - y.line || x.col - y.col);
 }
-
-/** Thrown when scenarios are invalid: the run command turns it into exit 2. */
-export class ScenarioError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join('\n'));
-    this.name = 'ScenarioError';
-  }
-}

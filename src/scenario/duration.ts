@@ -1,6 +1,5 @@
 // Durations as scenario authors write them: "500ms", "10s", "1m30s", "2h", "1d".
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const UNIT_NS: Record<string, bigint> = {
   ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n, d: 86_400_000_000_000n,
 };
@@ -51,4 +50,3 @@ export function formatMs(ms: number): string {
   return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-export { UNIT_MS };

@@ -53,17 +53,30 @@ function compareExact(expected: Row[], actual: Row[], ordered: boolean, opts: Co
     const diff = lineDiff(expected.map(showRow), actual.map(showRow), (i, j) => rowsEqual(expected[i]!, actual[j]!, opts));
     throw new VerificationError(`rows differ from ${what} (${expected.length} expected, ${actual.length} returned)`, { expected, actual, diff });
   }
-  // Unordered: match each expected row to a distinct actual row.
-  const left = [...actual];
-  const missing: Row[] = [];
-  for (const e of expected) {
-    const i = left.findIndex((a) => rowsEqual(e, a, opts));
-    if (i >= 0) left.splice(i, 1);
-    else missing.push(e);
-  }
+  const { missing, extra: left } = unmatchedRows(expected, actual, opts);
   if (missing.length === 0 && left.length === 0) return;
   const diff = ['--- expected (any order)', '+++ actual', ...missing.map((r) => `- ${showRow(r)}`), ...left.map((r) => `+ ${showRow(r)}`)].join('\n');
   throw new VerificationError(`rows differ from ${what}: ${missing.length} missing, ${left.length} unexpected`, { expected, actual, diff });
+}
+
+/** Matches each expected row to a distinct actual row, in any order: what is left on each side. */
+export function unmatchedRows(expected: Row[], actual: Row[], opts: CompareOptions = {}): { missing: Row[]; extra: Row[] } {
+  const extra = [...actual];
+  const missing: Row[] = [];
+  for (const e of expected) {
+    const i = extra.findIndex((a) => rowsEqual(e, a, opts));
+    if (i >= 0) extra.splice(i, 1);
+    else missing.push(e);
+  }
+  return { missing, extra };
+}
+
+/** Whether two row sets are the same, in order or as multisets. */
+export function sameRows(a: Row[], b: Row[], ordered: boolean, opts: CompareOptions = {}): boolean {
+  if (a.length !== b.length) return false;
+  if (ordered) return a.every((r, i) => rowsEqual(r, b[i]!, opts));
+  const { missing, extra } = unmatchedRows(a, b, opts);
+  return missing.length === 0 && extra.length === 0;
 }
 
 export function columnsOf(rows: Row[]): string[] {

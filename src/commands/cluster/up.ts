@@ -1,7 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { ProcessDriver } from '../../drivers/process/index.js';
-import { readRecords } from '../../drivers/process/registry.js';
-import { isAlive } from '../../drivers/process/registry.js';
+import { isOurChild, readRecords } from '../../drivers/process/registry.js';
 import { InfraError, errorMessage } from '../../engine/errors.js';
 import { newRunId } from '../../reporters/run-dir.js';
 import { durationMs } from '../../scenario/duration.js';
@@ -24,7 +23,7 @@ export default class ClusterUp extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterUp);
-    const running = readRecords().filter((r) => r.kind === 'cluster' && r.children.some((c) => isAlive(c.pid)));
+    const running = readRecords().filter((r) => r.kind === 'cluster' && r.children.some(isOurChild));
     if (running.length) this.error(`a cluster is already up (${running[0]!.run_id}); run \`phantom-test cluster down\` first`, { exit: 2 });
     const ids = /^\d+$/.test(flags.nodes) ? Array.from({ length: Number(flags.nodes) }, (_, i) => String.fromCharCode(97 + i)) : flags.nodes.split(',').map((s) => s.trim()).filter(Boolean);
     if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_-]+$/.test(id))) this.error('--nodes: give ids like a,b,c or a count', { exit: 2 });

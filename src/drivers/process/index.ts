@@ -54,8 +54,7 @@ export class ProcessDriver implements Driver {
     mkdirSync(logDir, { recursive: true });
     this.record = {
       version: 1, run_id: this.o.runId, kind: this.o.kind ?? 'run', owner_pid: process.pid,
-      owner_start: processStart(process.pid), created: new Date().toISOString(), temp_dir: this.tempDir,
-      ...(opts.token ? { token: opts.token } : {}), children: [],
+      owner_start: processStart(process.pid), created: new Date().toISOString(), temp_dir: this.tempDir, children: [],
     };
     writeRecord(this.record);
 
@@ -217,7 +216,7 @@ export class ProcessDriver implements Driver {
   }
 
   async teardown(opts: { keep: boolean }): Promise<TeardownReport> {
-    const report: TeardownReport = { problems: [], kept: opts.keep, stopped: [] };
+    const report: TeardownReport = { problems: [], kept: opts.keep };
     if (!this.record) return report;
     if (opts.keep) {
       this.record.kind = 'kept';
@@ -235,7 +234,6 @@ export class ProcessDriver implements Driver {
         }
       }
       m.info.state = 'stopped';
-      report.stopped.push(m.info.id);
     }));
     try {
       rmSync(this.tempDir, { recursive: true, force: true, maxRetries: 3 });

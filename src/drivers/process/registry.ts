@@ -26,7 +26,6 @@ export interface RunRecord {
   owner_start: string | null;
   created: string;
   temp_dir: string;
-  token?: string;
   children: ChildRecord[];
 }
 
@@ -42,7 +41,7 @@ export function writeRecord(rec: RunRecord): void {
   mkdirSync(runsDir(), { recursive: true });
   const path = recordPath(rec.run_id);
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(rec, null, 2));
+  writeFileSync(tmp, JSON.stringify(rec, null, 2), { mode: 0o600 }); // names pids and data dirs: ours only
   renameSync(tmp, path);
 }
 

@@ -6,17 +6,10 @@ import type { ConsistencySpec } from '../../scenario/types.js';
 import { VerificationError } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
 import { lineDiff } from '../../verifiers/diff.js';
-import { checkRows, type Row } from '../../verifiers/rows.js';
-import { rowsEqual, showRow } from '../../verifiers/values.js';
+import { checkRows, sameRows, type Row } from '../../verifiers/rows.js';
+import { showRow } from '../../verifiers/values.js';
 import { rowChecks, runQuery } from './query.js';
 import type { StepImpl } from './step.js';
-
-function sameRows(a: Row[], b: Row[], ordered: boolean): boolean {
-  if (a.length !== b.length) return false;
-  if (ordered) return a.every((r, i) => rowsEqual(r, b[i]!));
-  const left = [...b];
-  return a.every((r) => { const i = left.findIndex((x) => rowsEqual(r, x)); if (i < 0) return false; left.splice(i, 1); return true; });
-}
 
 const sortKey = (r: Row) => showRow(r);
 

@@ -19,10 +19,7 @@ export const fault: StepImpl<FaultSpec> = {
     const targets: string[] = [];
     for (const ref of Array.isArray(refs) ? refs : [refs]) {
       // Picked one at a time so `[random, random]` hits two different nodes.
-      const states = f.eligible;
-      const id = ref === 'random'
-        ? ctx.rng.pick(ctx.driver.nodes().filter((n) => states.includes(n.state) && !targets.includes(n.id)).map((n) => n.id).sort())
-        : ctx.node(ref);
+      const id = ref === 'random' ? ctx.node(ref, f.eligible, targets) : ctx.node(ref);
       targets.push(id);
     }
     await Promise.all(targets.map((node) => ctx.history.op({ f: action, node, step: path }, () => f.inject(ctx.driver, node), { onError: () => 'info' })));

@@ -1,11 +1,10 @@
 // query: SQL through one node (or only its local data), with row expectations.
 
-import { resolve } from 'node:path';
 import type { QuerySpec, RowExpect } from '../../scenario/types.js';
 import { VerificationError } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
 import { pointToRow } from '../points.js';
-import { loadGolden, parseCsv } from '../../verifiers/golden.js';
+import { parseCsv } from '../../verifiers/golden.js';
 import { checkRows, type Row, type RowChecks } from '../../verifiers/rows.js';
 import type { StepImpl } from './step.js';
 
@@ -48,7 +47,7 @@ export async function rowChecks(ctx: ScenarioContext, e: RowExpect | undefined):
   if (e.rows) c.rows = e.rows.map(toRow);
   if (e.contains) c.contains = e.contains.map(toRow);
   if (e.excludes) c.excludes = e.excludes.map(toRow);
-  if (e.golden) c.golden = { file: e.golden, rows: await loadGolden(resolve(ctx.scenario.dir, e.golden)) };
+  if (e.golden) c.golden = { file: e.golden, rows: await ctx.golden(e.golden) };
   return c;
 }
 

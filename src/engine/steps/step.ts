@@ -10,7 +10,6 @@ export interface StepRun {
   ctx: ScenarioContext;
   path: string;
   signal: AbortSignal;
-  timeoutMs: number;
   depth: number;
   /** Where the step is in the YAML document, for file:line:col. */
   docPath: Array<string | number>;

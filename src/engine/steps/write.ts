@@ -26,7 +26,7 @@ export const write: StepImpl<WriteSpec> = {
       body = s.points
         .map((ref) => {
           const p = ctx.point(ref);
-          return pointToLine(p, ctx.time(p.time), ctx.scenario.doc.databases?.[db]?.tables?.[p.table]?.fields);
+          return pointToLine(p, ctx.time(p.time), ctx.tables.get(`${db}.${p.table}`)?.fields);
         })
         .join('\n');
       precision ??= 'ns';
