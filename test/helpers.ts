@@ -19,13 +19,29 @@ for (const [what, file] of [['reference server', SERVER], ['CLI', join(ROOT, 'di
   if (!existsSync(file)) throw new Error(`${what} not built (${file}): run npm run build first`);
 }
 
-export interface Sandbox { state: string; out: string; env: Record<string, string> }
+export interface Sandbox {
+  state: string;
+  out: string;
+  env: Record<string, string>;
+  /** A runner process to kill at teardown, before its leftovers are reaped. */
+  track(runner: { kill(signal: NodeJS.Signals): unknown }): void;
+}
 
 /** A state folder and report folder of its own, removed when the test ends. */
-export function sandbox(t: { teardown(fn: () => void): void }): Sandbox {
+export function sandbox(t: { teardown(fn: () => void | Promise<void>): void }): Sandbox {
   const base = mkdtempSync(join(tmpdir(), 'phantom-test-spec-'));
-  const s = { state: join(base, 'state'), out: join(base, 'reports'), env: { PHANTOM_TEST_STATE_DIR: join(base, 'state') } };
-  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const runners: Array<{ kill(signal: NodeJS.Signals): unknown }> = [];
+  const s = {
+    state: join(base, 'state'), out: join(base, 'reports'), env: { PHANTOM_TEST_STATE_DIR: join(base, 'state') },
+    track: (runner: { kill(signal: NodeJS.Signals): unknown }) => void runners.push(runner),
+  };
+  t.teardown(async () => {
+    // Whatever the test left running (it failed midway, or it killed a runner on purpose):
+    // kill the runners first (clean leaves a live runner's nodes alone), then reap.
+    for (const r of runners) r.kill('SIGKILL');
+    await cli(['clean', '--all'], { env: s.env });
+    rmSync(base, { recursive: true, force: true });
+  });
   return s;
 }
 

@@ -99,8 +99,10 @@ t.test('every shipped scenario is valid', async (t) => {
 });
 
 t.test('a missing file and a folder without scenarios', async (t) => {
-  const r = await loadScenarios([join(fixtures, 'nope.yaml'), join(fixtures, 'empty-dir-for-test')]);
-  t.same(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`), ['1:1: no such file or directory', '1:1: no such file or directory']);
+  const empty = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'phantom-empty-'));
+  t.teardown(async () => (await import('node:fs')).rmSync(empty, { recursive: true, force: true }));
+  const r = await loadScenarios([join(fixtures, 'nope.yaml'), empty]);
+  t.same(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`), ['1:1: no such file or directory', '1:1: no scenario files (*.yaml, *.yml) in this folder']);
 });
 
 t.test('errors in text come with positions', async (t) => {

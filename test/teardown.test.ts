@@ -13,6 +13,7 @@ interface Record { run_id: string; temp_dir: string; children: Array<{ id: strin
 /** Starts `run slow.yaml` and waits until its nodes are up and the long wait has begun. */
 async function startSlowRun(sb: Sandbox) {
   const child = execa(process.execPath, [BIN, 'run', slow, '--out', sb.out], { cwd: ROOT, reject: false, env: { ...sb.env, CI: '1', NO_COLOR: '1' } });
+  sb.track(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   const started = await until(() => /✓ 0 write/.test(out), 20_000);

@@ -90,7 +90,12 @@ t.test('row expectations', async (t) => {
   t.doesNotThrow(() => checkRows(rows, { contains: [{ v: 1 }], tolerance: 0.001, excludes: [{ host: 'c' }], count: 2, columns: ['v', 'host', 'time'] }));
   const e = (() => { try { checkRows(rows, { rows: [rows[1]!, rows[0]!] }); } catch (x) { return x; } })() as VerificationError;
   t.type(e, VerificationError);
-  t.match(e.detail.diff, /^--- expected\n\+\+\+ actual\n/);
+  t.equal(e.detail.diff, [
+    '--- expected', '+++ actual',
+    '+ {host: "a", time: "2024-01-01T00:00:00Z", v: 1.0001}',
+    '  {host: "b", time: "2024-01-01T00:00:01Z", v: 2}',
+    '- {host: "a", time: "2024-01-01T00:00:00Z", v: 1.0001}',
+  ].join('\n'), 'the diff shows the moved row on both sides');
   t.throws(() => checkRows(rows, { count: 3 }), /expected 3 row\(s\), got 2/);
   t.throws(() => checkRows(rows, { contains: [{ v: 1 }] }), /no row matches/);
   t.throws(() => checkRows(rows, { excludes: [{ host: 'a' }] }), /must be absent/);
