@@ -34,6 +34,16 @@ t.test('a pause ended by kill or stop is not undone again at teardown', async (t
   t.equal(result.exit_code, 0, 'a clean run is not a cleanup failure (exit 4)');
 });
 
+t.test('int64 and uint64 beyond 2^53 compare exactly in json, jsonl and csv', async (t) => {
+  const { test } = await run('big-integers.yaml');
+  const steps = test.steps.map((s) => ({ name: s.name, status: s.status }));
+  t.same(steps.slice(0, -1).map((s) => s.status), Array(8).fill('passed'), 'exact values pass and off-by-one values are excluded');
+  const last = test.steps.at(-1)!;
+  t.equal(last.status, 'failed', 'an expectation off by one fails');
+  t.match(last.error?.diff, /^- \{i: 9007199254740992,/m, 'the diff shows the expected value exactly');
+  t.match(last.error?.diff, /^\+ \{i: "9007199254740993",/m, 'and the returned one');
+});
+
 t.test('every step kind passes on a real cluster', async (t) => {
   const { result, ops, test } = await run('every-step.yaml');
   const failed = flat([...test.setup, ...test.steps]).filter((s) => s.status !== 'passed');

@@ -8,7 +8,8 @@ import { Rng } from '../src/engine/rng.js';
 import { pointToLine, pointToRow, generatePoints } from '../src/engine/points.js';
 import { checkRows } from '../src/verifiers/rows.js';
 import { partialMismatch } from '../src/verifiers/partial.js';
-import { valuesEqual } from '../src/verifiers/values.js';
+import { showRow, valuesEqual } from '../src/verifiers/values.js';
+import { parseJsonExact } from '../src/verifiers/exact-json.js';
 import { parseCsv } from '../src/verifiers/golden.js';
 import { junitXml } from '../src/reporters/junit.js';
 import { VerificationError } from '../src/engine/errors.js';
@@ -103,6 +104,20 @@ t.test('row expectations', async (t) => {
   t.throws(() => checkRows(rows, { rows: [rows[0]!], ordered: false }), /0 missing, 1 unexpected/);
   t.ok(valuesEqual('10', '10.0', 'used'), 'numbers in CSV compare as numbers');
   t.same(parseCsv('a,b\n1,"x,""y"""\n'), [{ a: '1', b: 'x,"y"' }]);
+});
+
+t.test('integers beyond 2^53 compare exactly', async (t) => {
+  const big = parseJsonExact('[{"i":9007199254740993,"u":18446744073709551615,"f":1.5,"s":2}]') as Array<Record<string, unknown>>;
+  t.same(big, [{ i: 9007199254740993n, u: 18446744073709551615n, f: 1.5, s: 2 }], 'unsafe integers parse as bigint, the rest as numbers');
+  t.notOk(valuesEqual(9007199254740992n, big[0]!.i, 'i'), 'bigint against bigint');
+  t.notOk(valuesEqual(9007199254740992, big[0]!.i, 'i'), 'a double does not pass for a larger int64');
+  t.ok(valuesEqual(9007199254740993n, big[0]!.i, 'i'));
+  t.notOk(valuesEqual(9007199254740992n, '9007199254740993', 'i'), 'csv text compares exactly');
+  t.notOk(valuesEqual('18446744073709551614', '18446744073709551615', 'u'), 'text against text compares exactly');
+  t.ok(valuesEqual('18446744073709551615', 18446744073709551615n, 'u'));
+  t.ok(valuesEqual(9007199254740992n, 9007199254740993n, 'i', { tolerance: 1 }), 'a tolerance still applies');
+  t.ok(valuesEqual(2, 2.0, 'v') && valuesEqual(1, 1.0005, 'v', { tolerance: 0.001 }), 'floats unchanged');
+  t.equal(showRow({ i: 9007199254740993n }), '{i: 9007199254740993}', 'a diff shows the digits');
 });
 
 t.test('partial matching of bodies', async (t) => {

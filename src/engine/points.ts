@@ -40,10 +40,15 @@ export function pointToRow(p: PointSpec, time: bigint): Record<string, unknown> 
   const row: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p.tags ?? {})) row[k] = String(v);
   for (const [k, v] of Object.entries(p.fields)) {
-    row[k] = typeof v === 'object' ? Number(v.int ?? v.uint) : v;
+    row[k] = typeof v === 'object' ? exactNumber(BigInt(v.int ?? v.uint!)) : v;
   }
   row.time = formatTimestamp(time);
   return row;
+}
+
+/** An integer as a number where that is exact, else as bigint (int64/uint64 beyond 2^53). */
+function exactNumber(n: bigint): number | bigint {
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
 }
 
 /** count points from start, interval apart; tag values and field values from the seeded generator. */

@@ -5,6 +5,7 @@
 import chalk, { Chalk } from 'chalk';
 import type { Reporter, RunInfo, RunResult, StepInfo, StepResult, TestInfo, TestResult } from '../engine/events.js';
 import { formatMs } from '../scenario/duration.js';
+import { showValue } from '../verifiers/values.js';
 
 export interface ConsoleOptions {
   stream?: NodeJS.WriteStream;
@@ -107,6 +108,6 @@ function countSteps(steps: StepResult[]) {
 }
 
 function short(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? 'undefined' : s.length > 400 ? `${s.slice(0, 400)}...` : s;
+  const s = showValue(v);
+  return v === undefined ? 'undefined' : s.length > 400 ? `${s.slice(0, 400)}...` : s;
 }

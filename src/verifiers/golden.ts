@@ -2,12 +2,13 @@
 // of rows or as CSV with a header line.
 
 import { readFile } from 'node:fs/promises';
+import { parseJsonExact } from './exact-json.js';
 import type { Row } from './rows.js';
 
 export async function loadGolden(path: string): Promise<Row[]> {
   const text = await readFile(path, 'utf8');
   if (path.endsWith('.csv')) return parseCsv(text);
-  const data = JSON.parse(text) as unknown;
+  const data = parseJsonExact(text);
   if (!Array.isArray(data)) throw new Error(`${path}: a JSON golden file holds an array of rows`);
   return data as Row[];
 }

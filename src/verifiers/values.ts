@@ -2,6 +2,7 @@
 // instants ("2024-01-01T00:00:00" from a query equals "2024-01-01T00:00:00Z" from
 // an anchor); numbers within a tolerance; a missing value equals null.
 
+import { stringify } from 'lossless-json';
 import { parseTimestamp } from '../scenario/time.js';
 
 export interface CompareOptions {
@@ -16,17 +17,16 @@ export function valuesEqual(expected: unknown, actual: unknown, column: string |
     const b = asInstant(actual);
     if (a !== undefined && b !== undefined) return a === b;
   }
-  if (typeof expected === 'number') {
-    const n = typeof actual === 'number' ? actual : typeof actual === 'string' && actual.trim() !== '' ? Number(actual) : NaN;
-    if (Number.isNaN(n)) return false;
-    return Math.abs(n - expected) <= (opts.tolerance ?? 0) || n === expected;
+  if (typeof expected === 'number' || typeof expected === 'bigint') {
+    if (typeof actual === 'string' && !isNumeric(actual)) return false;
+    return typeof actual === 'number' || typeof actual === 'bigint' || typeof actual === 'string' ? numbersEqual(expected, actual, opts.tolerance) : false;
   }
   // CSV carries numbers as text, and "10" and "10.0" are the same float.
   if (typeof expected === 'string' && typeof actual === 'string' && isNumeric(expected) && isNumeric(actual)) {
-    return Math.abs(Number(expected) - Number(actual)) <= (opts.tolerance ?? 0);
+    return numbersEqual(expected, actual, opts.tolerance);
   }
   if (typeof expected === 'boolean' && typeof actual === 'string') return String(expected) === actual.toLowerCase();
-  if (typeof expected === 'string' && typeof actual === 'number') return expected === String(actual);
+  if (typeof expected === 'string' && (typeof actual === 'number' || typeof actual === 'bigint')) return expected === String(actual);
   if (typeof expected === 'object') {
     if (Array.isArray(expected)) {
       return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => valuesEqual(e, actual[i], undefined, opts));
@@ -40,9 +40,36 @@ export function valuesEqual(expected: unknown, actual: unknown, column: string |
 
 const isNumeric = (s: string) => /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s.trim());
 
+/**
+ * Two numbers (number, bigint or numeric text). Integers compare exactly as bigint, so
+ * int64 and uint64 values beyond 2^53 never pass by rounding to the same double; other
+ * numbers compare as doubles, within the tolerance.
+ */
+function numbersEqual(a: number | bigint | string, b: number | bigint | string, tolerance = 0): boolean {
+  const ai = exactInteger(a);
+  const bi = exactInteger(b);
+  if (ai !== undefined && bi !== undefined) {
+    const d = ai > bi ? ai - bi : bi - ai;
+    return d === 0n || Number(d) <= tolerance;
+  }
+  const an = Number(typeof a === 'string' ? a.trim() : a);
+  const bn = Number(typeof b === 'string' ? b.trim() : b);
+  if (Number.isNaN(an) || Number.isNaN(bn)) return false;
+  return an === bn || Math.abs(an - bn) <= tolerance;
+}
+
+/** The exact integer a value denotes (a double's own exact value), or undefined. */
+function exactInteger(v: number | bigint | string): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : undefined;
+  const t = v.trim();
+  return /^-?\d+$/.test(t) ? BigInt(t) : undefined;
+}
+
 function asInstant(v: unknown): bigint | undefined {
   if (typeof v === 'string') return parseTimestamp(v);
   if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'bigint') return v;
   return undefined;
 }
 
@@ -60,7 +87,12 @@ export function rowMatches(expected: Record<string, unknown>, actual: Record<str
 /** A stable one-line form of a row for diffs: keys sorted, times normalized. */
 export function showRow(row: Record<string, unknown>): string {
   const keys = Object.keys(row).filter((k) => row[k] !== null && row[k] !== undefined).sort();
-  return '{' + keys.map((k) => `${k}: ${JSON.stringify(normalizeTime(k, row[k]))}`).join(', ') + '}';
+  return '{' + keys.map((k) => `${k}: ${showValue(normalizeTime(k, row[k]))}`).join(', ') + '}';
+}
+
+/** JSON text of a value; a bigint as its digits (JSON.stringify throws on bigint). */
+export function showValue(v: unknown): string {
+  return stringify(v) ?? String(v);
 }
 
 function normalizeTime(k: string, v: unknown): unknown {

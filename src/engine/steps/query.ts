@@ -5,6 +5,7 @@ import { VerificationError } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
 import { pointToRow } from '../points.js';
 import { parseCsv } from '../../verifiers/golden.js';
+import { parseJsonExact } from '../../verifiers/exact-json.js';
 import { checkRows, type Row, type RowChecks } from '../../verifiers/rows.js';
 import type { StepImpl } from './step.js';
 
@@ -28,8 +29,9 @@ export async function runQuery(ctx: ScenarioContext, s: QuerySpec, node: string,
   }
   let rows: Row[] = [];
   if (res.status < 300) {
-    if (format === 'json') rows = (res.json ?? JSON.parse(res.text || '[]')) as Row[];
-    else if (format === 'jsonl') rows = res.text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Row);
+    // Parsed again from the text, not res.json: integers beyond 2^53 must stay exact.
+    if (format === 'json') rows = parseJsonExact(res.text || '[]') as Row[];
+    else if (format === 'jsonl') rows = res.text.split('\n').filter((l) => l.trim()).map((l) => parseJsonExact(l) as Row);
     else rows = parseCsv(res.text);
   }
   return { node, status: res.status, rows, count: rows.length, body: res.text };
