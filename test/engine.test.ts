@@ -36,8 +36,7 @@ t.test('a pause ended by kill or stop is not undone again at teardown', async (t
 
 t.test('int64 and uint64 beyond 2^53 compare exactly in json, jsonl and csv', async (t) => {
   const { test } = await run('big-integers.yaml');
-  const steps = test.steps.map((s) => ({ name: s.name, status: s.status }));
-  t.same(steps.slice(0, -1).map((s) => s.status), Array(8).fill('passed'), 'exact values pass and off-by-one values are excluded');
+  t.same(test.steps.slice(0, -1).map((s) => s.status), Array(8).fill('passed'), 'exact values pass and off-by-one values are excluded');
   const last = test.steps.at(-1)!;
   t.equal(last.status, 'failed', 'an expectation off by one fails');
   t.match(last.error?.diff, /^- \{i: 9007199254740992,/m, 'the diff shows the expected value exactly');
