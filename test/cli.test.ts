@@ -162,3 +162,21 @@ t.test('every shipped scenario passes: phantom-test run scenarios/', async (t) =
   t.notOk(existsSync(join(sb.out, 'latest', 'journal.json')), 'only the reporters asked for');
   t.ok(existsSync(join(sb.out, 'latest', 'junit.xml')));
 });
+
+t.test('run: parallel branches print in declared order, with the node each random reference picked', async (t) => {
+  const sb = sandbox(t);
+  const r = await cli(['run', engine('parallel-order.yaml'), '--out', sb.out, '--seed', '3'], { env: sb.env });
+  t.equal(r.exitCode, 0, r.stdout + r.stderr);
+  const lines = r.stdout.split('\n');
+  const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+  const parent = at(/✓ 0 two branches/);
+  const slowWait = at(/✓ 0\.0\.0 slow branch waits/);
+  const slowPick = at(/✓ 0\.0\.1 slow branch asks a random node → [abc]\b/);
+  const quick = at(/✓ 0\.1\.0 quick branch asks a random node → [abc]\b/);
+  t.ok(parent >= 0 && slowWait > parent && slowPick > slowWait && quick > slowPick, `declared order, picks shown:\n${r.stdout}`);
+  const journal = readJson(join(sb.out, 'latest', 'journal.json'));
+  const children = journal.scenarios[0].steps[0].children;
+  t.same(children.map((c: { path: string }) => c.path), ['0.0.0', '0.0.1', '0.1.0']);
+  t.match(children[2].picked, [/^[abc]$/], 'the journal records the pick');
+  t.ok(r.stdout.includes(`→ ${children[2].picked[0]}`), 'the console shows the same node as the journal');
+});

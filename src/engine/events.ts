@@ -57,6 +57,8 @@ export interface StepResult extends StepInfo {
   error?: StepError;
   output?: unknown;
   attempts?: number;
+  /** The nodes `random` picked for this step, in the order they were picked. */
+  picked?: string[];
   children?: StepResult[];
 }
 

@@ -55,9 +55,15 @@ export class Executor {
     const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
     const signal = AbortSignal.any([ctx.signal, timeout]);
     const children: StepResult[] = [];
+    const picked: string[] = [];
     const r: StepRun = {
-      ctx, path, signal, depth, docPath, children,
+      ctx, path, signal, depth, docPath, children, picked,
       runChild: (s, p, d, dp) => this.run(s, p, d, dp),
+      node: (ref, states, exclude) => {
+        const id = ctx.node(ref, states, exclude);
+        if (ref === 'random' && picked.length < 100) picked.push(id);
+        return id;
+      },
     };
     let output: unknown;
     let error: StepError | undefined;
@@ -78,6 +84,7 @@ export class Executor {
       ...(error ? { error } : {}),
       ...(output !== undefined ? { output: trimOutput(output) } : {}),
       ...(r.attempts ? { attempts: r.attempts } : {}),
+      ...(picked.length ? { picked } : {}),
       ...(children.length ? { children } : {}),
     };
     this.events.onStepEnd(this.test, result);

@@ -18,6 +18,8 @@ export class ConsoleReporter implements Reporter {
   private readonly live: boolean;
   private readonly c: typeof chalk;
   private pending: string | null = null;
+  /** Parallel steps running now: their branches' lines wait, to print in declared order. */
+  private openParallels = 0;
 
   constructor(o: ConsoleOptions = {}) {
     this.out = o.stream ?? process.stdout;
@@ -44,6 +46,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   onStepBegin(_t: TestInfo, s: StepInfo) {
+    if (s.kind === 'parallel') this.openParallels++;
     if (!this.live) return;
     if (this.pending !== null) this.out.write('\r\x1b[2K');
     const pad = '  '.repeat(s.depth + 1);
@@ -54,12 +57,22 @@ export class ConsoleReporter implements Reporter {
   }
 
   onStepEnd(_t: TestInfo, s: StepResult) {
+    if (s.kind === 'parallel') this.openParallels--;
+    // Branch steps end in whatever order they finish; the parallel step prints them in
+    // the order the scenario declares, right after its own line.
+    if (this.openParallels > 0) return;
+    this.showStep(s);
+  }
+
+  private showStep(s: StepResult) {
     const pad = '  '.repeat(s.depth + 1);
     const mark = s.status === 'passed' ? this.c.green('✓') : s.status === 'skipped' ? this.c.dim('-') : this.c.red('✗');
     const time = this.c.dim(` (${formatMs(s.duration_ms)}${s.attempts && s.attempts > 1 ? `, ${s.attempts} attempts` : ''})`);
-    const label = s.status === 'skipped' ? this.c.dim(`${s.label} (skipped)`) : s.label;
+    const picked = s.picked?.length ? this.c.dim(` → ${showPicks(s.picked)}`) : '';
+    const label = s.status === 'skipped' ? this.c.dim(`${s.label} (skipped)`) : s.label + picked;
     this.write(`${pad}${mark} ${this.c.dim(s.path.startsWith('setup') ? '' : `${s.path} `)}${label}${s.status === 'skipped' ? '' : time}`);
     if (s.error && !s.children?.some((c) => c.error)) this.showError(s, pad + '    ');
+    if (s.kind === 'parallel') for (const c of s.children ?? []) this.showStep(c);
   }
 
   private showError(s: StepResult, pad: string) {
@@ -105,6 +118,14 @@ function hasStepError(r: TestResult): boolean {
 
 function countSteps(steps: StepResult[]) {
   return { total: steps.length, passed: steps.filter((s) => s.status === 'passed').length };
+}
+
+/** Random picks, short: an await may pick once per attempt. */
+function showPicks(picked: string[]): string {
+  if (picked.length <= 4) return picked.join(', ');
+  const counts = new Map<string, number>();
+  for (const id of picked) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return [...counts].map(([id, n]) => `${id} ×${n}`).join(', ');
 }
 
 function short(v: unknown): string {

@@ -8,9 +8,9 @@ import type { StepImpl } from './step.js';
 export const addNode: StepImpl<string | AddNodeSpec> = {
   verifies: false,
   label: (s) => `add node ${typeof s === 'string' ? s : s.id}`,
-  async run(raw, { ctx, path, signal }) {
+  async run(raw, { ctx, path, signal, node: pick }) {
     const s = typeof raw === 'string' ? { id: raw } : raw;
-    const via = ctx.node(s.via);
+    const via = pick(s.via);
     const info = await ctx.history.op({ f: 'add_node', node: s.id, step: path }, () => ctx.driver.addNode(s.id), { okValue: (n) => ({ url: n.url }) });
     if (s.register !== false) {
       const res = await ctx.client.call({

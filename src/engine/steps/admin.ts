@@ -5,14 +5,14 @@ import type { AdminSpec } from '../../scenario/types.js';
 import { VerificationError } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
 import { partialMismatch } from '../../verifiers/partial.js';
-import type { StepImpl } from './step.js';
+import type { PickNode, StepImpl } from './step.js';
 
 export function adminPath(p: string): string {
   return p.startsWith('/') ? p : `/api/v3/cluster/${p}`;
 }
 
-export async function runAdmin(ctx: ScenarioContext, s: AdminSpec, path: string, signal: AbortSignal) {
-  const node = ctx.node(s.via);
+export async function runAdmin(ctx: ScenarioContext, s: AdminSpec, path: string, signal: AbortSignal, pick: PickNode) {
+  const node = pick(s.via);
   const method = s.method ?? (s.body !== undefined ? 'POST' : 'GET');
   const res = await ctx.client.call({
     node, url: ctx.url(node), method, path: adminPath(s.path), f: 'admin', step: path, signal,
@@ -38,5 +38,5 @@ export async function runAdmin(ctx: ScenarioContext, s: AdminSpec, path: string,
 export const admin: StepImpl<AdminSpec> = {
   verifies: (s) => s.expect !== undefined,
   label: (s) => `${s.method ?? (s.body !== undefined ? 'POST' : 'GET')} ${adminPath(s.path)}${s.via ? ` via ${s.via}` : ''}`,
-  run: (s, { ctx, path, signal }) => runAdmin(ctx, s, path, signal),
+  run: (s, { ctx, path, signal, node }) => runAdmin(ctx, s, path, signal, node),
 };

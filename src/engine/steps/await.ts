@@ -19,12 +19,12 @@ export const DEFAULT_AWAIT_TIMEOUT_MS = 30_000;
 async function attempt(ctx: ScenarioContext, s: AwaitSpec, r: StepRun, signal: AbortSignal): Promise<unknown> {
   const spec = ctx.render({ ...s, timeout: undefined, interval: undefined });
   if (spec.query) return query.run(spec.query, { ...r, signal });
-  if (spec.admin) return runAdmin(ctx, spec.admin, r.path, signal);
-  if (spec.expect_catalog) return checkCatalog(ctx, spec.expect_catalog, r.path, signal);
-  if (spec.consistency) return checkConsistency(ctx, spec.consistency, r.path, signal);
+  if (spec.admin) return runAdmin(ctx, spec.admin, r.path, signal, r.node);
+  if (spec.expect_catalog) return checkCatalog(ctx, spec.expect_catalog, r.path, signal, r.node);
+  if (spec.consistency) return checkConsistency(ctx, spec.consistency, r.path, signal, r.node);
   const refs = Array.isArray(spec.healthy) ? spec.healthy : [spec.healthy!];
   for (const ref of refs) {
-    const node = ctx.node(ref, ['running', 'paused', 'stopped']);
+    const node = r.node(ref, ['running', 'paused', 'stopped']);
     const ok = await ctx.history.op({ f: 'health', node, step: r.path }, () => healthOk(ctx.url(node)), { okValue: (v) => ({ healthy: v }) });
     if (!ok) throw new VerificationError(`node ${node} is not healthy`);
   }

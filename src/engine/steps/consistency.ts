@@ -9,14 +9,14 @@ import { lineDiff } from '../../verifiers/diff.js';
 import { checkRows, sameRows, type Row } from '../../verifiers/rows.js';
 import { showRow } from '../../verifiers/values.js';
 import { rowChecks, runQuery } from './query.js';
-import type { StepImpl } from './step.js';
+import type { PickNode, StepImpl } from './step.js';
 
 const sortKey = (r: Row) => showRow(r);
 
-export async function checkConsistency(ctx: ScenarioContext, s: ConsistencySpec, path: string, signal: AbortSignal) {
+export async function checkConsistency(ctx: ScenarioContext, s: ConsistencySpec, path: string, signal: AbortSignal, pick: PickNode) {
   const nodes = s.nodes === undefined || s.nodes === 'all'
     ? ctx.driver.nodes().filter((n) => n.state === 'running').map((n) => n.id)
-    : s.nodes.map((n) => ctx.node(n));
+    : s.nodes.map((n) => pick(n));
   if (nodes.length === 0) throw new VerificationError('consistency: no running node to compare');
   const out: { nodes: string[]; rows?: Record<string, number>; checksums?: Record<string, unknown> } = { nodes };
 
@@ -74,5 +74,5 @@ export async function checkConsistency(ctx: ScenarioContext, s: ConsistencySpec,
 export const consistency: StepImpl<ConsistencySpec> = {
   verifies: true,
   label: (s) => `consistency of ${s.sql ? `"${s.sql.length > 50 ? `${s.sql.slice(0, 47)}...` : s.sql}"` : ''}${s.sql && s.shards ? ' and ' : ''}${s.shards ? `shards ${s.shards.join(', ')}` : ''} across ${s.nodes === undefined || s.nodes === 'all' ? 'all nodes' : s.nodes.join(', ')}`,
-  run: (s, { ctx, path, signal }) => checkConsistency(ctx, s, path, signal),
+  run: (s, { ctx, path, signal, node }) => checkConsistency(ctx, s, path, signal, node),
 };

@@ -5,14 +5,14 @@ import type { ExpectCatalogSpec } from '../../scenario/types.js';
 import { VerificationError } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
 import { partialMismatch } from '../../verifiers/partial.js';
-import type { StepImpl } from './step.js';
+import type { PickNode, StepImpl } from './step.js';
 
 type Obj = Record<string, unknown>;
 
 const sortIds = (o: Obj): Obj => (Array.isArray(o.node_ids) ? { ...o, node_ids: [...(o.node_ids as string[])].sort() } : o);
 
-export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, path: string, signal: AbortSignal) {
-  const node = ctx.node(s.via);
+export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, path: string, signal: AbortSignal, pick: PickNode) {
+  const node = pick(s.via);
   const out: { node: string; nodes?: Obj[]; shards?: Obj[] } = { node };
   if (s.nodes || s.absent_nodes) {
     const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: '/api/v3/cluster/nodes', f: 'catalog', step: path, signal });
@@ -58,5 +58,5 @@ export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, p
 export const expectCatalog: StepImpl<ExpectCatalogSpec> = {
   verifies: true,
   label: (s) => `catalog${s.via ? ` via ${s.via}` : ''}: ${[s.nodes || s.absent_nodes ? 'nodes' : '', s.table ? `shards of ${s.table}` : ''].filter(Boolean).join(' and ')}`,
-  run: (s, { ctx, path, signal }) => checkCatalog(ctx, s, path, signal),
+  run: (s, { ctx, path, signal, node }) => checkCatalog(ctx, s, path, signal, node),
 };

@@ -12,14 +12,14 @@ export const fault: StepImpl<FaultSpec> = {
     const t = s[a]!;
     return `${a} ${Array.isArray(t) ? t.join(', ') : t}`;
   },
-  async run(s, { ctx, path }) {
+  async run(s, { ctx, path, node: pick }) {
     const action = FAULT_ACTIONS.find((x) => s[x] !== undefined)!;
     const f = FAULTS[action];
     const refs = s[action]!;
     const targets: string[] = [];
     for (const ref of Array.isArray(refs) ? refs : [refs]) {
       // Picked one at a time so `[random, random]` hits two different nodes.
-      const id = ref === 'random' ? ctx.node(ref, f.eligible, targets) : ctx.node(ref);
+      const id = ref === 'random' ? pick(ref, f.eligible, targets) : pick(ref);
       targets.push(id);
     }
     await Promise.all(targets.map((node) => ctx.history.op({ f: action, node, step: path }, () => f.inject(ctx.driver, node), { onError: () => 'info' })));

@@ -56,8 +56,8 @@ export async function rowChecks(ctx: ScenarioContext, e: RowExpect | undefined):
 export const query: StepImpl<QuerySpec> = {
   verifies: true,
   label: (s) => `query${s.via ? ` via ${s.via}` : ''}${s.local ? ' (local)' : ''}: ${s.sql.length > 70 ? `${s.sql.slice(0, 67)}...` : s.sql}`,
-  async run(s, { ctx, path, signal }) {
-    const node = ctx.node(s.via);
+  async run(s, { ctx, path, signal, node: pick }) {
+    const node = pick(s.via);
     const out = await runQuery(ctx, s, node, path, signal);
     const checks = await rowChecks(ctx, s.expect);
     try {

@@ -2,6 +2,7 @@
 // StepRun (scenario context, their path, a signal that fires on timeout or Ctrl-C)
 // and return an output that later steps can template as ${steps.<id>...}.
 
+import type { NodeState } from '../../drivers/driver.js';
 import type { ScenarioContext } from '../context.js';
 import type { StepResult } from '../events.js';
 import type { Step } from '../../scenario/types.js';
@@ -17,7 +18,16 @@ export interface StepRun {
   runChild(step: Step, path: string, depth: number, docPath: Array<string | number>): Promise<StepResult>;
   children: StepResult[];
   attempts?: number;
+  /**
+   * Resolves a node reference (an id, `random`, or undefined for the default node) like
+   * ScenarioContext.node, and records what `random` picked so reports can show it.
+   */
+  node(ref: string | undefined, states?: NodeState[], exclude?: string[]): string;
+  picked: string[];
 }
+
+/** How a step resolves a node reference (StepRun.node). */
+export type PickNode = StepRun['node'];
 
 export interface StepImpl<S> {
   /** Checks something (true) or only acts (false): checking steps become JUnit cases. */

@@ -15,8 +15,8 @@ export const write: StepImpl<WriteSpec> = {
     const what = s.points ? `${s.points.map((p) => (typeof p === 'string' ? p : 'point')).join(', ')}` : s.generate ? `${s.generate.count} generated points` : s.file ? s.file : 'lines';
     return `write ${what}${s.via ? ` via ${s.via}` : ''}`;
   },
-  async run(s, { ctx, path, signal }) {
-    const node = ctx.node(s.via);
+  async run(s, { ctx, path, signal, node: pick }) {
+    const node = pick(s.via);
     const db = ctx.db(s.db);
     let body: string;
     let precision = s.precision;
