@@ -99,13 +99,18 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
     if (o.bail && last.verdict !== 'passed') break;
   }
 
+  // What never started still belongs in the reports (JUnit lists it as skipped).
+  const bailed = !o.signal.aborted && tests.length < scenarios.length;
+  const not_run = scenarios.slice(tests.length).map((s) => ({
+    file: s.file, name: s.doc.name, reason: bailed ? 'not run: --bail stopped the run after a scenario that did not pass' : 'not run: the run was interrupted',
+  }));
   const interrupted = o.signal.aborted || tests.some((t) => t.verdict === 'interrupted');
   const cleanupFailed = tests.some((t) => t.teardown.problems.length > 0);
   const errored = tests.some((t) => t.verdict === 'error');
   const failed = tests.some((t) => t.verdict === 'failed');
   const exit_code = interrupted ? EXIT.interrupted : cleanupFailed ? EXIT.cleanup : errored ? EXIT.infra : failed ? EXIT.failed : EXIT.passed;
   const verdict: RunResult['verdict'] = interrupted ? 'interrupted' : cleanupFailed ? 'cleanup_failed' : errored ? 'error' : failed ? 'failed' : 'passed';
-  const result: RunResult = { run, tests, exit_code, verdict, finished_at: new Date().toISOString(), duration_ms: Math.round(performance.now() - t0) };
+  const result: RunResult = { run, tests, not_run, exit_code, verdict, finished_at: new Date().toISOString(), duration_ms: Math.round(performance.now() - t0) };
   await events.onEnd(result);
   if (o.out && reportDir) linkLatest(o.out, runId);
   return result;
