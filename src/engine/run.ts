@@ -10,6 +10,7 @@ import { reapOrphans } from '../drivers/process/index.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { HistoryReporter } from '../reporters/history.js';
+import { HtmlReporter } from '../reporters/html.js';
 import { JournalReporter } from '../reporters/journal.js';
 import { JunitReporter } from '../reporters/junit.js';
 import { createRunDir, linkLatest, newRunId } from '../reporters/run-dir.js';
@@ -57,8 +58,9 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const list: Reporter[] = [];
   if (o.reporters.includes('console')) list.push(new ConsoleReporter({ stream: o.consoleStream }));
   if (reportDir) {
-    // The history is part of the run's record whenever files are written.
+    // The history and report.html are part of the run's record whenever files are written.
     list.push(new HistoryReporter(reportDir));
+    list.push(new HtmlReporter(reportDir, toolVersion()));
     if (o.reporters.includes('json')) list.push(new JournalReporter(reportDir, toolVersion()));
     if (o.reporters.includes('junit')) list.push(new JunitReporter(reportDir));
   }
