@@ -25,8 +25,10 @@ Exit 0 when written; 2 when the run folder, its journal or its history is missin
     try {
       path = await regenerateReport(resolve(args.dir));
     } catch (e) {
-      if (e instanceof ReportInputError) this.error(e.message, { exit: 2 });
-      throw e;
+      if (!(e instanceof ReportInputError)) throw e;
+      // Unwrapped, on one line: the message holds a path to copy.
+      process.stderr.write(`phantom-test report: ${e.message}\n`);
+      return this.exit(2);
     }
     process.stdout.write(`${path}\n`);
     if (flags.open) openInBrowser(path);
