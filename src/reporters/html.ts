@@ -17,7 +17,12 @@ export class HtmlReporter implements Reporter {
   onOperation(e: HistoryEntry) { this.columns.add(e); }
 
   async onEnd(r: RunResult) {
-    const html = renderReport(journalDocument(r, this.toolVersion), this.columns.scenarios.map((s) => s.finish()), this.dir);
-    await writeFile(join(this.dir, 'report.html'), html);
+    // A report that cannot be written is said, but does not change the run's verdict.
+    try {
+      const html = renderReport(journalDocument(r, this.toolVersion), this.columns.scenarios.map((s) => s.finish()), this.dir);
+      await writeFile(join(this.dir, 'report.html'), html);
+    } catch (e) {
+      process.stderr.write(`report.html not written: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
   }
 }
