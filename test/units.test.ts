@@ -132,10 +132,10 @@ t.test('junit xml escapes and counts', async (t) => {
   const xml = junitXml({
     run: { run_id: 'r', seed: 1, driver: 'process', started_at: 'x', report_dir: null, files: ['f.yaml'], argv: [] },
     tests: [{ info: { file: 'f.yaml', name: 'S', seed: 2, index: 0 }, verdict: 'failed', started_at: '2026-01-01T00:00:00.000Z', duration_ms: 50, ready_ms: 10, setup: [], steps: [step], teardown: { duration_ms: 1, problems: [], kept: false }, error: step.error, nodes: [], resolved: {}, history_count: 0 }],
-    exit_code: 1, verdict: 'failed', finished_at: 'x', duration_ms: 60,
+    not_run: [], exit_code: 1, verdict: 'failed', finished_at: 'x', duration_ms: 60,
   });
-  t.match(xml, /<testsuites name="phantom-test" tests="2" failures="2" errors="0"/);
-  t.match(xml, /<testsuite name="f.yaml" tests="2" failures="2"/);
+  t.match(xml, /<testsuites name="phantom-test" tests="2" failures="1" errors="0"/, 'one failed check is one failure');
+  t.match(xml, /<testsuite name="f.yaml" file="f.yaml" tests="2" failures="1"/);
   t.match(xml, /name="step 0: q &lt;1&gt;"/);
   t.match(xml, /message="bad &quot;rows&quot; &amp; more"/);
   t.notMatch(xml, /\u0001/);

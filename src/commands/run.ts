@@ -9,7 +9,7 @@ export default class Run extends Command {
   static override summary = 'Run scenarios, each on a fresh cluster.';
   static override description = `Validates every scenario first (any problem: exit 2, nothing started), then for each one starts a cluster, runs the steps, checks the expectations and tears down.
 
-Reports go to <out>/<run-id>/ (journal.json, history.jsonl, junit.xml, logs/) and <out>/latest points at the newest run.
+Reports go to <out>/<run-id>/ (report.html, journal.json, history.jsonl, junit.xml, logs/) and <out>/latest points at the newest run.
 
 Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 3 infrastructure error (cluster could not start or be reached); 4 cleanup failed; 130 interrupted (teardown ran).`;
   static override examples = [

@@ -44,6 +44,8 @@ export interface StepInfo {
   kind: string;
   label: string;
   depth: number;
+  /** file:line:col of the step in its scenario file (absent for setup tasks). */
+  where?: string;
 }
 
 export interface StepResult extends StepInfo {
@@ -63,6 +65,13 @@ export interface StepResult extends StepInfo {
 }
 
 export type Verdict = 'passed' | 'failed' | 'error' | 'interrupted';
+
+/** A scenario of the run that never started (--bail after a failure, or an interrupt). */
+export interface NotRun {
+  file: string;
+  name: string;
+  reason: string;
+}
 
 export interface TestResult {
   info: TestInfo;
@@ -84,6 +93,8 @@ export interface TestResult {
 export interface RunResult {
   run: RunInfo;
   tests: TestResult[];
+  /** Scenarios of `run.files` that never started, in run order. */
+  not_run: NotRun[];
   exit_code: number;
   verdict: 'passed' | 'failed' | 'error' | 'interrupted' | 'cleanup_failed' | 'invalid';
   finished_at: string;

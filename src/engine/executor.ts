@@ -46,7 +46,7 @@ export class Executor {
     if (impl.render === false) spec = raw;
     else try { spec = ctx.render(raw); } catch (e) { renderError = e; }
     const label = this.label(step, spec);
-    const info = { path, kind, label, depth };
+    const info = { path, kind, label, depth, where: ctx.scenario.where(docPath) };
     this.events.onStepBegin(this.test, info);
     const startedAt = new Date().toISOString();
     const t0 = performance.now();

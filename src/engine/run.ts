@@ -10,6 +10,7 @@ import { reapOrphans } from '../drivers/process/index.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { HistoryReporter } from '../reporters/history.js';
+import { HtmlReporter } from '../reporters/html.js';
 import { JournalReporter } from '../reporters/journal.js';
 import { JunitReporter } from '../reporters/junit.js';
 import { createRunDir, linkLatest, newRunId } from '../reporters/run-dir.js';
@@ -57,8 +58,9 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const list: Reporter[] = [];
   if (o.reporters.includes('console')) list.push(new ConsoleReporter({ stream: o.consoleStream }));
   if (reportDir) {
-    // The history is part of the run's record whenever files are written.
+    // The history and report.html are part of the run's record whenever files are written.
     list.push(new HistoryReporter(reportDir));
+    list.push(new HtmlReporter(reportDir, toolVersion()));
     if (o.reporters.includes('json')) list.push(new JournalReporter(reportDir, toolVersion()));
     if (o.reporters.includes('junit')) list.push(new JunitReporter(reportDir));
   }
@@ -99,13 +101,18 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
     if (o.bail && last.verdict !== 'passed') break;
   }
 
+  // What never started still belongs in the reports (JUnit lists it as skipped).
+  const bailed = !o.signal.aborted && tests.length < scenarios.length;
+  const not_run = scenarios.slice(tests.length).map((s) => ({
+    file: s.file, name: s.doc.name, reason: bailed ? 'not run: --bail stopped the run after a scenario that did not pass' : 'not run: the run was interrupted',
+  }));
   const interrupted = o.signal.aborted || tests.some((t) => t.verdict === 'interrupted');
   const cleanupFailed = tests.some((t) => t.teardown.problems.length > 0);
   const errored = tests.some((t) => t.verdict === 'error');
   const failed = tests.some((t) => t.verdict === 'failed');
   const exit_code = interrupted ? EXIT.interrupted : cleanupFailed ? EXIT.cleanup : errored ? EXIT.infra : failed ? EXIT.failed : EXIT.passed;
   const verdict: RunResult['verdict'] = interrupted ? 'interrupted' : cleanupFailed ? 'cleanup_failed' : errored ? 'error' : failed ? 'failed' : 'passed';
-  const result: RunResult = { run, tests, exit_code, verdict, finished_at: new Date().toISOString(), duration_ms: Math.round(performance.now() - t0) };
+  const result: RunResult = { run, tests, not_run, exit_code, verdict, finished_at: new Date().toISOString(), duration_ms: Math.round(performance.now() - t0) };
   await events.onEnd(result);
   if (o.out && reportDir) linkLatest(o.out, runId);
   return result;

@@ -72,7 +72,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
     for (const [index, step] of doc.steps.entries()) {
       if (!ok || o.signal.aborted) {
         if (o.signal.aborted && verdict === 'passed') verdict = 'interrupted';
-        steps.push(skipped(exec, step, String(index)));
+        steps.push(skipped(exec, step, String(index), scenario.where(['steps', index])));
         continue;
       }
       ok = record(await exec.run(step, String(index), 0, ['steps', index]), steps);
@@ -136,9 +136,9 @@ async function timed(path: string, kind: string, label: string, depth: number, o
   return r;
 }
 
-function skipped(exec: Executor, step: Parameters<Executor['label']>[0], path: string): StepResult {
+function skipped(exec: Executor, step: Parameters<Executor['label']>[0], path: string, where: string): StepResult {
   const kind = stepKind(step) ?? 'step';
-  return { path, kind, label: exec.label(step), depth: 0, status: 'skipped', verifies: false, started_at: new Date().toISOString(), duration_ms: 0, overhead_ms: 0 };
+  return { path, kind, label: exec.label(step), depth: 0, where, status: 'skipped', verifies: false, started_at: new Date().toISOString(), duration_ms: 0, overhead_ms: 0 };
 }
 
 function resolved(ctx: ScenarioContext): Record<string, unknown> {
