@@ -119,7 +119,7 @@ export function isRunning(pid: number): boolean {
   }
   if (!HAS_PROC) return true;
   const state = procState(pid);
-  return state !== null && state !== 'Z';
+  return state !== null && state !== 'Z' && state !== 'X'; // X: dead, being torn down
 }
 
 export function isAlive(pid: number, start?: string | null): boolean {
