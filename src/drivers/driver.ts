@@ -2,7 +2,19 @@
 // applies lifecycle faults to single nodes and tears everything down. The engine
 // only talks to nodes over HTTP through the URLs a driver hands out.
 
-export type NodeState = 'running' | 'stopped' | 'paused' | 'pending';
+/**
+ * pending: declared, never started. starting: spawned, /health has not answered 200 yet.
+ * running: answered /health (only running nodes are picked by random, the default node
+ * and `all`). paused: SIGSTOPped. stopped: its process has exited, whoever caused it.
+ */
+export type NodeState = 'pending' | 'starting' | 'running' | 'paused' | 'stopped';
+
+export interface NodeExit {
+  code: number | null;
+  signal: string | null;
+  /** The scenario did not cause it (no kill, stop or teardown): the node crashed. */
+  unexpected: boolean;
+}
 
 export interface NodeInfo {
   id: string;
@@ -13,6 +25,8 @@ export interface NodeInfo {
   log: string;
   dataDir?: string;
   pid?: number;
+  /** How its process last ended, once it has. */
+  exit?: NodeExit;
 }
 
 export interface NodeOptions {
@@ -44,6 +58,17 @@ export interface Driver {
   /** Starts every node with start != false and waits until each answers /health. */
   start(opts: ClusterOptions): Promise<NodeInfo[]>;
   nodes(): NodeInfo[];
+  /**
+   * Aborted when a node that was serving exits without the scenario causing it; the
+   * reason is an InfraError naming the node, how it ended and its last log lines.
+   */
+  readonly crashed: AbortSignal;
+  /**
+   * Waits (briefly) until every child the OS already reports dead has been seen exiting,
+   * so nodes() and `crashed` are current: a refused connection can arrive before the
+   * exit does.
+   */
+  noticeExits(): Promise<void>;
   node(id: string): NodeInfo;
   kill(id: string): Promise<void>;
   stop(id: string): Promise<void>;

@@ -2,6 +2,7 @@
 // ended, times it (engine overhead = wall time minus time spent on the cluster),
 // keeps its output for later templates, and tells the reporters.
 
+import type { Driver } from '../drivers/driver.js';
 import { durationMs } from '../scenario/duration.js';
 import { TemplateError } from '../scenario/template.js';
 import { stepKind, type Step } from '../scenario/types.js';
@@ -53,7 +54,8 @@ export class Executor {
     const io0 = ctx.history.ioMs;
     const timeoutMs = this.timeoutFor(step);
     const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
-    const signal = AbortSignal.any([ctx.signal, timeout]);
+    // A node crashing ends the step at once: waiting out a timeout on a dead node tells nothing.
+    const signal = AbortSignal.any([ctx.signal, timeout, ctx.driver.crashed]);
     const children: StepResult[] = [];
     const picked: string[] = [];
     const r: StepRun = {
@@ -73,7 +75,8 @@ export class Executor {
       output = await impl.run(spec as never, r);
       if (step.id) ctx.outputs.set(step.id, output);
     } catch (e) {
-      ({ status, error } = classify(e, { interrupted: ctx.signal.aborted, timedOut: timeout.aborted, timeoutMs }));
+      const cause = await blameCrash(ctx.driver, e, ctx.signal.aborted);
+      ({ status, error } = classify(cause, { interrupted: ctx.signal.aborted, timedOut: timeout.aborted, timeoutMs }));
       error.where = ctx.scenario.where(docPath);
     }
     const duration = performance.now() - t0;
@@ -90,6 +93,18 @@ export class Executor {
     this.events.onStepEnd(this.test, result);
     return result;
   }
+}
+
+/**
+ * A step that went wrong while a node crashed (exited without the scenario causing it)
+ * is the crash's fault: an infrastructure error naming the node, not a verdict on the
+ * answers of the nodes still up. A refused connection can arrive before the exit is
+ * seen, so the driver is given a moment to notice exits first.
+ */
+export async function blameCrash(driver: Driver, e: unknown, interrupted: boolean): Promise<unknown> {
+  if (interrupted) return e;
+  if (!driver.crashed.aborted) await driver.noticeExits();
+  return driver.crashed.aborted ? driver.crashed.reason : e;
 }
 
 export function classify(e: unknown, s: { interrupted: boolean; timedOut: boolean; timeoutMs: number }): { status: StepResult['status']; error: StepError } {

@@ -10,7 +10,7 @@ import { ClusterClient } from './client.js';
 import { ScenarioContext } from './context.js';
 import { InfraError, errorMessage } from './errors.js';
 import type { Reporters, StepError, StepResult, TestInfo, TestResult, Verdict } from './events.js';
-import { Executor, classify } from './executor.js';
+import { Executor, blameCrash, classify } from './executor.js';
 import { History } from './history.js';
 import { formatTimestamp } from '../scenario/time.js';
 import type { Rng } from './rng.js';
@@ -64,9 +64,10 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
     });
     let ok = record(up, setup);
     let i = 1;
+    const setupSignal = AbortSignal.any([o.signal, o.driver.crashed]);
     for (const task of ok ? setupTasks(ctx) : []) {
       const path = `setup.${i++}`;
-      ok = record(await timed(path, 'setup', task.label, 0, o, ctx, () => task.run(ctx, path, o.signal)), setup);
+      ok = record(await timed(path, 'setup', task.label, 0, o, ctx, () => task.run(ctx, path, setupSignal)), setup);
       if (!ok) break;
     }
     for (const [index, step] of doc.steps.entries()) {
@@ -76,6 +77,15 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
         continue;
       }
       ok = record(await exec.run(step, String(index), 0, ['steps', index]), steps);
+    }
+    // A node that crashed after the last step finished still makes the run untrustworthy.
+    if (verdict === 'passed' && !o.signal.aborted) {
+      await o.driver.noticeExits();
+      if (o.driver.crashed.aborted) {
+        const crash = o.driver.crashed.reason as InfraError;
+        verdict = 'error';
+        error = { type: 'infrastructure', message: crash.message, log_tail: crash.detail.logTail };
+      }
     }
   } catch (e) {
     verdict = 'error';
@@ -122,7 +132,8 @@ async function timed(path: string, kind: string, label: string, depth: number, o
   try {
     output = await fn();
   } catch (e) {
-    ({ status, error } = classify(e, { interrupted: o.signal.aborted, timedOut: false, timeoutMs: 0 }));
+    const cause = await blameCrash(o.driver, e, o.signal.aborted);
+    ({ status, error } = classify(cause, { interrupted: o.signal.aborted, timedOut: false, timeoutMs: 0 }));
     // A cluster that cannot start is the runner's problem (exit 3), not a verdict on the system.
     if (!o.signal.aborted && (e instanceof InfraError || kind === 'cluster')) { status = 'error'; error = { ...error, type: 'infrastructure' }; }
   }

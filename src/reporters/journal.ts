@@ -39,7 +39,7 @@ export function journalDocument(r: RunResult, toolVersion: string) {
       setup: t.setup,
       steps: t.steps,
       teardown: t.teardown,
-      nodes: t.nodes.map((n) => ({ id: n.id, url: n.url, port: n.port, state: n.state, log: n.log })),
+      nodes: t.nodes.map((n) => ({ id: n.id, url: n.url, port: n.port, state: n.state, ...(n.exit ? { exit: n.exit } : {}), log: n.log })),
       history_count: t.history_count,
     })),
     not_run: r.not_run,

@@ -4,6 +4,7 @@ import { isOurChild, readRecords } from '../../drivers/process/registry.js';
 import { InfraError, errorMessage } from '../../engine/errors.js';
 import { newRunId } from '../../reporters/run-dir.js';
 import { durationMs } from '../../scenario/duration.js';
+import { stateDir } from '../../util/paths.js';
 
 export default class ClusterUp extends Command {
   static override summary = 'Start the reference cluster in the background and print its endpoints.';
@@ -24,7 +25,7 @@ export default class ClusterUp extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterUp);
     const running = readRecords().filter((r) => r.kind === 'cluster' && r.children.some(isOurChild));
-    if (running.length) this.error(`a cluster is already up (${running[0]!.run_id}); run \`phantom-test cluster down\` first`, { exit: 2 });
+    if (running.length) this.error(`a cluster of this project is already up (${running[0]!.run_id}, state folder ${stateDir()}); run \`phantom-test cluster down\` first`, { exit: 2 });
     const ids = /^\d+$/.test(flags.nodes) ? Array.from({ length: Number(flags.nodes) }, (_, i) => String.fromCharCode(97 + i)) : flags.nodes.split(',').map((s) => s.trim()).filter(Boolean);
     if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_-]+$/.test(id))) this.error('--nodes: give ids like a,b,c or a count', { exit: 2 });
     const readyTimeoutMs = (() => { try { return durationMs(flags['ready-timeout'], 15_000); } catch { return this.error('--ready-timeout is not a duration', { exit: 2 }); } })();

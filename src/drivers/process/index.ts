@@ -1,25 +1,29 @@
 // The process driver: reference-server nodes as local child processes on 127.0.0.1,
 // each with a free port, a temp data dir and its log file. Children run in their
 // own process group (so a terminal's Ctrl-C reaches only the runner, which then
-// tears down in order) and are listed in a run record for reaping.
+// tears down in order) and are listed in a run record for reaping. A node's state
+// follows its process: starting until /health answers, stopped when it exits, and an
+// exit the scenario did not cause aborts `crashed`.
 
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { ClusterOptions, Driver, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
+import type { ClusterOptions, Driver, NodeExit, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
 import { InfraError } from '../../engine/errors.js';
 import { defaultServerEntry } from '../../util/paths.js';
 import { freePorts } from './ports.js';
 import { pollHealthy } from './health.js';
-import { orphanedRecords, processStart, reapRecord, removeRecord, writeRecord, type RunRecord } from './registry.js';
+import { isRunning, orphanedRecords, processStart, reapRecord, removeRecord, writeRecord, type RunRecord } from './registry.js';
 
 interface Managed {
   info: NodeInfo;
   opts: NodeOptions;
   args: string[];
   child?: { pid?: number; unref(): void };
-  exit?: { code: number | null; signal: string | null };
+  exit?: NodeExit;
+  /** We sent the signal that ends it (kill, stop, teardown): its exit is expected. */
+  ending?: boolean;
 }
 
 export interface ProcessDriverOptions {
@@ -37,6 +41,8 @@ export class ProcessDriver implements Driver {
   private tempDir = '';
   private cluster!: ClusterOptions;
   private record!: RunRecord;
+  private readonly crash = new AbortController();
+  readonly crashed = this.crash.signal;
 
   constructor(private readonly o: ProcessDriverOptions) {
     this.server = resolve(o.server ?? defaultServerEntry());
@@ -49,14 +55,17 @@ export class ProcessDriver implements Driver {
         tried: this.command([]).join(' '),
       });
     }
-    this.tempDir = mkdtempSync(join(tmpdir(), `phantom-${this.o.runId}-`));
-    const logDir = opts.logDir ?? join(this.tempDir, 'logs');
-    mkdirSync(logDir, { recursive: true });
+    // The record names the temp dir before the dir exists, so a runner killed at any
+    // point after this leaves nothing that a record does not lead to.
+    this.tempDir = join(tmpdir(), `phantom-${this.o.runId}`);
     this.record = {
       version: 1, run_id: this.o.runId, kind: this.o.kind ?? 'run', owner_pid: process.pid,
       owner_start: processStart(process.pid), created: new Date().toISOString(), temp_dir: this.tempDir, children: [],
     };
     writeRecord(this.record);
+    mkdirSync(this.tempDir, { mode: 0o700 }); // not recursive: never adopt a dir someone else made
+    const logDir = opts.logDir ?? join(this.tempDir, 'logs');
+    mkdirSync(logDir, { recursive: true });
 
     const initial = opts.nodes.filter((n) => n.start);
     const ports = await freePorts(opts.nodes.length);
@@ -90,6 +99,13 @@ export class ProcessDriver implements Driver {
   private spawn(id: string): void {
     const m = this.nodesById.get(id)!;
     mkdirSync(m.info.dataDir!, { recursive: true });
+    // Recorded as starting (no pid yet) before it exists; reaping also finds it by its data dir.
+    m.info.state = 'starting';
+    m.info.pid = undefined;
+    m.info.exit = undefined;
+    m.exit = undefined;
+    m.ending = false;
+    this.saveRecord();
     const [file, ...args] = this.command(m.args);
     // The child writes its log straight into the file (not through a pipe to us), so
     // logging survives a runner killed with SIGKILL. execa's types omit raw fds.
@@ -100,24 +116,39 @@ export class ProcessDriver implements Driver {
         env: { ...m.opts.env }, extendEnv: true,
       });
       m.child = child;
-      m.exit = undefined;
-      child.on('exit', (code, signal) => { m.exit = { code, signal }; });
+      child.on('exit', (code, signal) => this.exited(m, code, signal));
       child.catch(() => { /* exit status is read from m.exit */ });
       if (this.o.kind === 'cluster') child.unref();
     } finally {
       closeSync(fd as unknown as number);
     }
-    const child = m.child!;
-    m.info.pid = child.pid;
-    m.info.state = 'running';
+    m.info.pid = m.child!.pid;
     this.saveRecord();
+  }
+
+  /** The state follows the process: whatever ended it, the node is stopped now. */
+  private exited(m: Managed, code: number | null, signal: string | null): void {
+    const wasServing = m.info.state === 'running' || m.info.state === 'paused';
+    m.exit = { code, signal, unexpected: !m.ending };
+    m.info.exit = m.exit;
+    m.info.state = 'stopped';
+    // A node that exits while starting is reported by whoever waits for its /health.
+    if (m.exit.unexpected && wasServing && !this.crash.signal.aborted) {
+      this.crash.abort(new InfraError(`node ${m.info.id} (pid ${m.info.pid}) exited unexpectedly (${describeExit(m.exit)})`, { logTail: this.logTail(m.info.id) }));
+    }
   }
 
   private saveRecord(): void {
     this.record.children = [...this.nodesById.values()]
-      .filter((m) => m.info.pid !== undefined)
-      .map((m) => ({ id: m.info.id, pid: m.info.pid!, port: m.info.port, url: m.info.url, data_dir: m.info.dataDir!, log: m.info.log }));
+      .filter((m) => m.info.state !== 'pending')
+      .map((m) => ({ id: m.info.id, ...(m.info.pid !== undefined ? { pid: m.info.pid } : {}), port: m.info.port, url: m.info.url, data_dir: m.info.dataDir!, log: m.info.log }));
     writeRecord(this.record);
+  }
+
+  async noticeExits(): Promise<void> {
+    const dying = [...this.nodesById.values()].filter((m) => m.child && !m.exit && m.info.pid !== undefined && !isRunning(m.info.pid));
+    const deadline = performance.now() + 2000;
+    while (dying.some((m) => !m.exit) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
 
   nodes(): NodeInfo[] {
@@ -138,9 +169,11 @@ export class ProcessDriver implements Driver {
     const m = this.managed(id);
     await pollHealthy({
       id, url: m.info.url, timeoutMs, signal,
-      dead: () => (m.exit ? `exit code ${m.exit.code ?? '-'}${m.exit.signal ? `, signal ${m.exit.signal}` : ''}` : undefined),
+      dead: () => (m.exit ? describeExit(m.exit) : undefined),
       describe: () => ({ tried: this.command(m.args).join(' '), logTail: this.logTail(id) }),
     });
+    // Serving now: from here on random picks, the default node and `all` may choose it.
+    if (m.info.state === 'starting') m.info.state = 'running';
   }
 
   logTail(id: string, lines = 20): string {
@@ -156,6 +189,7 @@ export class ProcessDriver implements Driver {
   private async signalAndWait(m: Managed, signal: NodeJS.Signals, waitMs: number): Promise<boolean> {
     const child = m.child;
     if (!child || m.exit) return true;
+    m.ending = true;
     try { process.kill(child.pid!, signal); } catch { /* already gone */ }
     if (m.info.state === 'paused' && signal !== 'SIGKILL') {
       try { process.kill(child.pid!, 'SIGCONT'); } catch { /* gone */ }
@@ -209,8 +243,6 @@ export class ProcessDriver implements Driver {
 
   private expectState(id: string, states: NodeInfo['state'][], action: string): Managed {
     const m = this.managed(id);
-    // A node that died on its own is stopped, whatever we last did to it.
-    if (m.exit && m.info.state !== 'pending') m.info.state = 'stopped';
     if (!states.includes(m.info.state)) throw new InfraError(`cannot ${action} node ${id}: it is ${m.info.state}`);
     return m;
   }
@@ -246,7 +278,7 @@ export class ProcessDriver implements Driver {
 
   emergencyKill(): void {
     for (const m of this.nodesById.values()) {
-      if (m.child && !m.exit && m.info.pid) { try { process.kill(m.info.pid, 'SIGKILL'); } catch { /* gone */ } }
+      if (m.child && !m.exit && m.info.pid) { m.ending = true; try { process.kill(m.info.pid, 'SIGKILL'); } catch { /* gone */ } }
     }
     try { if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true }); } catch { /* best effort */ }
     if (this.record) removeRecord(this.o.runId);
@@ -256,4 +288,8 @@ export class ProcessDriver implements Driver {
 /** Reaps what runs killed earlier left behind (their owner is gone). */
 export async function reapOrphans(opts: { all?: boolean } = {}) {
   return Promise.all(orphanedRecords(opts).map((r) => reapRecord(r)));
+}
+
+function describeExit(e: NodeExit): string {
+  return e.signal ? `killed by ${e.signal}` : `exit code ${e.code ?? '-'}`;
 }
