@@ -14,6 +14,7 @@ import type { ColumnSchema } from '../types.js';
 import type { Logger } from '../util/log.js';
 import { HttpError } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
+import { Gate } from '../util/gate.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
 import type { PeerClient } from '../cluster/peer-client.js';
 import { applyCommand, type CatalogCommand, type CatalogEntry } from './commands.js';
@@ -48,6 +49,8 @@ interface LogPage {
 }
 
 const BROADCAST_TIMEOUT_MS = 1500;
+/** How long a catalog request that arrives while the catalog starts waits for it. */
+const START_WAIT_MS = 5000;
 
 export class Catalog {
   state: CatalogState = emptyCatalog();
@@ -57,6 +60,8 @@ export class Catalog {
   private syncing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private listeners: Array<(cmd: CatalogCommand) => void> = [];
+  /** Opens once start() has adopted or bootstrapped the catalog; no change is ordered before. */
+  private readonly started = new Gate();
 
   constructor(
     private readonly dir: string,
@@ -74,6 +79,11 @@ export class Catalog {
   get leaderId(): string {
     if (this.state.leader) return this.state.leader;
     return [...this.bootstrapPeers.map((p) => p.id)].sort()[0] ?? this.selfId;
+  }
+
+  /** Whether start() has finished: the catalog can take and order changes. */
+  get ready(): boolean {
+    return this.started.isOpen;
   }
 
   get isLeader(): boolean {
@@ -131,6 +141,7 @@ export class Catalog {
         );
       }
     }
+    this.started.open();
     if (!this.isLeader) void this.sync();
     this.timer = setInterval(() => {
       if (!this.isLeader) void this.sync();
@@ -146,6 +157,7 @@ export class Catalog {
 
   /** Submits a request to the leader and returns once this node has applied its outcome. */
   async propose(req: CatalogRequest, traceId?: string): Promise<void> {
+    await this.waitStarted();
     if (this.isLeader) {
       await this.leaderHandle(req);
       return;
@@ -176,6 +188,8 @@ export class Catalog {
 
   /** Leader side of `propose`: returns the catalog version after the change. */
   async leaderHandle(req: CatalogRequest): Promise<{ version: number; cluster_id: string }> {
+    // A change ordered before the bootstrap entry would take index 1 and make bootstrap fail.
+    await this.waitStarted();
     if (!this.isLeader) throw new HttpError(421, `node ${this.selfId} is not the catalog leader (${this.leaderId} is)`);
     const committed = await this.leaderMutex.run(() => {
       const out: CatalogEntry[] = [];
@@ -185,6 +199,11 @@ export class Catalog {
     // Outside the lock: a slow or paused follower delays this change, not every other one.
     if (committed.length > 0) await this.broadcast(committed);
     return { version: this.state.version, cluster_id: this.state.cluster_id };
+  }
+
+  private async waitStarted(): Promise<void> {
+    if (await this.started.wait(START_WAIT_MS)) return;
+    throw new HttpError(503, `node ${this.selfId} is starting: its catalog has not joined the cluster yet (waited ${START_WAIT_MS / 1000} s); retry shortly`);
   }
 
   /** Applies entries pushed by the leader; pulls if there is a gap. */

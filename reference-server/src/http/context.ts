@@ -2,21 +2,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { HttpError } from '../util/errors.js';
+import { parseRequestTarget } from './request-target.js';
 
 export class Context {
-  readonly url: URL;
-  readonly query: URLSearchParams;
   params: Record<string, string> = {};
   private bodyCache?: Promise<Buffer>;
+  private parsedUrl?: URL;
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly traceId: string,
     private readonly maxBody: number,
-  ) {
-    this.url = new URL(req.url ?? '/', 'http://localhost');
-    this.query = this.url.searchParams;
+  ) {}
+
+  /** The request target; throws a 400 HttpError for one that is not a valid path or URL. */
+  get url(): URL {
+    this.parsedUrl ??= parseRequestTarget(this.req.url ?? '/');
+    return this.parsedUrl;
+  }
+
+  get query(): URLSearchParams {
+    return this.url.searchParams;
   }
 
   body(): Promise<Buffer> {

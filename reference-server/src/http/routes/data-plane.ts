@@ -15,7 +15,8 @@ import type { QueryFormat } from '../../cluster/distributed-query.js';
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_\-.]{0,127}$/;
 
 export function dataPlaneRoutes(r: Router, node: ReferenceNode): void {
-  r.on('GET', '/health', (ctx) => ctx.send(200, 'OK'));
+  // Healthy means able to serve: a node still joining the catalog would fail catalog requests.
+  r.on('GET', '/health', (ctx) => (node.started.isOpen ? ctx.send(200, 'OK') : ctx.send(503, `starting: ${node.startPhase}`)));
   r.on('GET', '/ping', (ctx) => {
     ctx.res.setHeader('x-influxdb-version', VERSION);
     ctx.sendJson(200, { version: VERSION, revision: 'phantom-reference', node_id: node.config.nodeId });
