@@ -2,7 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { HttpError } from '../util/errors.js';
+import { parseWithBigInt } from '../util/json.js';
 import { parseRequestTarget } from './request-target.js';
+import { parseJsonObject, type JsonObject } from './json-body.js';
 
 export class Context {
   params: Record<string, string> = {};
@@ -62,14 +64,14 @@ export class Context {
     return (await this.body()).toString('utf8');
   }
 
-  async json<T = Record<string, unknown>>(): Promise<T> {
-    const text = await this.text();
-    if (!text.trim()) return {} as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch (err) {
-      throw new HttpError(400, `request body is not valid JSON: ${(err as Error).message}`);
-    }
+  /** The body as a JSON object ({} when empty); a 400 for anything else. Read fields with json-body's readers. */
+  async json(): Promise<JsonObject> {
+    return parseJsonObject(await this.text());
+  }
+
+  /** Same, for peer bodies that carry 64-bit integers as {"$n": "..."}. */
+  async jsonWithBigInt(): Promise<JsonObject> {
+    return parseJsonObject(await this.text(), parseWithBigInt);
   }
 
   send(status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
