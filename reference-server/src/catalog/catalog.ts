@@ -136,9 +136,12 @@ export class Catalog {
     if (this.state.version === 0) {
       const adopted = await this.adoptFromPeers();
       if (!adopted && this.isLeader) {
-        await this.leaderMutex.run(() =>
-          this.commitLocal({ type: 'bootstrap', cluster_id: crypto.randomUUID(), leader: this.selfId, nodes: this.bootstrapPeers }),
-        );
+        await this.leaderMutex.run(() => {
+          // A pull prompted by a peer's request may have filled the catalog meanwhile.
+          if (this.state.version === 0) {
+            this.commitLocal({ type: 'bootstrap', cluster_id: crypto.randomUUID(), leader: this.selfId, nodes: this.bootstrapPeers });
+          }
+        });
       }
     }
     this.started.open();
