@@ -103,6 +103,19 @@ t.test('wrong-typed fields are 400s naming the field', async (t) => {
   t.match(nullShard.text, /shards\[0\] must be an object/);
 });
 
+t.test('names that are Object.prototype members are plain names in the catalog', async (t) => {
+  const notFound = await c.request('solo', 'POST', '/api/v3/cluster/shards', { db: 'constructor', table: 'cpu', shards: [] });
+  t.equal(notFound.status, 404, `an absent database named constructor is not found: ${notFound.text}`);
+  t.equal((await c.request('solo', 'POST', '/api/v3/configure/database', { db: 'toString' })).status, 200, 'a database named toString can be created');
+  t.equal((await c.request('solo', 'POST', '/api/v3/configure/table', { db: 'toString', table: 'constructor', tags: ['h'] })).status, 200);
+  const schema = await c.request('solo', 'POST', '/internal/catalog/propose', { kind: 'ensure_schema', db: 'toString', table: '__proto__', columns: [{ name: 'h', kind: 'tag' }] });
+  t.equal(schema.status, 200, `a table named __proto__ is a plain table: ${schema.text}`);
+  const dbs = (await c.json('solo', 'GET', '/api/v3/configure/database')).body.map((d: Record<string, string>) => d['iox::database']);
+  t.ok(dbs.includes('toString') && !dbs.includes('constructor'), `databases: ${dbs}`);
+  await c.restart('solo');
+  t.equal((await c.request('solo', 'POST', '/api/v3/configure/table', { db: 'toString', table: '__proto__', tags: ['h'] })).status, 409, 'the table survives a restart');
+});
+
 t.test('garbled peer bodies are 400s and store nothing, even across a restart', async (t) => {
   t.equal((await c.write('solo', 'peer', 'cpu,host=a usage=1 1700000000000000000')).status, 204);
   const shard = (await c.json('solo', 'GET', '/api/v3/cluster/shards?db=peer')).body.shards[0].id as number;

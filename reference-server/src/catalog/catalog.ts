@@ -18,7 +18,7 @@ import { Gate } from '../util/gate.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
 import type { PeerClient } from '../cluster/peer-client.js';
 import { applyCommand, type CatalogCommand, type CatalogEntry } from './commands.js';
-import { DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState, type ShardDef } from './state.js';
+import { cloneCatalog, DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState, type ShardDef } from './state.js';
 import { planAutoShards } from '../sharding/placement.js';
 
 /** What a node asks of the leader: a command, or an intent the leader turns into commands. */
@@ -307,7 +307,7 @@ export class Catalog {
     const table = db?.tables[req.table];
     if (!table) throw new HttpError(404, `table not found: ${req.db}.${req.table}`);
     // Plan against a scratch copy so several points of one new partition yield one set of shards.
-    const scratch = structuredClone(this.state);
+    const scratch = cloneCatalog(this.state);
     const cmds: CatalogCommand[] = [];
     for (const [time, hash] of req.points) {
       const shards = planAutoShards(scratch, table, time, hash);
@@ -321,7 +321,7 @@ export class Catalog {
 
   /** Validates, persists and applies one command (leader only, under the mutex). */
   private commitLocal(cmd: CatalogCommand): CatalogEntry {
-    const next = structuredClone(this.state);
+    const next = cloneCatalog(this.state);
     applyCommand(next, cmd); // throws if invalid: nothing persisted
     const entry: CatalogEntry = { index: next.version, command: cmd };
     this.persist(entry);
