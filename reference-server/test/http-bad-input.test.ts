@@ -33,6 +33,14 @@ t.test('requests the HTTP parser refuses get a 400 with a reason', async (t) => 
   await assertAlive(t);
 });
 
+t.test('a client that hangs up mid-body is not a server error', async (t) => {
+  const r = await rawRequest(port, `POST /api/v3/configure/database HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{"db"`);
+  t.ok(r.status === 0 || r.status === 400, `answered ${r.status}`);
+  const logged = () => c.node('solo').log.filter((l) => /"msg":"request failed"/.test(l));
+  t.equal(await c.metric('solo', 'phantom_http_requests_total', { path: '/api/v3/configure/database', status: '500' }), 0, 'no 500 counted');
+  t.same(logged(), [], 'no server error logged');
+});
+
 t.test('a malformed % escape in a path parameter is a 400', async (t) => {
   const r = await c.request('solo', 'DELETE', '/api/v3/cluster/nodes/%zz');
   t.equal(r.status, 400);

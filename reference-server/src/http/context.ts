@@ -55,7 +55,8 @@ export class Context {
         }
         resolve(buf);
       });
-      this.req.on('error', reject);
+      // The client went away mid-body (or broke the framing): its fault, not a server error.
+      this.req.on('error', (err) => reject(new HttpError(400, `request body incomplete: ${err.message} after ${size} bytes`)));
     });
     return this.bodyCache;
   }
