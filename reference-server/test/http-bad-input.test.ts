@@ -92,7 +92,7 @@ t.test('wrong-typed fields are 400s naming the field', async (t) => {
   const cases: Array<[string, string, unknown, RegExp]> = [
     ['POST', '/api/v3/query_sql', { db: { toString: 1 }, q: 'SELECT 1' }, /'db' must be a string, not an object/],
     ['POST', '/api/v3/query_sql', { db: 'x', q: 'SELECT 1', local: 'yes' }, /'local' must be true or false/],
-    ['POST', '/api/v3/configure/table', { db: 'x', table: 't', fields: [{ name: 'f', type: 'constructor' }] }, /unknown type "constructor"/],
+    ['POST', '/api/v3/configure/table', { db: 'x', table: 't', fields: [{ name: 'f', type: 'constructor' }] }, /unknown type 'constructor'/],
     ['POST', '/api/v3/configure/table', { db: 'x', table: 't', fields: [null] }, /needs a string 'name'/],
     ['POST', '/api/v3/configure/table', { db: 'x', table: 't', partition_duration: { toString: 1 } }, /partition_duration \{"toString":1\} is not a duration/],
     ['POST', '/api/v3/configure/table', { db: 'x', table: 't', num_hash_partitions: 2 ** 31 }, /'num_hash_partitions' must be an integer from 1 to 1024/],

@@ -179,7 +179,7 @@ function tableColumns(body: JsonObject): ColumnSchema[] {
     const given = (f as JsonObject).type;
     // Own keys only: 'constructor' or 'toString' must not pass as a type.
     const type = typeof given === 'string' && Object.hasOwn(FIELD_TYPES, given) ? FIELD_TYPES[given] : undefined;
-    if (!type) throw new HttpError(400, `field '${name}' has unknown type ${JSON.stringify(given)}: use utf8, int64, uint64, float64 or bool`);
+    if (!type) throw new HttpError(400, `field '${name}' has unknown type ${typeof given === 'string' ? `'${given}'` : JSON.stringify(given)}: use utf8, int64, uint64, float64 or bool`);
     if (seen.has(name)) throw new HttpError(400, `column '${name}' is declared twice`);
     seen.add(name);
     cols.push({ name, kind: 'field', type });
