@@ -85,7 +85,9 @@ function servedWhileStarting(pathname: string): boolean {
 
 /** A request the HTTP parser refused: say why in the usual JSON error body, then close. */
 function answerMalformed(err: Error & { code?: string }, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // As Node's default handler: never write into a response already under way on this socket.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
