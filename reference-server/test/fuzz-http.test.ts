@@ -135,6 +135,7 @@ function oddHeaders(body: string): string[] {
 t.test(`raw requests never get a 5xx or exit a node (seed ${SEED})`, async (t) => {
   const started = Date.now();
   const deadline = started + BUDGET_MS / 3;
+  const rawStatuses = new Map<number, number>();
   const bodies = ['', '{"db":"fuzz_raw"}', 'cpu,host=a usage=1', '\x00\xff', 'null', '[['];
   // Generated up front, so the seed alone fixes every request whatever the timing.
   const probes = Array.from({ length: RAW_PROBES }, () => {
@@ -153,13 +154,14 @@ t.test(`raw requests never get a 5xx or exit a node (seed ${SEED})`, async (t) =
   const sent = await runBounded(RAW_PROBES, deadline, async (i) => {
     const { bytes, port } = probes[i]!;
     const reply: RawReply = await rawRequest(port, Buffer.from(bytes, 'utf8'), 5000);
+    rawStatuses.set(reply.status, (rawStatuses.get(reply.status) ?? 0) + 1);
     // A request cut short or framed so the server waits for more may go unanswered: the socket
     // closing (we half-closed) is then the answer. A 5xx or silence past the timeout never is.
     check(`raw probe ${i}: ${JSON.stringify(bytes.slice(0, 300))}`, reply.status, reply.text, true, reply.timedOut);
     if (i % 50 === 49) await assertClusterServes(`raw probe ${i}`);
   });
   await assertClusterServes('the raw probes');
-  t.comment(`raw probes sent: ${sent} in ${Date.now() - started} ms`);
+  t.comment(`raw probes sent: ${sent} in ${Date.now() - started} ms; statuses (0: closed unanswered): ${JSON.stringify(Object.fromEntries(rawStatuses))}`);
   t.ok(sent >= Math.min(RAW_PROBES, 100), `at least 100 raw probes ran (${sent})`);
 });
 

@@ -3,11 +3,11 @@
 import net from 'node:net';
 
 export interface RawReply {
-  /** Status of the first response, 0 when the server closed without answering. */
+  /** Status of the first final response, 0 when the server closed without one. */
   status: number;
   /** Everything the server sent. */
   text: string;
-  /** The body of the first response (after the blank line). */
+  /** The body of that response (after the blank line). */
   body: string;
   /** The server neither answered nor closed within the timeout. */
   timedOut: boolean;
@@ -27,9 +27,11 @@ export function rawRequest(port: number, bytes: string | Buffer, timeoutMs = 500
     socket.on('close', () => {
       clearTimeout(timer);
       const text = Buffer.concat(chunks).toString('latin1');
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      const sep = text.indexOf('\r\n\r\n');
-      resolve({ status: m ? Number(m[1]) : 0, text, body: sep < 0 ? '' : text.slice(sep + 4), timedOut });
+      // Skip interim answers (100 Continue): the status is the first final one.
+      const final = /^HTTP\/1\.[01] ([2-5]\d\d)/m.exec(text);
+      const start = final?.index ?? 0;
+      const sep = text.indexOf('\r\n\r\n', start);
+      resolve({ status: final ? Number(final[1]) : 0, text, body: sep < 0 ? '' : text.slice(sep + 4), timedOut });
     });
     socket.end(bytes);
   });
