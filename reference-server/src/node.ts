@@ -17,6 +17,7 @@ import { AntiEntropy } from './repair/anti-entropy.js';
 import { ReplicaRefused, WriteCoordinator } from './write/coordinator.js';
 import { DistributedQuery } from './cluster/distributed-query.js';
 import { createHttpServer } from './http/server.js';
+import { Gate } from './util/gate.js';
 import type { Point } from './types.js';
 
 export const VERSION = '0.1.0';
@@ -35,6 +36,10 @@ export class ReferenceNode {
   readonly writer: WriteCoordinator;
   readonly query: DistributedQuery;
   shuttingDown = false;
+  /** Opens at the end of start(): until then /health answers 503 and client requests wait. */
+  readonly started = new Gate();
+  /** What start() is busy with, for that 503. */
+  startPhase = 'opening the data dir';
   /** False from start until the first anti-entropy pass: this node may lack writes it missed. */
   caughtUp = false;
   private catchUp: Promise<void> = Promise.resolve();
@@ -138,6 +143,8 @@ export class ReferenceNode {
         resolve();
       });
     });
+    // Listening already: peers starting with us read our catalog log while we read theirs.
+    this.startPhase = 'joining the cluster catalog';
     await this.catalog.start();
     this.liveness.start();
     this.hints.start();
@@ -153,6 +160,7 @@ export class ReferenceNode {
         this.caughtUp = true;
         this.log.info('caught up with co-owners: serving reads');
       });
+    this.started.open();
     this.log.info({ http: this.address(), data_dir: config.dataDir, peers: config.peers.map((p) => p.id), leader: this.catalog.leaderId }, 'node started');
   }
 

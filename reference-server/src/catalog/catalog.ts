@@ -14,10 +14,11 @@ import type { ColumnSchema } from '../types.js';
 import type { Logger } from '../util/log.js';
 import { HttpError } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
+import { Gate } from '../util/gate.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
 import type { PeerClient } from '../cluster/peer-client.js';
 import { applyCommand, type CatalogCommand, type CatalogEntry } from './commands.js';
-import { DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState, type ShardDef } from './state.js';
+import { cloneCatalog, DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState, type ShardDef } from './state.js';
 import { planAutoShards } from '../sharding/placement.js';
 
 /** What a node asks of the leader: a command, or an intent the leader turns into commands. */
@@ -48,6 +49,8 @@ interface LogPage {
 }
 
 const BROADCAST_TIMEOUT_MS = 1500;
+/** How long a catalog request that arrives while the catalog starts waits for it. */
+const START_WAIT_MS = 5000;
 
 export class Catalog {
   state: CatalogState = emptyCatalog();
@@ -57,6 +60,8 @@ export class Catalog {
   private syncing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private listeners: Array<(cmd: CatalogCommand) => void> = [];
+  /** Opens once start() has adopted or bootstrapped the catalog; no change is ordered before. */
+  private readonly started = new Gate();
 
   constructor(
     private readonly dir: string,
@@ -74,6 +79,11 @@ export class Catalog {
   get leaderId(): string {
     if (this.state.leader) return this.state.leader;
     return [...this.bootstrapPeers.map((p) => p.id)].sort()[0] ?? this.selfId;
+  }
+
+  /** Whether start() has finished: the catalog can take and order changes. */
+  get ready(): boolean {
+    return this.started.isOpen;
   }
 
   get isLeader(): boolean {
@@ -126,11 +136,15 @@ export class Catalog {
     if (this.state.version === 0) {
       const adopted = await this.adoptFromPeers();
       if (!adopted && this.isLeader) {
-        await this.leaderMutex.run(() =>
-          this.commitLocal({ type: 'bootstrap', cluster_id: crypto.randomUUID(), leader: this.selfId, nodes: this.bootstrapPeers }),
-        );
+        await this.leaderMutex.run(() => {
+          // A pull prompted by a peer's request may have filled the catalog meanwhile.
+          if (this.state.version === 0) {
+            this.commitLocal({ type: 'bootstrap', cluster_id: crypto.randomUUID(), leader: this.selfId, nodes: this.bootstrapPeers });
+          }
+        });
       }
     }
+    this.started.open();
     if (!this.isLeader) void this.sync();
     this.timer = setInterval(() => {
       if (!this.isLeader) void this.sync();
@@ -146,6 +160,7 @@ export class Catalog {
 
   /** Submits a request to the leader and returns once this node has applied its outcome. */
   async propose(req: CatalogRequest, traceId?: string): Promise<void> {
+    await this.waitStarted();
     if (this.isLeader) {
       await this.leaderHandle(req);
       return;
@@ -176,6 +191,8 @@ export class Catalog {
 
   /** Leader side of `propose`: returns the catalog version after the change. */
   async leaderHandle(req: CatalogRequest): Promise<{ version: number; cluster_id: string }> {
+    // A change ordered before the bootstrap entry would take index 1 and make bootstrap fail.
+    await this.waitStarted();
     if (!this.isLeader) throw new HttpError(421, `node ${this.selfId} is not the catalog leader (${this.leaderId} is)`);
     const committed = await this.leaderMutex.run(() => {
       const out: CatalogEntry[] = [];
@@ -185,6 +202,11 @@ export class Catalog {
     // Outside the lock: a slow or paused follower delays this change, not every other one.
     if (committed.length > 0) await this.broadcast(committed);
     return { version: this.state.version, cluster_id: this.state.cluster_id };
+  }
+
+  private async waitStarted(): Promise<void> {
+    if (await this.started.wait(START_WAIT_MS)) return;
+    throw new HttpError(503, `node ${this.selfId} is starting: its catalog has not joined the cluster yet (waited ${START_WAIT_MS / 1000} s); retry shortly`);
   }
 
   /** Applies entries pushed by the leader; pulls if there is a gap. */
@@ -285,7 +307,7 @@ export class Catalog {
     const table = db?.tables[req.table];
     if (!table) throw new HttpError(404, `table not found: ${req.db}.${req.table}`);
     // Plan against a scratch copy so several points of one new partition yield one set of shards.
-    const scratch = structuredClone(this.state);
+    const scratch = cloneCatalog(this.state);
     const cmds: CatalogCommand[] = [];
     for (const [time, hash] of req.points) {
       const shards = planAutoShards(scratch, table, time, hash);
@@ -299,7 +321,7 @@ export class Catalog {
 
   /** Validates, persists and applies one command (leader only, under the mutex). */
   private commitLocal(cmd: CatalogCommand): CatalogEntry {
-    const next = structuredClone(this.state);
+    const next = cloneCatalog(this.state);
     applyCommand(next, cmd); // throws if invalid: nothing persisted
     const entry: CatalogEntry = { index: next.version, command: cmd };
     this.persist(entry);

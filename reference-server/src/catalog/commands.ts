@@ -4,7 +4,7 @@
 import type { ColumnSchema } from '../types.js';
 import { HttpError } from '../util/errors.js';
 import type { CatalogState, NodeStatus, ShardDef, TableDef } from './state.js';
-import { NODE_STATUSES } from './state.js';
+import { NODE_STATUSES, names } from './state.js';
 
 export type CatalogCommand =
   | { type: 'bootstrap'; cluster_id: string; leader: string; nodes: Array<{ id: string; url: string }> }
@@ -54,7 +54,7 @@ export function applyCommand(state: CatalogState, cmd: CatalogCommand): void {
         if (cmd.if_not_exists) break;
         throw new HttpError(409, `attempted to create a resource that already exists: database ${cmd.db}`);
       }
-      state.databases[cmd.db] = { name: cmd.db, tables: {} };
+      state.databases[cmd.db] = { name: cmd.db, tables: names() };
       break;
     case 'delete_database':
       if (!state.databases[cmd.db]) throw new HttpError(404, `database not found: ${cmd.db}`);

@@ -62,7 +62,25 @@ export interface CatalogState {
 }
 
 export function emptyCatalog(): CatalogState {
-  return { version: 0, cluster_id: '', leader: '', nodes: {}, databases: {}, shards: {}, next_shard_id: 1 };
+  return { version: 0, cluster_id: '', leader: '', nodes: names(), databases: names(), shards: names(), next_shard_id: 1 };
+}
+
+/**
+ * A record keyed by user-given names, without Object.prototype: a database, table or node called
+ * 'constructor', 'toString' or '__proto__' is then a plain key, not an inherited member.
+ */
+export function names<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** A deep copy that keeps the name records prototype-free (structuredClone alone does not). */
+export function cloneCatalog(state: CatalogState): CatalogState {
+  const copy = structuredClone(state);
+  copy.nodes = Object.assign(names(), copy.nodes);
+  copy.shards = Object.assign(names(), copy.shards);
+  copy.databases = Object.assign(names(), copy.databases);
+  for (const db of Object.values(copy.databases)) db.tables = Object.assign(names(), db.tables);
+  return copy;
 }
 
 export const DEFAULT_PARTITION_DURATION = 86_400n * 1_000_000_000n;

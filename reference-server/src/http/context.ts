@@ -2,21 +2,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { HttpError } from '../util/errors.js';
+import { parseWithBigInt } from '../util/json.js';
+import { parseRequestTarget } from './request-target.js';
+import { parseJsonObject, type JsonObject } from './json-body.js';
 
 export class Context {
-  readonly url: URL;
-  readonly query: URLSearchParams;
   params: Record<string, string> = {};
   private bodyCache?: Promise<Buffer>;
+  private parsedUrl?: URL;
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly traceId: string,
     private readonly maxBody: number,
-  ) {
-    this.url = new URL(req.url ?? '/', 'http://localhost');
-    this.query = this.url.searchParams;
+  ) {}
+
+  /** The request target; throws a 400 HttpError for one that is not a valid path or URL. */
+  get url(): URL {
+    this.parsedUrl ??= parseRequestTarget(this.req.url ?? '/');
+    return this.parsedUrl;
+  }
+
+  get query(): URLSearchParams {
+    return this.url.searchParams;
   }
 
   body(): Promise<Buffer> {
@@ -46,7 +55,8 @@ export class Context {
         }
         resolve(buf);
       });
-      this.req.on('error', reject);
+      // The client went away mid-body (or broke the framing): its fault, not a server error.
+      this.req.on('error', (err) => reject(new HttpError(400, `request body incomplete: ${err.message} after ${size} bytes`)));
     });
     return this.bodyCache;
   }
@@ -55,14 +65,14 @@ export class Context {
     return (await this.body()).toString('utf8');
   }
 
-  async json<T = Record<string, unknown>>(): Promise<T> {
-    const text = await this.text();
-    if (!text.trim()) return {} as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch (err) {
-      throw new HttpError(400, `request body is not valid JSON: ${(err as Error).message}`);
-    }
+  /** The body as a JSON object ({} when empty); a 400 for anything else. Read fields with json-body's readers. */
+  async json(): Promise<JsonObject> {
+    return parseJsonObject(await this.text());
+  }
+
+  /** Same, for peer bodies that carry 64-bit integers as {"$n": "..."}. */
+  async jsonWithBigInt(): Promise<JsonObject> {
+    return parseJsonObject(await this.text(), parseWithBigInt);
   }
 
   send(status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {

@@ -1,4 +1,5 @@
 // Method + path-pattern routing (`/api/v3/cluster/nodes/:id`), nothing more.
+import { HttpError } from '../util/errors.js';
 import type { Context } from './context.js';
 
 export type Handler = (ctx: Context) => Promise<void> | void;
@@ -25,17 +26,24 @@ export class Router {
     let pathMatched = false;
     for (const r of this.routes) {
       if (r.parts.length !== parts.length) continue;
-      const params: Record<string, string> = {};
-      let ok = true;
-      for (let i = 0; i < parts.length && ok; i++) {
-        const p = r.parts[i]!;
-        if (p.startsWith(':')) params[p.slice(1)] = decodeURIComponent(parts[i]!);
-        else ok = p === parts[i];
-      }
-      if (!ok) continue;
+      if (!r.parts.every((p, i) => p.startsWith(':') || p === parts[i])) continue;
       pathMatched = true;
-      if (r.method === method) return { handler: r.handler, params };
+      if (r.method !== method) continue;
+      // Decoded only once the route matched, so a bad escape elsewhere is still a plain 404.
+      const params: Record<string, string> = {};
+      r.parts.forEach((p, i) => {
+        if (p.startsWith(':')) params[p.slice(1)] = decodeSegment(parts[i]!);
+      });
+      return { handler: r.handler, params };
     }
     return pathMatched ? 'method' : undefined;
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `path segment '${segment}' has a malformed % escape`);
   }
 }

@@ -2,6 +2,7 @@
 import type { ReferenceNode } from '../../node.js';
 import type { Router } from '../router.js';
 import { HttpError } from '../../util/errors.js';
+import { isJsonObject, optionalString } from '../json-body.js';
 import { formatRfc3339, parseTimestamp } from '../../util/time.js';
 import { NODE_STATUSES, tableShards, type NodeStatus, type ShardDef } from '../../catalog/state.js';
 import { HASH_SPACE, shardKeyHash } from '../../sharding/hash.js';
@@ -57,12 +58,12 @@ export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
   r.on('GET', `${base}/shards/:id`, (ctx) => ctx.sendJson(200, renderShard(shardById(node, ctx.params.id!))));
   r.on('POST', `${base}/shards`, async (ctx) => {
     const b = await ctx.json();
-    const db = String(b.db ?? '');
-    const table = String(b.table ?? '');
+    const db = optionalString(b, 'db') ?? '';
+    const table = optionalString(b, 'table') ?? '';
     if (!state().databases[db]) throw new HttpError(404, `database not found: ${db}`);
     if (!state().databases[db]!.tables[table]) throw new HttpError(404, `table not found: ${db}.${table}`);
     if (!Array.isArray(b.shards) || b.shards.length === 0) throw new HttpError(400, "'shards' must be a non-empty list");
-    const shards = (b.shards as Array<Record<string, unknown>>).map((s, i) => parseShard(s, i, db, table));
+    const shards = (b.shards as unknown[]).map((s, i) => parseShard(s, i, db, table));
     const names = shards.map((s) => s.name).filter(Boolean);
     if (new Set(names).size !== names.length) throw new HttpError(400, 'shard names must be unique within one request');
     await node.catalog.propose({ kind: 'define_layout', shards }, ctx.traceId);
@@ -130,8 +131,10 @@ function shardById(node: ReferenceNode, raw: string): ShardDef {
   return s;
 }
 
-function parseShard(s: Record<string, unknown>, i: number, db: string, table: string): Omit<ShardDef, 'id'> {
+function parseShard(s: unknown, i: number, db: string, table: string): Omit<ShardDef, 'id'> {
+  if (!isJsonObject(s)) throw new HttpError(400, `shards[${i}] must be an object with time_range, hash_range and node_ids`);
   const where = `shards[${i}]${typeof s.name === 'string' ? ` (${s.name})` : ''}`;
+  if (s.name !== undefined && typeof s.name !== 'string') throw new HttpError(400, `${where}: name must be a string`);
   const tr = s.time_range;
   if (!Array.isArray(tr) || tr.length !== 2) throw new HttpError(400, `${where}: time_range must be [start, end)`);
   const start = parseTimestamp(tr[0]);

@@ -5,6 +5,7 @@ import { VERSION } from '../../node.js';
 import type { Router } from '../router.js';
 import type { Context } from '../context.js';
 import { HttpError } from '../../util/errors.js';
+import { isJsonObject, optionalBoolean, optionalString, type JsonObject } from '../json-body.js';
 import { parseDuration } from '../../util/time.js';
 import { ParamError, parsePrecision } from '../../lineprotocol/parse.js';
 import type { WriteOutcome } from '../../write/coordinator.js';
@@ -13,9 +14,12 @@ import { CONSISTENCY_LEVELS, DEFAULT_PARTITION_DURATION, type Consistency } from
 import type { QueryFormat } from '../../cluster/distributed-query.js';
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_\-.]{0,127}$/;
+const MAX_HASH_PARTITIONS = 1024;
+const MAX_REPLICATION_FACTOR = 16;
 
 export function dataPlaneRoutes(r: Router, node: ReferenceNode): void {
-  r.on('GET', '/health', (ctx) => ctx.send(200, 'OK'));
+  // Healthy means able to serve: a node still joining the catalog would fail catalog requests.
+  r.on('GET', '/health', (ctx) => (node.started.isOpen ? ctx.send(200, 'OK') : ctx.send(503, `starting: ${node.startPhase}`)));
   r.on('GET', '/ping', (ctx) => {
     ctx.res.setHeader('x-influxdb-version', VERSION);
     ctx.sendJson(200, { version: VERSION, revision: 'phantom-reference', node_id: node.config.nodeId });
@@ -32,14 +36,16 @@ export function dataPlaneRoutes(r: Router, node: ReferenceNode): void {
   r.on('POST', '/write', (ctx) => write(node, ctx, 'v1', required(ctx, 'db'), { acceptPartial: false, noSync: false }));
 
   r.on(['GET', 'POST'], '/api/v3/query_sql', async (ctx) => {
-    const p = ctx.req.method === 'POST' ? await ctx.json<Record<string, unknown>>() : Object.fromEntries(ctx.query);
-    const db = str(p.db ?? ctx.query.get('db'));
-    const q = str(p.q ?? ctx.query.get('q'));
+    // POST takes its parameters from a JSON body; the query string fills in what it lacks.
+    const body = ctx.req.method === 'POST' ? await ctx.json() : {};
+    const param = (name: string) => optionalString(body, name) ?? ctx.query.get(name) ?? '';
+    const db = param('db');
+    const q = param('q');
     if (!db) throw new HttpError(400, "missing query parameter 'db'");
     if (!q) throw new HttpError(400, "missing query parameter 'q'");
-    const format = (str(p.format ?? ctx.query.get('format')) || 'json') as QueryFormat;
+    const format = (param('format') || 'json') as QueryFormat;
     if (!['json', 'jsonl', 'csv', 'pretty'].includes(format)) throw new HttpError(400, `unsupported format '${format}': use json, jsonl, csv or pretty`);
-    const local = String(p.local ?? ctx.query.get('local') ?? 'false') === 'true';
+    const local = optionalBoolean(body, 'local') ?? bool(ctx, 'local', false);
     try {
       const out = await node.query.query({ db, sql: q, format, local, traceId: ctx.traceId });
       node.count.queries({ outcome: 'ok' });
@@ -73,12 +79,13 @@ export function dataPlaneRoutes(r: Router, node: ReferenceNode): void {
     const tags = columns.filter((c) => c.kind === 'tag').map((c) => c.name);
     const shardKeys = body.shard_keys === undefined ? [] : stringList(body.shard_keys, 'shard_keys');
     for (const k of shardKeys) if (!tags.includes(k)) throw new HttpError(400, `shard key '${k}' must be one of the table's tags (${tags.join(', ') || 'none'})`);
-    const partitions = positiveInt(body.num_hash_partitions ?? 1, 'num_hash_partitions');
-    const rf = positiveInt(body.replication_factor ?? 1, 'replication_factor');
+    // Bounded: every new time partition creates this many shards in one catalog change.
+    const partitions = positiveInt(body.num_hash_partitions ?? 1, 'num_hash_partitions', MAX_HASH_PARTITIONS);
+    const rf = positiveInt(body.replication_factor ?? 1, 'replication_factor', MAX_REPLICATION_FACTOR);
     const consistency = (body.consistency ?? 'quorum') as Consistency;
     if (!CONSISTENCY_LEVELS.includes(consistency)) throw new HttpError(400, `consistency must be one of ${CONSISTENCY_LEVELS.join(', ')}`);
     const duration = body.partition_duration === undefined ? DEFAULT_PARTITION_DURATION : parseDuration(body.partition_duration);
-    if (duration === undefined) throw new HttpError(400, `partition_duration '${body.partition_duration}' is not a duration like 1h or 1d`);
+    if (duration === undefined) throw new HttpError(400, `partition_duration ${JSON.stringify(body.partition_duration)} is not a duration like 1h or 1d`);
     await node.catalog.propose(
       {
         kind: 'command',
@@ -157,7 +164,7 @@ const FIELD_TYPES: Record<string, FieldType> = {
   float64: 'float', float: 'float', bool: 'boolean', boolean: 'boolean',
 };
 
-function tableColumns(body: Record<string, unknown>): ColumnSchema[] {
+function tableColumns(body: JsonObject): ColumnSchema[] {
   const cols: ColumnSchema[] = [];
   const seen = new Set<string>(['time']);
   for (const t of body.tags === undefined ? [] : stringList(body.tags, 'tags')) {
@@ -166,11 +173,13 @@ function tableColumns(body: Record<string, unknown>): ColumnSchema[] {
     cols.push({ name: t, kind: 'tag' });
   }
   if (body.fields !== undefined && !Array.isArray(body.fields)) throw new HttpError(400, "'fields' must be a list of {name, type}");
-  for (const f of (body.fields ?? []) as Array<Record<string, unknown>>) {
-    const name = typeof f?.name === 'string' ? f.name : undefined;
-    const type = FIELD_TYPES[String(f?.type ?? '')];
+  for (const f of (body.fields ?? []) as unknown[]) {
+    const name = isJsonObject(f) && typeof f.name === 'string' ? f.name : undefined;
     if (!name) throw new HttpError(400, "every entry of 'fields' needs a string 'name'");
-    if (!type) throw new HttpError(400, `field '${name}' has unknown type '${f.type}': use utf8, int64, uint64, float64 or bool`);
+    const given = (f as JsonObject).type;
+    // Own keys only: 'constructor' or 'toString' must not pass as a type.
+    const type = typeof given === 'string' && Object.hasOwn(FIELD_TYPES, given) ? FIELD_TYPES[given] : undefined;
+    if (!type) throw new HttpError(400, `field '${name}' has unknown type ${typeof given === 'string' ? `'${given}'` : JSON.stringify(given)}: use utf8, int64, uint64, float64 or bool`);
     if (seen.has(name)) throw new HttpError(400, `column '${name}' is declared twice`);
     seen.add(name);
     cols.push({ name, kind: 'field', type });
@@ -192,10 +201,6 @@ function bool(ctx: Context, name: string, dflt: boolean): boolean {
   throw new HttpError(400, `query parameter '${name}' must be true or false, not '${v}'`);
 }
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
-}
-
 function checkName(v: unknown, what: string): string {
   if (typeof v !== 'string' || !v) throw new HttpError(400, `missing '${what}' in request body`);
   if (!NAME.test(v)) throw new HttpError(400, `invalid ${what} name '${v}': use letters, digits, '_', '-' and '.'`);
@@ -207,7 +212,7 @@ function stringList(v: unknown, what: string): string[] {
   return v as string[];
 }
 
-function positiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new HttpError(400, `'${what}' must be a positive integer`);
+function positiveInt(v: unknown, what: string, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new HttpError(400, `'${what}' must be an integer from 1 to ${max}`);
   return v;
 }

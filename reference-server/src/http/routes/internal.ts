@@ -2,43 +2,46 @@
 import type { ReferenceNode } from '../../node.js';
 import type { Router } from '../router.js';
 import { HttpError } from '../../util/errors.js';
-import { parseWithBigInt, stringifyWithBigInt } from '../../util/json.js';
+import { stringifyWithBigInt } from '../../util/json.js';
 import type { Context } from '../context.js';
-import type { CatalogRequest } from '../../catalog/catalog.js';
-import type { WalEntry } from '../../storage/wal.js';
-import { decodeScanRequest, encodeScanResult } from '../../cluster/distributed-query.js';
+import { encodeScanResult } from '../../cluster/distributed-query.js';
+import { readCatalogPage, readCatalogRequest, readReplicaWrite, readScanRequest } from './internal-bodies.js';
 
 export function internalRoutes(r: Router, node: ReferenceNode): void {
   r.on('GET', '/internal/catalog/log', (ctx) => {
-    const from = Number(ctx.query.get('from') ?? 1);
+    const from = intParam(ctx, 'from', 1);
     ctx.send(200, stringifyWithBigInt(node.catalog.page(from)), 'application/json');
   });
   r.on('POST', '/internal/catalog/append', async (ctx) => {
-    const page = parseWithBigInt<Parameters<typeof node.catalog.receive>[0]>(await ctx.text());
-    node.catalog.receive(page, sender(ctx));
+    node.catalog.receive(readCatalogPage(await ctx.jsonWithBigInt()), sender(ctx));
     ctx.noContent();
   });
   r.on('POST', '/internal/catalog/propose', async (ctx) => {
-    const req = parseWithBigInt<CatalogRequest>(await ctx.text());
+    const req = readCatalogRequest(await ctx.jsonWithBigInt());
     ctx.sendJson(200, await node.catalog.leaderHandle(req));
   });
 
   r.on('POST', '/internal/write', async (ctx) => {
-    const { entries, sync } = JSON.parse(await ctx.text()) as { entries: WalEntry[]; sync: boolean };
+    // Checked whole before anything is applied: the WAL must never hold a record replay rejects.
+    const { entries, decoded, sync } = readReplicaWrite(await ctx.json());
     for (const e of entries) {
       // The sender knows the shard, so its catalog can teach ours even while the leader is down.
       if (!node.catalog.state.shards[e.shard]) await node.catalog.sync(sender(ctx));
       if (!node.catalog.state.shards[e.shard]) await node.catalog.sync();
-      if (!node.catalog.state.shards[e.shard]) throw new HttpError(404, `shard not found: ${e.shard}`);
+      const shard = node.catalog.state.shards[e.shard];
+      if (!shard) throw new HttpError(404, `shard not found: ${e.shard}`);
+      if (shard.db !== e.db || shard.table !== e.table) {
+        throw new HttpError(400, `shard ${e.shard} belongs to ${shard.db}.${shard.table}, not ${e.db}.${e.table}`);
+      }
     }
-    node.applyLocal(entries, sync !== false);
+    node.applyLocal(entries, sync, decoded);
     node.log.debug({ trace_id: ctx.traceId, from: sender(ctx), shards: entries.map((e) => e.shard), db: entries[0]?.db }, 'replica write applied');
     node.count.replicaApplied({ source: sender(ctx) ?? 'unknown' });
     ctx.noContent();
   });
 
   r.on('POST', '/internal/scan', async (ctx) => {
-    const { scan, shards } = decodeScanRequest(await ctx.text());
+    const { scan, shards } = readScanRequest(await ctx.jsonWithBigInt());
     // A peer chose this node to read from: make sure it is not answering with a stale copy.
     await node.waitCaughtUp();
     node.log.info({ db: scan.db, table: scan.table, shards, trace_id: ctx.traceId, from: ctx.req.headers['x-phantom-node'] }, 'shard scan');
@@ -54,13 +57,28 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
   r.on('GET', '/internal/shards/:id/rows', (ctx) => {
     const s = node.catalog.state.shards[Number(ctx.params.id)];
     if (!s) throw new HttpError(404, `shard not found: ${ctx.params.id}`);
-    const q = ctx.query;
-    const bucket = q.get('bucket') === null ? null : Number(q.get('bucket'));
-    const limit = Math.min(Number(q.get('limit') ?? 5000), 50_000);
-    const afterTime = BigInt(q.get('after_time') ?? -(2n ** 63n));
-    const { rows, next } = node.store.exportRows(s.db, s.table, s.id, bucket, afterTime, Number(q.get('after_sid') ?? -1), limit);
+    const bucket = ctx.query.get('bucket') === null ? null : intParam(ctx, 'bucket', 0);
+    const limit = Math.min(intParam(ctx, 'limit', 5000), 50_000);
+    const afterTime = int64Param(ctx, 'after_time', -(2n ** 63n));
+    const { rows, next } = node.store.exportRows(s.db, s.table, s.id, bucket, afterTime, intParam(ctx, 'after_sid', -1), limit);
     ctx.sendJson(200, { rows, next: next && { time: next.time.toString(), sid: next.sid } });
   });
+}
+
+function intParam(ctx: Context, name: string, dflt: number): number {
+  const raw = ctx.query.get(name);
+  if (raw === null) return dflt;
+  const v = Number(raw);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(v)) throw new HttpError(400, `query parameter '${name}' must be an integer, not '${raw}'`);
+  return v;
+}
+
+function int64Param(ctx: Context, name: string, dflt: bigint): bigint {
+  const raw = ctx.query.get(name);
+  if (raw === null) return dflt;
+  const v = /^-?\d{1,19}$/.test(raw) ? BigInt(raw) : undefined;
+  if (v === undefined || v < -(2n ** 63n) || v >= 2n ** 63n) throw new HttpError(400, `query parameter '${name}' must be a 64-bit integer, not '${raw}'`);
+  return v;
 }
 
 /** The node id a peer request says it comes from. */
