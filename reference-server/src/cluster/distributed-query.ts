@@ -22,7 +22,7 @@ import {
   type TableScan,
 } from '../query/index.js';
 import type { CatalogSnapshot, QueryBudget, QueryExecutor } from '../query/executor.js';
-import type { QueryLimits } from '../query/limits.js';
+import { timeLimitError, type QueryLimits } from '../query/limits.js';
 
 export type QueryFormat = 'json' | 'jsonl' | 'csv' | 'pretty';
 
@@ -148,6 +148,8 @@ export class DistributedQuery {
             results.push(await this.scanRemote(node, scan, ids, traceId, budget));
           } catch (err) {
             if (!(err instanceof PeerUnreachable)) throw err;
+            // Silent past this query's deadline: the query ran out of time, not the shard of owners.
+            if (Date.now() > budget.deadline) throw toHttp(timeLimitError(budget.limits, `a remote scan on node ${node}`));
             this.d.markDown(node);
             retry.push(...list);
           }

@@ -56,6 +56,7 @@ interface Queued {
   budget: QueryBudget;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
 }
 
 export class QueryExecutor {
@@ -76,7 +77,15 @@ export class QueryExecutor {
     if (this.closed) return Promise.reject(new QueryError(503, 'node is shutting down'));
     if (Date.now() > budget.deadline) return Promise.reject(timeLimitError(budget.limits, STAGE[task.kind]));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ task, budget, resolve: resolve as (v: unknown) => void, reject });
+      const q: Queued = { task, budget, resolve: resolve as (v: unknown) => void, reject };
+      // A task still queued at its deadline (every process busy) gives up there, not later.
+      q.timer = setTimeout(() => {
+        const i = this.queue.indexOf(q);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        reject(timeLimitError(budget.limits, STAGE[task.kind]));
+      }, Math.max(0, budget.deadline - Date.now()));
+      this.queue.push(q);
       this.dispatch();
     });
   }
@@ -85,7 +94,10 @@ export class QueryExecutor {
     this.closed = true;
     for (const w of this.workers) w.proc.kill('SIGKILL');
     this.workers = [];
-    for (const q of this.queue.splice(0)) q.reject(new QueryError(503, 'node is shutting down'));
+    for (const q of this.queue.splice(0)) {
+      clearTimeout(q.timer);
+      q.reject(new QueryError(503, 'node is shutting down'));
+    }
   }
 
   private dispatch(): void {
@@ -100,10 +112,10 @@ export class QueryExecutor {
 
   private async start(w: Worker, q: Queued): Promise<void> {
     w.busy = true;
-    const waited = Date.now();
+    clearTimeout(q.timer);
+    // Waiting for a process to start counts against the deadline: a peer's scan must answer
+    // within the time its coordinator gave it.
     await w.ready.catch(() => undefined);
-    // Starting a process is the node's cost, not the query's: it does not eat the time limit.
-    q.budget.deadline += Date.now() - waited;
     if (!this.workers.includes(w)) {
       // The process died before it was ready: queue the task again.
       this.queue.unshift(q);
