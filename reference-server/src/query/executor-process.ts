@@ -17,6 +17,8 @@ function store(file: string): Database.Database {
   let db = stores.get(file);
   if (!db) {
     db = new Database(file, { readonly: true, fileMustExist: true });
+    // Same page cache as the node's own connection (storage/store.ts): scans re-read hot pages.
+    db.pragma('cache_size = -65536');
     stores.set(file, db);
   }
   return db;
