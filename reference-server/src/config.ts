@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { LogFormat } from './util/log.js';
 import { parseDuration } from './util/time.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query/limits.js';
 
 export interface NodeConfig {
   nodeId: string;
@@ -13,6 +14,7 @@ export interface NodeConfig {
   logFormat: LogFormat;
   maxBodyBytes: number;
   antiEntropyIntervalMs: number;
+  queryLimits: QueryLimits;
 }
 
 export class ConfigError extends Error {}
@@ -29,6 +31,22 @@ export const FLAGS = {
   'log-format': { env: 'PHANTOM_LOG_FORMAT', help: 'json (default) or pretty.', default: 'json' },
   'max-body-bytes': { env: 'PHANTOM_MAX_BODY_BYTES', help: 'Largest accepted request body; larger gets 413.', default: String(10 * 1024 * 1024) },
   'anti-entropy-interval': { env: 'PHANTOM_ANTI_ENTROPY_INTERVAL', help: 'How often replicas compare shard digests, e.g. 2s; 0 disables.', default: '2s' },
+  'query-timeout': { env: 'PHANTOM_QUERY_TIMEOUT', help: 'Longest a SQL query may run (parse, scans, final stage), e.g. 10s; longer gets 400.', default: '10s' },
+  'query-max-rows': {
+    env: 'PHANTOM_QUERY_MAX_ROWS',
+    help: 'Most rows a query stage (one shard scan, all scans gathered, the result) may produce; more gets 400.',
+    default: String(DEFAULT_QUERY_LIMITS.maxRows),
+  },
+  'query-max-bytes': {
+    env: 'PHANTOM_QUERY_MAX_BYTES',
+    help: 'Most bytes (approximate) a query stage may produce; more gets 400.',
+    default: String(DEFAULT_QUERY_LIMITS.maxBytes),
+  },
+  'query-max-string-length': {
+    env: 'PHANTOM_QUERY_MAX_STRING_LENGTH',
+    help: 'Longest string a SQL string function (lpad, repeat, replace, ||, ...) may build, in characters; longer gets 400.',
+    default: String(DEFAULT_QUERY_LIMITS.maxStringLength),
+  },
 } as const satisfies Record<string, { env: string; help: string; required?: boolean; default?: string }>;
 
 export function helpText(): string {
@@ -82,6 +100,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig 
   const aeNs = ae === '0' ? 0n : parseDuration(ae);
   const aeMs = aeNs === undefined ? undefined : Number(aeNs / 1_000_000n);
   if (aeMs === undefined) throw new ConfigError(`--anti-entropy-interval '${ae}' is not a duration like 500ms or 2s`);
+  const queryLimits = parseQueryLimits(get);
   const peers: Array<{ id: string; url: string }> = [];
   const rawPeers = get('peers');
   if (rawPeers) {
@@ -95,5 +114,23 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig 
     }
   }
   const token = get('token');
-  return { nodeId, host, port, dataDir: get('data-dir')!, peers, token: token || undefined, logFormat, maxBodyBytes, antiEntropyIntervalMs: aeMs };
+  return { nodeId, host, port, dataDir: get('data-dir')!, peers, token: token || undefined, logFormat, maxBodyBytes, antiEntropyIntervalMs: aeMs, queryLimits };
+}
+
+function parseQueryLimits(get: (name: keyof typeof FLAGS) => string | undefined): QueryLimits {
+  const qt = get('query-timeout')!;
+  const qtNs = parseDuration(qt);
+  if (qtNs === undefined || qtNs < 1_000_000n) throw new ConfigError(`--query-timeout '${qt}' is not a duration of at least 1ms like 500ms or 10s`);
+  const positive = (name: 'query-max-rows' | 'query-max-bytes' | 'query-max-string-length'): number => {
+    const v = Number(get(name));
+    if (!Number.isSafeInteger(v) || v <= 0) throw new ConfigError(`--${name} must be a positive integer`);
+    return v;
+  };
+  return {
+    // Beyond 2^31-1 ms a timer would fire at once: cap at ~24 days.
+    timeoutMs: Math.min(Number(qtNs / 1_000_000n), 2 ** 31 - 1),
+    maxRows: positive('query-max-rows'),
+    maxBytes: positive('query-max-bytes'),
+    maxStringLength: Math.min(positive('query-max-string-length'), 1 << 29),
+  };
 }

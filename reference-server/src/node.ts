@@ -16,11 +16,14 @@ import { HintedHandoff } from './repair/hints.js';
 import { AntiEntropy } from './repair/anti-entropy.js';
 import { ReplicaRefused, WriteCoordinator } from './write/coordinator.js';
 import { DistributedQuery } from './cluster/distributed-query.js';
+import { QueryExecutor } from './query/executor.js';
 import { createHttpServer } from './http/server.js';
 import { Gate } from './util/gate.js';
 import type { Point } from './types.js';
 
 export const VERSION = '0.1.0';
+/** Query executor processes per node: two heavy queries at once still leave the node responsive. */
+const QUERY_EXECUTORS = 2;
 
 export class ReferenceNode {
   readonly log: Logger;
@@ -35,6 +38,8 @@ export class ReferenceNode {
   readonly antiEntropy: AntiEntropy;
   readonly writer: WriteCoordinator;
   readonly query: DistributedQuery;
+  /** Processes that run query stages off the event loop (started on the first query). */
+  readonly queryExecutor: QueryExecutor;
   shuttingDown = false;
   /** Opens at the end of start(): until then /health answers 503 and client requests wait. */
   readonly started = new Gate();
@@ -98,6 +103,7 @@ export class ReferenceNode {
       applyLocal: (entries, sync, decoded) => this.applyLocal(entries, sync, decoded),
       sendToPeer: (id, entries, sync, traceId) => this.sendToPeer(id, entries, sync, traceId),
     });
+    this.queryExecutor = new QueryExecutor(QUERY_EXECUTORS, (msg) => this.log.error(msg));
     this.query = new DistributedQuery({
       selfId: config.nodeId,
       catalog: this.catalog,
@@ -105,8 +111,10 @@ export class ReferenceNode {
       isUp: (id) => this.liveness.isUp(id),
       markDown: (id) => this.liveness.markDown(id),
       isCaughtUp: () => this.caughtUp,
-      call: (id, method, p, body, traceId) => this.callPeer(id, method, p, body, traceId),
+      call: (id, method, p, body, traceId, timeoutMs) => this.callPeer(id, method, p, body, traceId, timeoutMs),
       log: this.log,
+      executor: this.queryExecutor,
+      limits: config.queryLimits,
       onScan: (db, table, shards) => {
         this.count.scans({ db, table });
         this.count.scanShards({ db, table }, shards);
@@ -204,11 +212,11 @@ export class ReferenceNode {
     this.count.replicaWrites({ target: nodeId, outcome: 'ok' });
   }
 
-  async callPeer(nodeId: string, method: string, p: string, body?: string, traceId?: string): Promise<PeerResponse> {
+  async callPeer(nodeId: string, method: string, p: string, body?: string, traceId?: string, timeoutMs = 10_000): Promise<PeerResponse> {
     const url = this.catalog.urlOf(nodeId);
     if (!url) throw new Error(`unknown node ${nodeId}`);
     try {
-      const res = await this.peers.call(nodeId, url, method, p, { body, traceId, timeoutMs: 10_000 });
+      const res = await this.peers.call(nodeId, url, method, p, { body, traceId, timeoutMs });
       this.liveness.markUp(nodeId);
       return res;
     } catch (err) {
@@ -226,6 +234,7 @@ export class ReferenceNode {
     this.hints.stop();
     this.liveness.stop();
     this.catalog.stop();
+    this.queryExecutor.close();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());

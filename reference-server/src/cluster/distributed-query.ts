@@ -15,15 +15,14 @@ import {
   QueryError,
   decodeScanResult,
   encodeScanResult,
-  executeFinal,
-  formatResult,
-  planQuery,
-  runScan,
   type CatalogView,
+  type QueryPlan,
   type ScanResult,
   type TablePruning,
   type TableScan,
 } from '../query/index.js';
+import type { CatalogSnapshot, QueryBudget, QueryExecutor } from '../query/executor.js';
+import { timeLimitError, type QueryLimits } from '../query/limits.js';
 
 export type QueryFormat = 'json' | 'jsonl' | 'csv' | 'pretty';
 
@@ -43,13 +42,18 @@ export interface QueryDeps {
   markDown(nodeId: string): void;
   /** False while this node may still lack writes it missed while down (see ReferenceNode). */
   isCaughtUp(): boolean;
-  call(nodeId: string, method: string, path: string, body: string, traceId: string): Promise<PeerResponse>;
+  call(nodeId: string, method: string, path: string, body: string, traceId: string, timeoutMs: number): Promise<PeerResponse>;
   log: Logger;
+  /** Runs parse, scans and the final stage off the event loop, within the query's budget. */
+  executor: QueryExecutor;
+  limits: QueryLimits;
   onScan(db: string, table: string, shards: number): void;
 }
 
 /** Most tag-value combinations we hash to prune shards (IN lists multiply). */
 const MAX_PRUNE_COMBINATIONS = 256;
+/** A peer answers a scan past its deadline within this: only a later silence means it is unreachable. */
+const REMOTE_SCAN_GRACE_MS = 2_000;
 
 export class DistributedQuery {
   constructor(private readonly d: QueryDeps) {}
@@ -64,40 +68,51 @@ export class DistributedQuery {
     };
   }
 
-  async query(req: QueryRequest): Promise<{ contentType: string; body: string }> {
-    let plan;
-    try {
-      plan = planQuery(req.sql, req.db, this.catalogView(), nowNs());
-    } catch (err) {
-      throw toHttp(err);
+  /** The catalog as planning reads it, as plain data for the executor process. */
+  private catalogSnapshot(): CatalogSnapshot {
+    const out: CatalogSnapshot = {};
+    for (const [db, d] of Object.entries(this.d.catalog.state.databases)) {
+      out[db] = Object.fromEntries(Object.entries(d.tables).map(([t, def]) => [t, { columns: def.columns, shard_keys: def.shard_keys ?? [] }]));
     }
-    const inputs = new Map<string, ScanResult[]>();
-    await Promise.all(
-      plan.scans.map(async (scan) => {
-        inputs.set(scan.relation, req.local ? [this.scanLocal(scan, null)] : await this.scanCluster(scan, req.traceId));
-      }),
-    );
+    return out;
+  }
+
+  async query(req: QueryRequest): Promise<{ contentType: string; body: string }> {
+    const budget: QueryBudget = { limits: this.d.limits, deadline: Date.now() + this.d.limits.timeoutMs };
     try {
-      return formatResult(executeFinal(plan, inputs), req.format);
+      const plan = await this.d.executor.run<QueryPlan>(
+        { kind: 'plan', sql: req.sql, db: req.db, catalog: this.catalogSnapshot(), now: nowNs() },
+        budget,
+      );
+      const inputs = new Map<string, ScanResult[]>();
+      await Promise.all(
+        plan.scans.map(async (scan) => {
+          inputs.set(scan.relation, req.local ? [await this.scanLocal(scan, null, budget)] : await this.scanCluster(scan, req.traceId, budget));
+        }),
+      );
+      return await this.d.executor.run<{ contentType: string; body: string }>(
+        { kind: 'final', plan, inputs: [...inputs], format: req.format },
+        budget,
+      );
     } catch (err) {
       throw toHttp(err);
     }
   }
 
   /** Node side of a scan: runs the pushed-down SQL over this node's rows of `shards` (all when null). */
-  scanLocal(scan: TableScan, shards: number[] | null): ScanResult {
+  async scanLocal(scan: TableScan, shards: number[] | null, budget: QueryBudget): Promise<ScanResult> {
     const columns = this.d.catalog.state.databases[scan.db]?.tables[scan.table]?.columns;
     if (!columns) throw new HttpError(400, `table '${scan.table}' not found in database '${scan.db}' on node ${this.d.selfId}`);
     const source = this.d.store.sourceSelect(scan.db, scan.table, columns, shards);
     this.d.onScan(scan.db, scan.table, shards?.length ?? 0);
     try {
-      return runScan(this.d.store.db, source, scan);
+      return await this.d.executor.run<ScanResult>({ kind: 'scan', file: this.d.store.db.name, source, scan }, budget);
     } catch (err) {
       throw toHttp(err);
     }
   }
 
-  private async scanCluster(scan: TableScan, traceId: string): Promise<ScanResult[]> {
+  private async scanCluster(scan: TableScan, traceId: string, budget: QueryBudget): Promise<ScanResult[]> {
     const table = this.d.catalog.state.databases[scan.db]?.tables[scan.table];
     if (!table) throw new HttpError(400, `table '${scan.table}' not found in database '${scan.db}'`);
     const shards = pruneShards(tableShards(this.d.catalog.state, scan.db, scan.table), scan.pruning, table.shard_keys);
@@ -126,13 +141,15 @@ export class DistributedQuery {
           for (const s of list) tried.get(s.id)!.push(node);
           const ids = list.map((s) => s.id);
           if (node === this.d.selfId) {
-            results.push(this.scanLocal(scan, ids));
+            results.push(await this.scanLocal(scan, ids, budget));
             return;
           }
           try {
-            results.push(await this.scanRemote(node, scan, ids, traceId));
+            results.push(await this.scanRemote(node, scan, ids, traceId, budget));
           } catch (err) {
             if (!(err instanceof PeerUnreachable)) throw err;
+            // Silent past this query's deadline: the query ran out of time, not the shard of owners.
+            if (Date.now() > budget.deadline) throw toHttp(timeLimitError(budget.limits, `a remote scan on node ${node}`));
             this.d.markDown(node);
             retry.push(...list);
           }
@@ -143,8 +160,10 @@ export class DistributedQuery {
     return results;
   }
 
-  private async scanRemote(node: string, scan: TableScan, shards: number[], traceId: string): Promise<ScanResult> {
-    const res = await this.d.call(node, 'POST', '/internal/scan', stringifyWithBigInt({ scan, shards }), traceId);
+  private async scanRemote(node: string, scan: TableScan, shards: number[], traceId: string, budget: QueryBudget): Promise<ScanResult> {
+    // The peer runs the scan within what is left of this query's time (and its own limits).
+    const timeoutMs = Math.max(1, budget.deadline - Date.now());
+    const res = await this.d.call(node, 'POST', '/internal/scan', stringifyWithBigInt({ scan, shards, timeout_ms: timeoutMs }), traceId, timeoutMs + REMOTE_SCAN_GRACE_MS);
     if (res.status !== 200) {
       let msg = res.text;
       try {
@@ -167,10 +186,6 @@ export class DistributedQuery {
     if (self && this.d.isCaughtUp()) return this.d.selfId;
     return candidates.find((n) => n !== this.d.selfId && this.d.isUp(n)) ?? (self ? this.d.selfId : candidates[0]);
   }
-}
-
-export function decodeScanRequest(body: string): { scan: TableScan; shards: number[] | null } {
-  return parseWithBigInt(body);
 }
 
 export { encodeScanResult };

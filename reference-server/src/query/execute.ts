@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { QueryError } from './errors.js';
 import { ensureSqlFunctions, registerSqlFunctions } from './functions.js';
+import { ResultMeter, UNLIMITED, timeLimitError, type QueryLimits } from './limits.js';
 import type { SqlType } from './ir.js';
 import type { QueryPlan, TableScan } from './planner.js';
 import { quoteIdent } from './sqlgen.js';
@@ -30,12 +31,40 @@ function isSqliteError(e: unknown): e is Error {
   return e instanceof Error && (e.name === 'SqliteError' || (e as { code?: unknown }).code !== undefined);
 }
 
+/** Execution bounds of one stage: limits, and the Date.now() past which it gives up. */
+export interface StageBounds {
+  limits: QueryLimits;
+  deadline: number;
+}
+
+const NO_BOUNDS: StageBounds = { limits: UNLIMITED, deadline: Number.POSITIVE_INFINITY };
+
+/**
+ * Reads every row of `stmt`, metering rows and bytes and checking the deadline every 256 rows.
+ * (A single step that runs long, e.g. count(*) over a huge join, is stopped by the executor
+ * process being killed: better-sqlite3 has no interrupt.)
+ */
+function readRows(stmt: Database.Statement, bounds: StageBounds, stage: string): unknown[][] {
+  const meter = new ResultMeter(bounds.limits, stage);
+  const rows: unknown[][] = [];
+  for (const r of stmt.iterate() as Iterable<unknown[]>) {
+    for (let i = 0; i < r.length; i++) {
+      const v = r[i];
+      if (Buffer.isBuffer(v)) r[i] = v.toString('utf8');
+    }
+    meter.add(r);
+    rows.push(r);
+    if ((rows.length & 255) === 0 && Date.now() > bounds.deadline) throw timeLimitError(bounds.limits, stage);
+  }
+  return rows;
+}
+
 /**
  * Run a scan on this node. `sourceSelect` is the storage's SELECT producing the relation's rows;
  * it is bound as `WITH "<relation>" AS (<sourceSelect>)`. Only read-only statements are run.
  */
-export function runScan(sqlite: Database.Database, sourceSelect: string, scan: TableScan): ScanResult {
-  ensureSqlFunctions(sqlite);
+export function runScan(sqlite: Database.Database, sourceSelect: string, scan: TableScan, bounds: StageBounds = NO_BOUNDS): ScanResult {
+  ensureSqlFunctions(sqlite, bounds.limits);
   const sql = `WITH ${quoteIdent(scan.relation)} AS (${sourceSelect}) ${scan.scanSql}`;
   let stmt: Database.Statement;
   try {
@@ -50,15 +79,9 @@ export function runScan(sqlite: Database.Database, sourceSelect: string, scan: T
     stmt.safeIntegers(true);
     stmt.raw(true);
     const columns = stmt.columns().map((c) => c.name);
-    const rows = stmt.all() as unknown[][];
-    for (const r of rows) {
-      for (let i = 0; i < r.length; i++) {
-        const v = r[i];
-        if (Buffer.isBuffer(v)) r[i] = v.toString('utf8');
-      }
-    }
-    return { columns, rows };
+    return { columns, rows: readRows(stmt, bounds, `the scan of ${scan.db}.${scan.table}`) };
   } catch (e) {
+    if (e instanceof QueryError) throw e;
     if (e instanceof Error) throw new QueryError(400, `scan of ${scan.db}.${scan.table} failed: ${e.message}`);
     throw e;
   }
@@ -126,10 +149,13 @@ function convertOut(v: unknown, t: SqlType): unknown {
  * Final stage: load every scan's gathered results (one ScanResult per node scanned; none when
  * pruning left nothing) into an in-memory SQLite and run the plan's final SQL.
  */
-export function executeFinal(plan: QueryPlan, inputs: Map<string, ScanResult[]>): QueryResult {
+export function executeFinal(plan: QueryPlan, inputs: Map<string, ScanResult[]>, bounds: StageBounds = NO_BOUNDS): QueryResult {
+  // The gathered rows of all scans together count as one stage's output: they all sit in memory.
+  const gathered = new ResultMeter(bounds.limits, 'the scans of this query together');
+  for (const rs of inputs.values()) for (const r of rs) for (const row of r.rows) gathered.add(row);
   const db = new Database(':memory:');
   try {
-    registerSqlFunctions(db, plan.now);
+    registerSqlFunctions(db, plan.now, bounds.limits);
     for (const scan of plan.scans) {
       const cols = scan.columns;
       db.exec(`CREATE TABLE ${quoteIdent(scan.relation)} (${cols.map(quoteIdent).join(', ')})`);
@@ -151,7 +177,7 @@ export function executeFinal(plan: QueryPlan, inputs: Map<string, ScanResult[]>)
     const stmt = db.prepare(plan.finalSql);
     stmt.safeIntegers(true);
     stmt.raw(true);
-    const raw = stmt.all() as unknown[][];
+    const raw = readRows(stmt, bounds, 'the final stage');
     const rows = raw.map((r) => r.map((v, i) => convertOut(v, plan.types[i] ?? 'any')));
     return { columns: plan.columns, types: plan.types, rows };
   } catch (e) {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Expr, SqlType } from './ir.js';
+import { UNLIMITED, stringLimitError, type QueryLimits } from './limits.js';
 import { dateTrunc, datePart, formatTimestamp, parseTimestamp, addMonths, NS_PER_S, NS_PER_MS, NS_PER_US } from './time.js';
 
 export interface ScalarSpec {
@@ -77,10 +78,10 @@ export const SCALARS: Record<string, ScalarSpec> = {
   btrim: { min: 1, max: 2, type: T('string'), sqlite: 'trim' },
   ltrim: { min: 1, max: 2, type: T('string') },
   rtrim: { min: 1, max: 2, type: T('string') },
-  replace: { min: 3, max: 3, type: T('string') },
+  replace: { min: 3, max: 3, type: T('string'), sqlite: 'iox_replace' },
   concat: {
     min: 1, max: 100, type: T('string'),
-    gen: (a) => '(' + a.map((x) => `coalesce(CAST(${x} AS TEXT), '')`).join(' || ') + ')',
+    gen: (a) => 'iox_strcheck(' + a.map((x) => `coalesce(CAST(${x} AS TEXT), '')`).join(' || ') + ", 'concat')",
   },
   concat_ws: { min: 2, max: 100, type: T('string'), sqlite: 'iox_concat_ws' },
   left: { min: 2, max: 2, type: T('string'), sqlite: 'iox_left' },
@@ -287,11 +288,20 @@ class VarianceAcc {
   m2 = 0;
 }
 
-const registered = new WeakMap<Database.Database, { now: bigint }>();
+interface FunctionState {
+  now: bigint;
+  limits: QueryLimits;
+}
 
-/** Register the functions if this connection does not have them yet (leaves now() alone). */
-export function ensureSqlFunctions(db: Database.Database): void {
-  if (!registered.has(db)) registerSqlFunctions(db, 0n);
+const registered = new WeakMap<Database.Database, FunctionState>();
+
+/**
+ * Register the functions if this connection does not have them yet (leaves now() alone), and
+ * apply `limits` (the string-length limit) to the statements run next on it.
+ */
+export function ensureSqlFunctions(db: Database.Database, limits: QueryLimits = UNLIMITED): void {
+  if (!registered.has(db)) registerSqlFunctions(db, 0n, limits);
+  registered.get(db)!.limits = limits;
 }
 
 /**
@@ -299,14 +309,19 @@ export function ensureSqlFunctions(db: Database.Database): void {
  * updates the value of now()). Used both on storage connections (runScan) and on the final
  * in-memory database.
  */
-export function registerSqlFunctions(db: Database.Database, now: bigint): void {
+export function registerSqlFunctions(db: Database.Database, now: bigint, limits: QueryLimits = UNLIMITED): void {
   const state = registered.get(db);
   if (state) {
     state.now = now;
+    state.limits = limits;
     return;
   }
-  const st = { now };
+  const st: FunctionState = { now, limits };
   registered.set(db, st);
+  /** Refuses, before building it, a string longer than the limit (a 2^31-character lpad would wedge the node). */
+  const checkLength = (length: number, fn: string): void => {
+    if (length > st.limits.maxStringLength) throw stringLimitError(st.limits, fn);
+  };
   const det = { deterministic: true, safeIntegers: true } as const;
   const fn = (name: string, f: (...args: V[]) => unknown, varargs = false): void => {
     db.function(name, { ...det, varargs }, f as (...args: unknown[]) => unknown);
@@ -399,7 +414,20 @@ export function registerSqlFunctions(db: Database.Database, now: bigint): void {
     const rep = toStr(r ?? null);
     if (str === null || pat === null || rep === null) return null;
     // Rust's regex uses ${1}/$1 like JS; \1 back-references are not supported there either.
-    return str.replace(regex(pat, toStr(f ?? null) ?? ''), rep);
+    // Each match may grow the string: bound the output (a `$n` may copy at most the longest match) first.
+    const re = regex(pat, toStr(f ?? null) ?? '');
+    if (rep.length > 0) {
+      let matches = 0;
+      let longest = 0;
+      for (const m of re.global ? str.matchAll(re) : [re.exec(str)]) {
+        if (!m) continue;
+        matches++;
+        longest = Math.max(longest, m[0].length);
+      }
+      const dollars = rep.split('$').length - 1;
+      checkLength(str.length + matches * (rep.length + dollars * longest), 'regexp_replace');
+    }
+    return str.replace(re, rep);
   });
   fn('iox_lower', (s) => (s === null ? null : toStr(s)!.toLowerCase()));
   fn('iox_upper', (s) => (s === null ? null : toStr(s)!.toUpperCase()));
@@ -417,8 +445,24 @@ export function registerSqlFunctions(db: Database.Database, now: bigint): void {
   fn('iox_concat_ws', (...a) => {
     const sep = toStr(a[0] ?? null);
     if (sep === null) return null;
-    return a.slice(1).filter((x) => x !== null).map((x) => toStr(x)).join(sep);
+    const parts = a.slice(1).filter((x) => x !== null).map((x) => toStr(x)!);
+    checkLength(parts.reduce((n, x) => n + x.length, 0) + sep.length * Math.max(0, parts.length - 1), 'concat_ws');
+    return parts.join(sep);
   }, true);
+  // SQLite's own replace() and || would build strings up to ~1 GB: both go through a length check.
+  fn('iox_replace', (s, f, t) => {
+    const str = toStr(s);
+    const from = toStr(f);
+    const to = toStr(t);
+    if (str === null || from === null || to === null) return null;
+    if (from === '') return str;
+    if (to.length > from.length) checkLength(str.length + (str.split(from).length - 1) * (to.length - from.length), 'replace');
+    return str.split(from).join(to);
+  });
+  fn('iox_strcheck', (s, what) => {
+    if (typeof s === 'string') checkLength(s.length, toStr(what) ?? 'string');
+    return s;
+  });
   fn('iox_left', (s, n) => {
     const str = toStr(s);
     const k = toNum(n);
@@ -447,18 +491,24 @@ export function registerSqlFunctions(db: Database.Database, now: bigint): void {
     const s = toStr(a[0] ?? null);
     const n = toNum(a[1] ?? null);
     const f = a.length > 2 ? toStr(a[2] ?? null) : ' ';
-    return s === null || n === null || f === null ? null : pad(s, n, f, true);
+    if (s === null || n === null || f === null) return null;
+    checkLength(n, 'lpad');
+    return pad(s, n, f, true);
   }, true);
   fn('iox_rpad', (...a) => {
     const s = toStr(a[0] ?? null);
     const n = toNum(a[1] ?? null);
     const f = a.length > 2 ? toStr(a[2] ?? null) : ' ';
-    return s === null || n === null || f === null ? null : pad(s, n, f, false);
+    if (s === null || n === null || f === null) return null;
+    checkLength(n, 'rpad');
+    return pad(s, n, f, false);
   }, true);
   fn('iox_repeat', (s, n) => {
     const str = toStr(s);
     const k = toNum(n);
-    return str === null || k === null ? null : str.repeat(Math.max(0, k));
+    if (str === null || k === null) return null;
+    checkLength(str.length * Math.max(0, k), 'repeat');
+    return str.repeat(Math.max(0, Math.trunc(k)));
   });
   fn('iox_reverse', (s) => (s === null ? null : chars(toStr(s)!).reverse().join('')));
   fn('iox_initcap', (s) => {

@@ -5,6 +5,8 @@
 // Only the PostgreSQL grammar: the full package loads every dialect (~0.3 s per node start).
 import pkg from 'node-sql-parser/build/postgresql.js';
 import { QueryError, badQuery, unsupported } from './errors.js';
+import { DEFAULT_QUERY_LIMITS, timeLimitError, type QueryLimits } from './limits.js';
+import { BudgetedInput, ParseBudgetExceeded, budgetError, checkBrackets } from './parse-guard.js';
 import { Binder, exprKey, type CatalogView } from './binder.js';
 import { DECOMPOSABLE, DUPLICATE_INSENSITIVE, aggSqlName } from './functions.js';
 import type { BCol, Binding, Expr, OrderItem, Query, ScanInfo, SelectQ, SqlType } from './ir.js';
@@ -58,15 +60,25 @@ export interface QueryPlan {
 export interface PlanOptions {
   /** false: ship all referenced columns of every table unfiltered and do everything in the final stage (reference mode for tests). */
   pushdown?: boolean;
+  /** Date.now() past which parsing gives up with the time-limit error of `limits`. */
+  deadline?: number;
+  limits?: QueryLimits;
 }
 
 type AnyNode = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function parseSql(sql: string): AnyNode {
+function parseSql(raw: string, opts: PlanOptions): AnyNode {
+  // Trimmed as node-sql-parser would, so positions match its own messages.
+  const sql = raw.trim();
+  checkBrackets(sql);
   let ast: AnyNode;
   try {
-    ast = parser.astify(sql, { database: 'postgresql' });
+    // trimQuery: false hands the parser our counting input as is (trimming would unwrap it).
+    ast = parser.astify(new BudgetedInput(sql, opts.deadline ?? Number.POSITIVE_INFINITY) as unknown as string, { database: 'postgresql', trimQuery: false });
   } catch (e) {
+    if (e instanceof ParseBudgetExceeded) {
+      throw e.reason === 'deadline' ? timeLimitError(opts.limits ?? DEFAULT_QUERY_LIMITS, 'parsing') : budgetError(sql, e);
+    }
     const err = e as { message?: string; location?: { start?: { line: number; column: number } } };
     const loc = err.location?.start;
     const where = loc ? ` at line ${loc.line}, column ${loc.column}` : '';
@@ -122,7 +134,7 @@ function rewriteShow(sql: string, db: string, catalog: CatalogView): string | nu
 export function planQuery(sql: string, db: string, catalog: CatalogView, now: bigint, opts: PlanOptions = {}): QueryPlan {
   if (!catalog.databaseExists(db)) throw new QueryError(404, `database not found: ${db}`);
   const text = rewriteShow(sql, db, catalog) ?? sql;
-  const ast = parseSql(text);
+  const ast = parseSql(text, opts);
   const binder = new Binder(db, catalog, now, text);
   const root = binder.bindStatement(ast);
   const planner = new Planner(opts.pushdown !== false);

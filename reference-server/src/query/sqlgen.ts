@@ -58,6 +58,8 @@ export function genExpr(e: Expr): string {
       return `${e.index + 1}`;
     case 'bin': {
       const op = e.op === '!=' ? '<>' : e.op;
+      // Checked so that nested || cannot double a string past the string-length limit.
+      if (op === '||') return `iox_strcheck((${genExpr(e.l)} || ${genExpr(e.r)}), '||')`;
       return `(${genExpr(e.l)} ${op} ${genExpr(e.r)})`;
     }
     case 'not':

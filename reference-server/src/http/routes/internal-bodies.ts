@@ -239,7 +239,7 @@ export function readReplicaWrite(o: JsonObject): { entries: WalEntry[]; decoded:
 }
 
 /** Body of POST /internal/scan: a pushed-down table scan and the shards to run it on. */
-export function readScanRequest(o: JsonObject): { scan: TableScan; shards: number[] | null } {
+export function readScanRequest(o: JsonObject): { scan: TableScan; shards: number[] | null; timeout_ms?: number } {
   const where = 'scan';
   const s = requiredObject(o, 'scan');
   const p = requiredObject(s, 'pruning', where);
@@ -262,5 +262,7 @@ export function readScanRequest(o: JsonObject): { scan: TableScan; shards: numbe
           if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw bad(w, 'must be a shard id');
           return v;
         });
-  return { scan, shards };
+  const timeout = o.timeout_ms;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) throw bad('request.timeout_ms', 'must be a positive number of milliseconds');
+  return { scan, shards, ...(timeout !== undefined ? { timeout_ms: timeout } : {}) };
 }

@@ -41,11 +41,15 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
   });
 
   r.on('POST', '/internal/scan', async (ctx) => {
-    const { scan, shards } = readScanRequest(await ctx.jsonWithBigInt());
+    const { scan, shards, timeout_ms } = readScanRequest(await ctx.jsonWithBigInt());
+    // The coordinator's remaining time, capped by this node's own limit.
+    const limits = node.config.queryLimits;
+    const timeout = timeout_ms !== undefined ? Math.min(timeout_ms, limits.timeoutMs) : limits.timeoutMs;
+    const budget = { limits, deadline: Date.now() + timeout };
     // A peer chose this node to read from: make sure it is not answering with a stale copy.
     await node.waitCaughtUp();
     node.log.info({ db: scan.db, table: scan.table, shards, trace_id: ctx.traceId, from: ctx.req.headers['x-phantom-node'] }, 'shard scan');
-    const result = node.query.scanLocal(scan, shards);
+    const result = await node.query.scanLocal(scan, shards, budget);
     ctx.send(200, stringifyWithBigInt(encodeScanResult(result)), 'application/json');
   });
 
