@@ -13,7 +13,7 @@ function exact(v: number | string, kind: 'int' | 'uint'): string | undefined {
   const range = kind === 'int' ? '-2^63 to 2^63-1' : '0 to 2^64-1';
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) return `${v} is not an integer`;
-    if (!Number.isSafeInteger(v)) return `${v} is beyond 2^53, where numbers lose digits: write it as a string, like { ${kind}: "${BigInt(v)}" }`;
+    if (!Number.isSafeInteger(v)) return `${v} is beyond 2^53, where numbers lose digits: write it as a string, like { ${kind}: "12345678901234567890" }`;
     if (BigInt(v) < lo) return `${v} is outside ${range}`;
     return undefined;
   }

@@ -93,7 +93,7 @@ const TERM = /^\s*([+-])\s*([0-9][0-9a-z.]*)\s*/;
 export function evalTimeExpr(expr: string | number, lookup: AnchorLookup): bigint | TimeExprError {
   if (typeof expr === 'number') {
     if (!Number.isInteger(expr)) return { message: `time ${expr} is not an integer of nanoseconds` };
-    if (!Number.isSafeInteger(expr)) return { message: `time ${expr} is beyond 2^53, where numbers lose digits: quote it ("${BigInt(expr)}") to keep every digit` };
+    if (!Number.isSafeInteger(expr)) return { message: `time ${expr} is beyond 2^53, where numbers lose digits: quote it to keep every digit` };
     return BigInt(expr);
   }
   const text = expr.trim();
