@@ -49,7 +49,8 @@ const expected: Record<string, string[]> = {
       "15:48: ${T1 | iso | ns}: \"| ns\" applies to a time (an anchor), before any other filter",
       "15:65: ${host | ns}: \"| ns\" applies to a time (an anchor), before any other filter",
       "15:78: ${host + 1h}: only times (anchors) take \"+\"/\"-\" offsets, and \"host\" is not one",
-      "15:91: ${T1.x}: \"T1\" is a time; it has no \"x\""
+      "15:91: ${T1.x}: \"T1\" is a time; it has no \"x\"",
+      "16:19: ${host.x}: no \"x\" in \"h1\""
   ],
   "values": [
       "3:6: variables refer to each other in a loop: a -> b -> c -> a",

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isDurationError, readDuration, type DurationUse } from './duration.js';
-import { collectTemplates, hasTemplate, parseTemplate } from './template.js';
+import { TemplateError, collectTemplates, hasTemplate, parseTemplate, type Resolver } from './template.js';
 import { evalTimeExpr, instantProblem, isTimeError } from './time.js';
 import { renderStatic, staticResolver, templateRoots } from './static-render.js';
 import { checkFieldValue } from './field-values.js';
@@ -290,7 +290,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
   visit(doc.steps, ['steps']);
 
   // Templates: the names they use must exist; step outputs must come from earlier steps.
-  checkTemplates(doc, { names, nodeIds, shards: new Set(shardsByName.keys()), stepOrder: stepIdOrder(doc.steps), anchors }, report);
+  checkTemplates(doc, { names, nodeIds, shards: new Set(shardsByName.keys()), stepOrder: stepIdOrder(doc.steps), anchors, statics: cycle ? undefined : statics }, report);
 }
 
 /**
@@ -361,14 +361,16 @@ function stepIdOrder(steps: Step[]): Map<string, string> {
 
 function checkTemplates(
   doc: ScenarioDoc,
-  known: { names: Map<string, string>; nodeIds: Set<string>; shards: Set<string>; stepOrder: Map<string, string>; anchors: Map<string, bigint> },
+  known: { names: Map<string, string>; nodeIds: Set<string>; shards: Set<string>; stepOrder: Map<string, string>; anchors: Map<string, bigint>; statics?: Resolver },
   outer: Report,
 ) {
-  const report = outer;
+  let reported = false;
+  const report: Report = (...args) => { reported = true; outer(...args); };
   const found = collectTemplates({ ...doc, steps: undefined, databases: undefined, anchors: undefined });
   collectTemplates(doc.steps, ['steps'], found);
   collectTemplates(doc.databases, ['databases'], found);
   for (const { path, text } of found) {
+    reported = false;
     const errors: string[] = [];
     const segs = parseTemplate(text, errors);
     for (const e of errors) report(path, e, false, /"(\$\{[^"]*)"/.exec(e)?.[1]);
@@ -376,7 +378,7 @@ function checkTemplates(
       if (!('expr' in seg)) continue;
       const [root, second] = seg.expr.path;
       const where = `\${${seg.expr.source}}`;
-      const report = (p: JsonPath, message: string) => outer(p, message, false, where);
+      const report = (p: JsonPath, message: string) => { reported = true; outer(p, message, false, where); };
       if (root === 'nodes') {
         if (!second) report(path, `${where}: say which node, e.g. \${nodes.a.url}`);
         else if (!known.nodeIds.has(second)) report(path, `${where}: unknown node "${second}"`);
@@ -405,6 +407,10 @@ function checkTemplates(
         const problem = instantProblem(ns);
         if (problem) report(path, `${where}: ${problem}`);
       }
+    }
+    // What is known now (variables, anchors) must also render as run renders it.
+    if (!reported && known.statics) {
+      try { renderStatic(text, known.statics); } catch (e) { if (e instanceof TemplateError) outer(path, e.message, false, /^(\$\{[^}]*\})/.exec(e.message)?.[1]); else throw e; }
     }
   }
 }
