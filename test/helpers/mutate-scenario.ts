@@ -2,7 +2,7 @@
 // merge or a hostile file does to YAML. Every choice comes from the seeded generator,
 // so a seed and an index reproduce a file exactly.
 
-import { parseDocument, isMap, isSeq, isScalar, isPair, type Node, type Document } from 'yaml';
+import { parseDocument, isMap, isSeq, isScalar, type Node, type Document } from 'yaml';
 import type { Rng } from '../../src/engine/rng.js';
 
 const DURATIONS = ['-5s', '0', '0s', '0ms', '30d', '50d', '24d', '25d', '99999999999999999999d', '1.5ms', '0.0000001ns', '1h30m', '10', 'banana', '5 s', ''];
@@ -38,7 +38,11 @@ function randomValue(rng: Rng, doc: Document): unknown {
     case 3: return pick(rng, TEMPLATES);
     case 4: return pick(rng, [true, false, null, [], {}, 'x', [1, 2], { a: 1 }]);
     case 5: return pick(rng, NODE_IDS);
-    case 6: { let v: unknown = 'deep'; for (let i = rng.int(120); i > 0; i--) v = rng.int(2) ? [v] : { k: v }; return v; }
+    case 6: { // deep nesting, written in flow style (block style would indent it quadratically)
+      let v: unknown = 'deep';
+      for (let i = rng.int(80); i > 0; i--) v = rng.int(2) ? [v] : { k: v };
+      return v;
+    }
     default: return doc.createNode(pick(rng, [{ int: '9223372036854775808' }, { uint: -1 }, { int: 2 ** 60 }, 'x'.repeat(rng.int(5000))]));
   }
 }
@@ -49,27 +53,28 @@ function mutateTree(rng: Rng, text: string): string {
   if (doc.errors.length) return text;
   const all = nodes(doc);
   if (all.length === 0) return text;
-  const { node } = pick(rng, all);
+  const { node, parent } = pick(rng, all);
+  const fresh = () => { const v = randomValue(rng, doc); return doc.createNode(v, { flow: typeof v === 'object' }); };
   const op = rng.int(5);
   if (isMap(node) && node.items.length) {
     const i = rng.int(node.items.length);
     if (op === 0) node.items.splice(i, 1); // delete a key
     else if (op === 1) { const j = rng.int(node.items.length); const a = node.items[i]!.value; node.items[i]!.value = node.items[j]!.value; node.items[j]!.value = a; } // swap values
     else if (op === 2) { const j = rng.int(node.items.length); const a = node.items[i]!.key; node.items[i]!.key = node.items[j]!.key; node.items[j]!.key = a; } // swap keys
-    else node.items[i]!.value = doc.createNode(randomValue(rng, doc));
+    else node.items[i]!.value = fresh();
   } else if (isSeq(node) && node.items.length) {
     const i = rng.int(node.items.length);
     if (op === 0) node.items.splice(i, 1);
     else if (op === 1) node.items.push(node.items[i]!); // the same node twice: an alias on output
     else if (op === 2) node.items.splice(0, node.items.length, ...[...node.items].reverse());
-    else node.items[i] = doc.createNode(randomValue(rng, doc));
-  } else if (isScalar(node)) {
-    node.value = randomValue(rng, doc) as never;
-  } else if (isPair(node)) {
-    return text;
+    else node.items[i] = fresh();
+  } else if (isScalar(node) && parent) {
+    // Replaced in its parent: a scalar holding a map or list would print it in block style.
+    if (isMap(parent)) { const pair = parent.items.find((p) => p.value === node); if (pair) pair.value = fresh(); }
+    else if (isSeq(parent)) { const k = parent.items.indexOf(node); if (k >= 0) parent.items[k] = fresh(); }
   }
   try {
-    return doc.toString();
+    return doc.toString({ lineWidth: 0 }); // no folding: deep flow collections would indent quadratically
   } catch {
     return text;
   }
