@@ -4,12 +4,64 @@ import t from 'tap';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile, loadScenarios, loadScenarioText } from '../src/scenario/loader.js';
+import { MAX_TIMER_MS } from '../src/scenario/duration.js';
+import { planScenario } from '../src/engine/plan.js';
+import { cli } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, 'fixtures');
 const root = join(here, '..');
 
 const expected: Record<string, string[]> = {
+  "alias-bomb": [
+      "9:18: aliases expand this file by 192520 values (at most 10000): an alias bomb? This is the largest alias"
+  ],
+  "alias-cycle": [
+      "3:15: alias *s is inside its own anchor &s: the value would contain itself"
+  ],
+  "alias-unresolved": [
+      "1:7: alias *nope has no anchor: define &nope above it"
+  ],
+  "deep": [
+      "3:89: nested more than 64 levels deep"
+  ],
+  "durations": [
+      "2:10: \"banana\" is not a duration (try 500ms, 10s, 1m30s, 1h, 1d)",
+      "4:18: \"-5s\" is not a duration (durations are not negative)",
+      "8:46: \"0s\" is zero: this duration must be longer than 0",
+      "10:11: \"30d\" is too long: the runner waits at most 24d",
+      "12:14: \"50d\" is too long: the runner waits at most 24d",
+      "14:14: \"0s\" is zero: a timeout must be longer than 0",
+      "15:23: \"0ms\" is zero: a timeout must be longer than 0",
+      "15:38: \"0\" is zero: an interval must be longer than 0",
+      "16:11: a duration is written out (like 10s), not a template: \"${d}\"",
+      "17:24: the last generated point: time 12814642800000000000 ns is outside what int64 nanoseconds hold (1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z)"
+  ],
+  "times": [
+      "6:7: \"2024-13-45T00:00:00Z\" is not a valid timestamp: month 13 is not 01-12",
+      "7:7: \"2023-02-29\" is not a valid timestamp: day 29 is not in 2023-02 (01-28)",
+      "8:7: \"2300-01-01T00:00:00Z\" is outside what int64 nanoseconds hold (1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z)",
+      "9:7: \"T1 + 100000d\": time 10344067200000000000 ns is outside what int64 nanoseconds hold (1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z)",
+      "10:7: time 100000000000000000000 is beyond 2^53, where numbers lose digits: quote it to keep every digit",
+      "11:7: time -9223372036854776000 is beyond 2^53, where numbers lose digits: quote it to keep every digit",
+      "13:44: \"2024-01-01T25:00:00Z\" is not a valid timestamp: hour 25 is not 00-23",
+      "15:27: ${T1 + 200000d | ns}: time 18984067200000000000 ns is outside what int64 nanoseconds hold (1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z)",
+      "15:48: ${T1 | iso | ns}: \"| ns\" applies to a time (an anchor), before any other filter",
+      "15:65: ${host | ns}: \"| ns\" applies to a time (an anchor), before any other filter",
+      "15:78: ${host + 1h}: only times (anchors) take \"+\"/\"-\" offsets, and \"host\" is not one",
+      "15:91: ${T1.x}: \"T1\" is a time; it has no \"x\"",
+      "16:19: ${host.x}: no \"x\" in \"h1\""
+  ],
+  "values": [
+      "3:6: variables refer to each other in a loop: a -> b -> c -> a",
+      "9:33: Infinity is not a finite number",
+      "9:42: the field is declared integer: 9007199254740992 is beyond 2^53, where numbers lose digits: write it as a string, like { int: \"12345678901234567890\" }",
+      "9:63: the field is declared uinteger: -1 is outside 0 to 2^64-1",
+      "10:33: 9223372036854775808 is outside -2^63 to 2^63-1",
+      "10:68: \"-1\" is not an unsigned integer",
+      "10:94: must be an integer or a string, not number 1.5",
+      "12:41: unknown node \"ee\" (did you mean \"e\"?)"
+  ],
   "mixed": [
       "5:19: unknown node \"c\" (declared: a, b)",
       "6:58: unknown key \"cuont\" (did you mean \"count\"?)",
@@ -84,7 +136,7 @@ for (const [name, want] of Object.entries(expected)) {
 t.test('good fixtures load without problems', async (t) => {
   const r = await loadScenarios([join(fixtures, 'good')]);
   t.same(r.diagnostics, []);
-  t.same(r.scenarios.map((s) => s.doc.name).sort(), ['everything', 'minimal']);
+  t.same(r.scenarios.map((s) => s.doc.name).sort(), ['a long licence header', 'everything', 'minimal', 'registers a node through the API']);
   const everything = r.scenarios.find((s) => s.doc.name === 'everything')!;
   t.match(everything.where(['steps', 4, 'query']), /everything\.yaml:\d+:\d+$/);
 });
@@ -111,4 +163,40 @@ t.test('errors in text come with positions', async (t) => {
     'inline.yaml:4:5: a step does one thing: it has both "wait" and "fault" (split it into two steps)',
     'inline.yaml:4:20: unknown node "q" (declared: a, b, c)',
   ]);
+});
+
+t.test('a long comment header loads at once (the empty-file check used to backtrack for minutes)', async (t) => {
+  const header = Array.from({ length: 400 }, (_, i) => (i % 3 ? `# licence line ${i}` : '')).join('\n');
+  const t0 = performance.now();
+  const r = loadScenarioText('header.yaml', `${header}\nname: x\nsteps: [{ wait: 1s }]\n`);
+  t.same(r.diagnostics, []);
+  const only = loadScenarioText('only.yaml', `${header}\n\n   \n`);
+  t.same(only.diagnostics.map((d) => d.message), ['file is empty: a scenario needs at least "name" and "steps"']);
+  t.ok(performance.now() - t0 < 1000, `${Math.round(performance.now() - t0)} ms`);
+});
+
+t.test('what validate accepts, run prepares: timeouts as given, deadlines a timer honours', async (t) => {
+  const r = loadScenarioText(join(fixtures, 'good', 'x.yaml'), [
+    'name: longest waits', 'timeout: 24d', 'cluster: { ready_timeout: 24d }',
+    'steps:', '  - wait: 24d', '  - await: { timeout: 24d, interval: 24d, healthy: a }', '  - { wait: 1s, timeout: 24d }', '',
+  ].join('\n'));
+  t.same(r.diagnostics, []);
+  const plan = planScenario(r.scenario!);
+  t.equal(plan.stepTimeoutMs, 24 * 86_400_000);
+  t.equal(plan.readyTimeoutMs, 24 * 86_400_000);
+  t.same([...plan.deadlines.values()], [MAX_TIMER_MS, 24 * 86_400_000 + 10_000, 24 * 86_400_000], 'wait + default is capped, not clamped to 1 ms by setTimeout');
+  t.same(planScenario((await loadScenarioFile(join(fixtures, 'good', 'registers-node.yaml'))).scenario!).deadlines.size, 5);
+});
+
+t.test('run rejects what validate rejects: exit 2, positioned, nothing started', async (t) => {
+  for (const name of ['durations', 'alias-cycle', 'alias-bomb']) {
+    const file = join(fixtures, 'bad', `${name}.yaml`);
+    const v = await cli(['validate', file]);
+    const r = await cli(['run', file, '--out', join(root, 'reports-never-written')]);
+    t.equal(v.exitCode, 2, `validate ${name}`);
+    t.equal(r.exitCode, 2, `run ${name}`);
+    t.match(r.stderr, new RegExp(`${name}\\.yaml:\\d+:\\d+: `), 'positioned');
+    t.match(r.stderr, /nothing was started/);
+    t.notMatch(r.stderr, /    at /, 'no stack trace');
+  }
 });

@@ -1,7 +1,7 @@
 // The small pieces on their own: durations, times, templates, the seeded
 // generator, line protocol, row and body matching, JUnit output.
 import t from 'tap';
-import { parseDurationMs, parseDurationNs } from '../src/scenario/duration.js';
+import { MAX_TIMER_MS, durationMs, parseDurationNs, readDuration, timerMs } from '../src/scenario/duration.js';
 import { evalTimeExpr, formatTimestamp, parseTimestamp } from '../src/scenario/time.js';
 import { Instant, renderString, render, parseTemplate } from '../src/scenario/template.js';
 import { Rng } from '../src/engine/rng.js';
@@ -15,14 +15,43 @@ import { junitXml } from '../src/reporters/junit.js';
 import { VerificationError } from '../src/engine/errors.js';
 
 t.test('durations', async (t) => {
-  t.equal(parseDurationMs('500ms'), 500);
-  t.equal(parseDurationMs('1m30s'), 90_000);
-  t.equal(parseDurationMs('1.5s'), 1500);
+  t.equal(durationMs('500ms', 0), 500);
+  t.equal(durationMs('1m30s', 0), 90_000);
+  t.equal(durationMs('1.5s', 0), 1500);
   t.equal(parseDurationNs('1d'), 86_400_000_000_000n);
   t.equal(parseDurationNs('10us'), 10_000n);
-  t.equal(parseDurationMs('5'), undefined);
-  t.equal(parseDurationMs('soon'), undefined);
-  t.equal(parseDurationMs('1h 2m'), undefined);
+  t.equal(parseDurationNs('5'), undefined);
+  t.equal(parseDurationNs('soon'), undefined);
+  t.equal(parseDurationNs('1h 2m'), undefined);
+});
+
+t.test('durations are read for their use, the same way by validate and run', async (t) => {
+  t.same(readDuration('24d', 'timeout'), { ns: 24n * 86_400_000_000_000n }, '24d is the longest wait');
+  t.match(readDuration('25d', 'timeout'), { error: /too long: the runner waits at most 24d/ }, 'longer than a timer honours');
+  t.match(readDuration('30d', 'pause'), { error: /too long/ });
+  t.match(readDuration('0s', 'timeout'), { error: /zero: a timeout must be longer than 0/ });
+  t.match(readDuration('0ms', 'interval'), { error: /zero: an interval/ });
+  t.same(readDuration('0', 'pause'), { ns: 0n }, 'a zero wait is allowed');
+  t.same(readDuration('400d', 'spacing'), { ns: 400n * 86_400_000_000_000n }, 'data time is not waited for');
+  t.match(readDuration('-5s', 'timeout'), { error: /not negative/ });
+  t.match(readDuration(5, 'timeout'), { error: /not a duration/ });
+  t.throws(() => durationMs('50d', 0), /too long/, 'run throws the message validate prints');
+  t.equal(timerMs(2 * MAX_TIMER_MS), MAX_TIMER_MS, 'a sum of durations is capped for timers');
+});
+
+t.test('timestamps are real dates in int64 nanoseconds', async (t) => {
+  t.equal(parseTimestamp('2024-13-45T00:00:00Z'), undefined, 'not rolled over into 2025');
+  t.equal(parseTimestamp('2023-02-29'), undefined);
+  t.ok(parseTimestamp('2024-02-29'), 'a leap day');
+  t.equal(parseTimestamp('2024-01-01T24:00:00Z'), undefined);
+  t.equal(parseTimestamp('0050-01-01T00:00:00Z'), undefined, 'out of range, not read as 1950');
+  t.equal(parseTimestamp('2262-04-11T23:47:16.854775807Z'), 2n ** 63n - 1n);
+  t.equal(parseTimestamp('2262-04-11T23:47:16.854775808Z'), undefined);
+  t.equal(parseTimestamp('1677-09-21T00:12:43.145224192Z'), -(2n ** 63n));
+  t.equal(parseTimestamp('1969-12-31T23:59:59Z'), -1_000_000_000n, 'before the epoch');
+  t.match(evalTimeExpr('2024-01-01T00:00:00Z + 100000d', () => undefined), { message: /outside what int64 nanoseconds hold/ });
+  t.match(evalTimeExpr('99999999999999999999', () => undefined), { message: /outside what int64/ });
+  t.match(evalTimeExpr(2 ** 60, () => undefined), { message: /beyond 2\^53/ });
 });
 
 t.test('timestamps and time expressions', async (t) => {

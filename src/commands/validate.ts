@@ -4,7 +4,7 @@ import { loadScenarios } from '../scenario/loader.js';
 
 export default class Validate extends Command {
   static override summary = 'Check scenario files without starting anything.';
-  static override description = 'Parses each file, validates it against schema/scenario.schema.json and checks cross references (nodes, shards, anchors, points, step ids, templates, durations, files). Every problem is printed as file:line:col: message. Exit 0 when all are valid, 2 otherwise.';
+  static override description = 'Parses each file, validates it against schema/scenario.schema.json, checks cross references (nodes, shards, anchors, points, step ids, templates, files) and reads every duration, time and value the way run does (timeouts above zero and at most 24d, real dates, instants within int64 nanoseconds). A file validate accepts is one run will not reject for its content. Every problem is printed as file:line:col: message. Exit 0 when all are valid, 2 otherwise. See docs/scenario-format.md, "What validate checks".';
   static override examples = [
     '<%= config.bin %> validate scenarios/',
     '<%= config.bin %> validate scenarios/replication.yaml scenarios/sharded-write-and-query.yaml',

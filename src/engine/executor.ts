@@ -3,25 +3,21 @@
 // keeps its output for later templates, and tells the reporters.
 
 import type { Driver } from '../drivers/driver.js';
-import { durationMs } from '../scenario/duration.js';
 import { TemplateError } from '../scenario/template.js';
 import { stepKind, type Step } from '../scenario/types.js';
 import type { ScenarioContext } from './context.js';
 import { InfraError, VerificationError, errorMessage } from './errors.js';
 import type { Reporters, StepError, StepResult, TestInfo } from './events.js';
-import { DEFAULT_AWAIT_TIMEOUT_MS } from './steps/await.js';
+import { stepDeadlineMs } from './plan.js';
 import { STEPS } from './steps/index.js';
 import type { StepRun } from './steps/step.js';
 
 export class Executor {
   constructor(private readonly ctx: ScenarioContext, private readonly test: TestInfo, private readonly events: Reporters) {}
 
+  /** Read as the run's plan read it (src/engine/plan.ts), at most what a timer honours. */
   private timeoutFor(step: Step): number {
-    if (step.timeout) return durationMs(step.timeout, this.ctx.stepTimeoutMs);
-    if (step.parallel) return 24 * 3600_000; // its branches have their own deadlines
-    if (step.await) return durationMs(step.await.timeout, DEFAULT_AWAIT_TIMEOUT_MS) + 10_000;
-    if (step.wait) return durationMs(step.wait, 0) + this.ctx.stepTimeoutMs;
-    return this.ctx.stepTimeoutMs;
+    return stepDeadlineMs(step, this.ctx.stepTimeoutMs);
   }
 
   /** The step's name, or a description of its (rendered, when given) spec. */

@@ -4,7 +4,6 @@
 
 import { join } from 'node:path';
 import type { Driver } from '../drivers/driver.js';
-import { durationMs } from '../scenario/duration.js';
 import { stepKind, topologyNodes, type Scenario } from '../scenario/types.js';
 import { ClusterClient } from './client.js';
 import { ScenarioContext } from './context.js';
@@ -15,6 +14,7 @@ import { History } from './history.js';
 import { formatTimestamp } from '../scenario/time.js';
 import type { Rng } from './rng.js';
 import { setupTasks } from './setup.js';
+import { PlanError, planScenario, type RunPlan } from './plan.js';
 
 export interface ScenarioRunOptions {
   runId: string;
@@ -33,8 +33,15 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   const t0 = performance.now();
   o.events.onTestBegin(o.info);
   const history = new History(o.info.name, (e) => o.events.onOperation(e));
+  // Worked out before anything starts; validate accepts only scenarios that plan.
+  let plan: RunPlan;
+  try {
+    plan = planScenario(scenario);
+  } catch (e) {
+    return unplannable(scenario, o, e, startedAt, t0);
+  }
   const client = new ClusterClient(history, doc.cluster?.token);
-  const ctx = new ScenarioContext(scenario, o.info, o.runId, o.driver, client, history, o.rng, o.signal, durationMs(doc.timeout, 30_000));
+  const ctx = new ScenarioContext(scenario, o.info, o.runId, o.driver, client, history, o.rng, o.signal, plan.stepTimeoutMs);
   const exec = new Executor(ctx, o.info, o.events);
   const setup: StepResult[] = [];
   const steps: StepResult[] = [];
@@ -56,7 +63,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
       const t = performance.now();
       const nodes = await history.op({ f: 'start_cluster', node: null, step: 'setup.0' }, () => o.driver.start({
         nodes: topologyNodes(doc.cluster).map((n) => ({ id: n.id, start: n.start !== false, args: [...(doc.cluster?.args ?? []), ...(n.args ?? [])], env: { ...(doc.cluster?.env ?? {}), ...(n.env ?? {}) } })),
-        token: doc.cluster?.token, logFormat: doc.cluster?.log_format, readyTimeoutMs: durationMs(doc.cluster?.ready_timeout, 15_000),
+        token: doc.cluster?.token, logFormat: doc.cluster?.log_format, readyTimeoutMs: plan.readyTimeoutMs,
         logDir: o.logDir, signal: o.signal,
       }), { okValue: (ns) => ns.map((n) => ({ id: n.id, url: n.url })) });
       readyMs = Math.round((performance.now() - t) * 10) / 10;
@@ -114,6 +121,19 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
     ...(error ? { error } : {}), nodes,
     resolved: resolved(ctx),
     history_count: history.all().length,
+  };
+  await o.events.onTestEnd(o.info, result);
+  return result;
+}
+
+/** A scenario that cannot be prepared: nothing is started, and the message says where. */
+async function unplannable(scenario: Scenario, o: ScenarioRunOptions, e: unknown, startedAt: string, t0: number): Promise<TestResult> {
+  const where = e instanceof PlanError ? `${scenario.where(e.path)}: ` : '';
+  const result: TestResult = {
+    info: o.info, verdict: 'error', started_at: startedAt, duration_ms: Math.round(performance.now() - t0), ready_ms: null,
+    setup: [], steps: [], teardown: { duration_ms: 0, problems: [], kept: false },
+    error: { type: 'infrastructure', message: `${where}cannot prepare the scenario (validate should have rejected it; please report): ${errorMessage(e)}` },
+    nodes: [], resolved: {}, history_count: 0,
   };
   await o.events.onTestEnd(o.info, result);
   return result;

@@ -1,15 +1,18 @@
 // Cross-reference checks the schema cannot express: every node, shard, anchor,
-// point, step id and template a scenario mentions must exist, durations must parse,
-// files must be there, each step must say exactly one thing to do.
+// point, step id and template a scenario mentions must exist, durations and times
+// must read (with the parsers run uses, in the ranges run can honour), files must be
+// there, each step must say exactly one thing to do.
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDurationNs } from './duration.js';
-import { collectTemplates, hasTemplate, parseTemplate } from './template.js';
-import { evalTimeExpr, isTimeError } from './time.js';
+import { isDurationError, readDuration, type DurationUse } from './duration.js';
+import { TemplateError, collectTemplates, hasTemplate, parseTemplate, type Resolver } from './template.js';
+import { evalTimeExpr, instantProblem, isTimeError } from './time.js';
+import { renderStatic, staticResolver, templateRoots } from './static-render.js';
+import { checkFieldValue } from './field-values.js';
 import {
   AWAIT_CONDITIONS, FAULT_ACTIONS, STEP_KINDS, topologyNodes,
-  type ScenarioDoc, type Step, type RowExpect, type TableSpec,
+  type FieldValueSpec, type PointSpec, type ScenarioDoc, type Step, type RowExpect, type TableSpec,
 } from './types.js';
 import type { JsonPath } from './positions.js';
 import { suggest } from './schema.js';
@@ -29,19 +32,26 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
   const lateNodes = new Set(nodes.filter((n) => n.start === false).map((n) => n.id));
   if (nodes.every((n) => n.start === false)) report(['cluster', 'nodes'], 'at least one node must start with the cluster');
 
-  const checkNode = (path: JsonPath, ref: unknown, opts: { random?: boolean } = {}) => {
+  // `registered`: also nodes the scenario itself registers through an admin call.
+  const registered = registeredNodes(doc.steps ?? []);
+  const checkNode = (path: JsonPath, ref: unknown, opts: { random?: boolean; registered?: boolean } = {}) => {
     if (typeof ref !== 'string' || hasTemplate(ref)) return;
     if (ref === 'random' && opts.random !== false) return;
-    if (!nodeIds.has(ref)) {
-      const hint = suggest(ref, [...nodeIds]);
-      report(path, `unknown node "${ref}"` + (hint ? ` (did you mean "${hint}"?)` : ` (declared: ${[...nodeIds].join(', ')})`));
+    const known = opts.registered ? [...nodeIds, ...[...registered].filter((n) => !nodeIds.has(n))] : [...nodeIds];
+    if (!known.includes(ref)) {
+      const hint = suggest(ref, known);
+      report(path, `unknown node "${ref}"` + (hint ? ` (did you mean "${hint}"?)` : ` (${opts.registered && registered.size ? 'declared or registered' : 'declared'}: ${known.join(', ')})`));
     }
   };
-  const checkDuration = (path: JsonPath, v: unknown) => {
-    if (typeof v === 'string' && !hasTemplate(v) && parseDurationNs(v) === undefined) {
-      report(path, `"${v}" is not a duration (try 500ms, 10s, 1m30s, 1h, 1d)`);
-    }
+  // Durations are read as written (run does not render them), by the parser run uses.
+  const checkDuration = (path: JsonPath, v: unknown, use: DurationUse): bigint | undefined => {
+    if (typeof v === 'string' && hasTemplate(v)) { report(path, `a duration is written out (like 10s), not a template: "${v}"`); return undefined; }
+    const r = readDuration(v, use);
+    if (isDurationError(r)) { report(path, r.error); return undefined; }
+    return r.ns;
   };
+  if (doc.timeout !== undefined) checkDuration(['timeout'], doc.timeout, 'timeout');
+  if (doc.cluster?.ready_timeout !== undefined) checkDuration(['cluster', 'ready_timeout'], doc.cluster.ready_timeout, 'timeout');
 
   // Names share one namespace in templates: ${T1}, ${db}, ${host_a}.
   const names = new Map<string, string>();
@@ -66,14 +76,23 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
       brokenAnchors.push(name);
     } else anchors.set(name, v);
   }
+  const statics = staticResolver(doc, anchors);
+  // A time made of templates is checked when they are known now (anchors, vars).
   const checkTime = (path: JsonPath, expr: unknown): bigint | undefined => {
-    if (typeof expr === 'string' && hasTemplate(expr)) return undefined;
+    if (typeof expr === 'string' && hasTemplate(expr)) {
+      let rendered: { value: unknown } | undefined;
+      try { rendered = renderStatic(expr, statics); } catch { return undefined; } // the template check reports it
+      if (!rendered) return undefined;
+      expr = typeof rendered.value === 'number' ? rendered.value : String(rendered.value);
+    }
     if (typeof expr !== 'string' && typeof expr !== 'number') return undefined;
-    const v = evalTimeExpr(expr, (n) => anchors.get(n));
+    const v = evalTimeExpr(expr as string | number, (n) => anchors.get(n));
     if (isTimeError(v)) { if (!fromBroken(v.message)) report(path, v.message); return undefined; }
     return v;
   };
   for (const name of Object.keys(doc.vars ?? {})) declare('a variable', 'vars', name);
+  const cycle = varCycle(doc.vars ?? {});
+  if (cycle) report(['vars', cycle[0]!], `variables refer to each other in a loop: ${cycle.join(' -> ')}`);
 
   // Databases, tables, shards.
   const dbNames = Object.keys(doc.databases ?? {});
@@ -83,7 +102,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
     for (const [table, t] of Object.entries(dbSpec.tables ?? {})) {
       tables.set(`${db}.${table}`, t);
       const tp: JsonPath = ['databases', db, 'tables', table];
-      if (t.partition_duration) checkDuration([...tp, 'partition_duration'], t.partition_duration);
+      if (t.partition_duration !== undefined) checkDuration([...tp, 'partition_duration'], t.partition_duration, 'span');
       for (const [i, key] of (t.shard_keys ?? []).entries()) {
         if (t.tags && !t.tags.includes(key)) report([...tp, 'shard_keys', i], `shard key "${key}" is not one of the table's tags (${t.tags.join(', ')})`);
       }
@@ -142,9 +161,18 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
 
   // Points.
   const points = new Set(Object.keys(doc.points ?? {}));
+  const checkPoint = (path: JsonPath, pt: PointSpec) => {
+    checkTime([...path, 'time'], pt.time);
+    const key = tableKey(undefined, pt.table);
+    const declared = key ? tables.get(key)?.fields : undefined;
+    for (const [f, v] of Object.entries(pt.fields ?? {})) {
+      const problem = checkFieldValue(v as FieldValueSpec, declared?.[f]);
+      if (problem) report([...path, 'fields', f], problem);
+    }
+  };
   for (const [name, pt] of Object.entries(doc.points ?? {})) {
     declare('a point', 'points', name);
-    checkTime(['points', name, 'time'], pt.time);
+    checkPoint(['points', name], pt);
   }
 
   // Steps, in order, so templates can only use ids of earlier steps.
@@ -176,7 +204,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
       const kinds = Object.keys(step).filter((k) => (STEP_KINDS as readonly string[]).includes(k)); // in document order
       if (kinds.length === 0) report(sp, `a step needs one of: ${STEP_KINDS.join(', ')}`);
       if (kinds.length > 1) report([...sp, kinds[1]!], `a step does one thing: it has both "${kinds[0]}" and "${kinds[1]}" (split it into two steps)`, true);
-      if (step.timeout) checkDuration([...sp, 'timeout'], step.timeout);
+      if (step.timeout !== undefined) checkDuration([...sp, 'timeout'], step.timeout, 'timeout');
       if (step.write) {
         const w = step.write; const wp = [...sp, 'write'];
         checkNode([...wp, 'via'], w.via);
@@ -186,16 +214,25 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
         if (w.file && !hasTemplate(w.file) && !existsSync(resolve(dir, w.file))) report([...wp, 'file'], `file not found: ${resolve(dir, w.file)}`);
         (w.points ?? []).forEach((p, j) => {
           if (typeof p === 'string') { if (!points.has(p)) report([...wp, 'points', j], `unknown point "${p}"` + hintFrom(p, [...points])); }
-          else checkTime([...wp, 'points', j, 'time'], p.time);
+          else checkPoint([...wp, 'points', j], p);
         });
-        if (w.generate) { checkTime([...wp, 'generate', 'start'], w.generate.start); if (w.generate.interval) checkDuration([...wp, 'generate', 'interval'], w.generate.interval); }
+        if (w.generate) {
+          const gp = [...wp, 'generate'];
+          const start = checkTime([...gp, 'start'], w.generate.start);
+          const every = w.generate.interval !== undefined ? checkDuration([...gp, 'interval'], w.generate.interval, 'spacing') : 1_000_000_000n;
+          const count = w.generate.count;
+          if (start !== undefined && every !== undefined && Number.isSafeInteger(count) && count >= 1) {
+            const problem = instantProblem(start + BigInt(count - 1) * every);
+            if (problem) report(gp, `the last generated point: ${problem}`);
+          }
+        }
       }
       if (step.query) { checkNode([...sp, 'query', 'via'], step.query.via); needDb([...sp, 'query'], step.query.db); checkRows([...sp, 'query', 'expect'], step.query.expect); }
       if (step.admin) checkNode([...sp, 'admin', 'via'], step.admin.via);
       if (step.expect_catalog) {
         const c = step.expect_catalog; const cp = [...sp, 'expect_catalog'];
         checkNode([...cp, 'via'], c.via);
-        (c.absent_nodes ?? []).forEach((n, j) => checkNode([...cp, 'absent_nodes', j], n, { random: false }));
+        (c.absent_nodes ?? []).forEach((n, j) => checkNode([...cp, 'absent_nodes', j], n, { random: false, registered: true }));
         if ((c.shards || c.shard_count !== undefined) && !c.table) report(cp, 'checking shards needs "table"');
         if (c.table) needDb(cp, c.db);
         (c.shards ?? []).forEach((s, j) => {
@@ -215,13 +252,13 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
         if (actions.length > 1) report([...sp, 'fault'], `one fault per step: found ${actions.join(' and ')}`);
         for (const a of actions) checkNodes([...sp, 'fault', a], step.fault[a]);
       }
-      if (step.wait !== undefined) checkDuration([...sp, 'wait'], step.wait);
+      if (step.wait !== undefined) checkDuration([...sp, 'wait'], step.wait, 'pause');
       if (step.await) {
         const a = step.await; const ap = [...sp, 'await'];
         const conds = AWAIT_CONDITIONS.filter((k) => a[k] !== undefined);
         if (conds.length !== 1) report(ap, conds.length ? `await one condition, not ${conds.join(' and ')}` : `await needs a condition: ${AWAIT_CONDITIONS.join(', ')}`);
-        if (a.timeout) checkDuration([...ap, 'timeout'], a.timeout);
-        if (a.interval) checkDuration([...ap, 'interval'], a.interval);
+        if (a.timeout !== undefined) checkDuration([...ap, 'timeout'], a.timeout, 'timeout');
+        if (a.interval !== undefined) checkDuration([...ap, 'interval'], a.interval, 'interval');
         // The condition is checked as if it were a step of its own.
         const inner: Step = {};
         if (a.query) inner.query = a.query;
@@ -253,7 +290,55 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
   visit(doc.steps, ['steps']);
 
   // Templates: the names they use must exist; step outputs must come from earlier steps.
-  checkTemplates(doc, { names, nodeIds, shards: new Set(shardsByName.keys()), stepOrder: stepIdOrder(doc.steps) }, report);
+  checkTemplates(doc, { names, nodeIds, shards: new Set(shardsByName.keys()), stepOrder: stepIdOrder(doc.steps), anchors, statics: cycle ? undefined : statics }, report);
+}
+
+/**
+ * Node ids the scenario registers itself, with an admin call (a step, a branch or an
+ * await) that POSTs {id} to the cluster's node list: expect_catalog may name them.
+ */
+function registeredNodes(steps: Step[]): Set<string> {
+  const ids = new Set<string>();
+  const visit = (ss: unknown) => {
+    if (!Array.isArray(ss)) return;
+    for (const s of ss as Array<Step | Step[]>) {
+      if (Array.isArray(s)) { visit(s); continue; }
+      if (!s || typeof s !== 'object') continue;
+      for (const a of [s.admin, s.await?.admin]) {
+        if (!a || typeof a.path !== 'string') continue;
+        const method = a.method ?? (a.body !== undefined ? 'POST' : 'GET');
+        const id = (a.body as { id?: unknown } | undefined)?.id;
+        if (method === 'POST' && /^(\/api\/v3\/cluster\/)?nodes\/?$/.test(a.path) && typeof id === 'string' && !hasTemplate(id)) ids.add(id);
+      }
+      visit(s.parallel);
+    }
+  };
+  visit(steps);
+  return ids;
+}
+
+/** A loop of variables whose templates use each other (run would recurse forever), or undefined. */
+function varCycle(vars: Record<string, unknown>): string[] | undefined {
+  const uses = (name: string) => {
+    const v = vars[name];
+    return typeof v === 'string' ? templateRoots(v).filter((r) => Object.hasOwn(vars, r)) : [];
+  };
+  const done = new Set<string>();
+  const walk = (name: string, trail: string[]): string[] | undefined => {
+    if (trail.includes(name)) return [...trail.slice(trail.indexOf(name)), name];
+    if (done.has(name)) return undefined;
+    for (const next of uses(name)) {
+      const c = walk(next, [...trail, name]);
+      if (c) return c;
+    }
+    done.add(name);
+    return undefined;
+  };
+  for (const name of Object.keys(vars)) {
+    const c = walk(name, []);
+    if (c) return c;
+  }
+  return undefined;
 }
 
 function hintFrom(word: string, known: string[]): string {
@@ -276,14 +361,16 @@ function stepIdOrder(steps: Step[]): Map<string, string> {
 
 function checkTemplates(
   doc: ScenarioDoc,
-  known: { names: Map<string, string>; nodeIds: Set<string>; shards: Set<string>; stepOrder: Map<string, string> },
+  known: { names: Map<string, string>; nodeIds: Set<string>; shards: Set<string>; stepOrder: Map<string, string>; anchors: Map<string, bigint>; statics?: Resolver },
   outer: Report,
 ) {
-  const report = outer;
+  let reported = false;
+  const report: Report = (...args) => { reported = true; outer(...args); };
   const found = collectTemplates({ ...doc, steps: undefined, databases: undefined, anchors: undefined });
   collectTemplates(doc.steps, ['steps'], found);
   collectTemplates(doc.databases, ['databases'], found);
   for (const { path, text } of found) {
+    reported = false;
     const errors: string[] = [];
     const segs = parseTemplate(text, errors);
     for (const e of errors) report(path, e, false, /"(\$\{[^"]*)"/.exec(e)?.[1]);
@@ -291,7 +378,7 @@ function checkTemplates(
       if (!('expr' in seg)) continue;
       const [root, second] = seg.expr.path;
       const where = `\${${seg.expr.source}}`;
-      const report = (p: JsonPath, message: string) => outer(p, message, false, where);
+      const report = (p: JsonPath, message: string) => { reported = true; outer(p, message, false, where); };
       if (root === 'nodes') {
         if (!second) report(path, `${where}: say which node, e.g. \${nodes.a.url}`);
         else if (!known.nodeIds.has(second)) report(path, `${where}: unknown node "${second}"`);
@@ -305,7 +392,25 @@ function checkTemplates(
         else if (path[0] === 'steps' && stepPosition(path) <= at) report(path, `${where}: step "${second}" has not run yet at this point`);
       } else if (!['seed', 'run_id', 'scenario'].includes(root!) && !known.names.has(root!)) {
         report(path, `${where}: unknown name "${root}"` + hintFrom(root!, [...known.names.keys()]));
+        continue;
       }
+      // Offsets and unit filters apply to times, and only anchors are times (a filter
+      // like iso turns one into text, so a unit filter must come first).
+      const isTime = known.names.get(root!) === 'an anchor';
+      const unitAt = seg.expr.filters.findIndex((f) => ['ns', 'us', 'ms', 's'].includes(f));
+      if (isTime && second !== undefined) report(path, `${where}: "${root}" is a time; it has no "${second}"`);
+      else if (!isTime && seg.expr.offsets.length) report(path, `${where}: only times (anchors) take "+"/"-" offsets, and "${root}" is not one`);
+      else if (unitAt >= 0 && (!isTime || unitAt > 0)) report(path, `${where}: "| ${seg.expr.filters[unitAt]}" applies to a time (an anchor), before any other filter`);
+      else if (isTime && known.anchors.has(root!)) {
+        let ns = known.anchors.get(root!)!;
+        for (const o of seg.expr.offsets) ns += o.sign === 1 ? o.ns : -o.ns;
+        const problem = instantProblem(ns);
+        if (problem) report(path, `${where}: ${problem}`);
+      }
+    }
+    // What is known now (variables, anchors) must also render as run renders it.
+    if (!reported && known.statics) {
+      try { renderStatic(text, known.statics); } catch (e) { if (e instanceof TemplateError) outer(path, e.message, false, /^(\$\{[^}]*\})/.exec(e.message)?.[1]); else throw e; }
     }
   }
 }

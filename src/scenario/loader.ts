@@ -8,6 +8,7 @@ import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { lint } from './lint.js';
 import { SourceMap, type JsonPath } from './positions.js';
 import { checkSchema } from './schema.js';
+import { checkStructure } from './structure.js';
 import type { Scenario, ScenarioDoc } from './types.js';
 
 export interface LoadResult {
@@ -15,14 +16,26 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-/** Loads one scenario from text (the file name is used in messages and to resolve relative files). */
+/**
+ * Loads one scenario from text (the file name is used in messages and to resolve relative
+ * files). Never throws: a failure of the loader itself still comes back as a diagnostic.
+ */
 export function loadScenarioText(file: string, text: string): { scenario?: Scenario; diagnostics: Diagnostic[] } {
+  try {
+    return load(file, text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { diagnostics: [{ file, line: 1, col: 1, message: `internal error while loading this file (please report it): ${why.slice(0, 300)}` }] };
+  }
+}
+
+function load(file: string, text: string): { scenario?: Scenario; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const at = (line: number, col: number, message: string) => diagnostics.push({ file, line, col, message });
-  if (text.trim() === '' || /^(\s*#.*\n?|\s*\n)*\s*$/.test(text)) {
+  const empty = () => {
     at(1, 1, 'file is empty: a scenario needs at least "name" and "steps"');
     return { diagnostics };
-  }
+  };
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   for (const err of doc.errors) {
@@ -30,17 +43,24 @@ export function loadScenarioText(file: string, text: string): { scenario?: Scena
     at(p.line, p.col, `invalid YAML: ${err.message.split('\n')[0]}`);
   }
   if (diagnostics.length) return { diagnostics };
+  // Only comments and blank lines (no pattern over the text: those can backtrack for ages).
+  if (doc.contents === null) return empty();
+
+  const structure = checkStructure(doc);
+  if (structure) {
+    const p = lines.linePos(structure.node.range?.[0] ?? 0);
+    at(p.line, p.col, structure.message);
+    return { diagnostics };
+  }
 
   const map = new SourceMap(doc, lines, text);
   const report = (path: JsonPath, message: string, key = false, needle?: string) => {
     const p = map.position(path, { key, needle });
     at(p.line, p.col, message);
   };
-  const data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
-  if (data === null || data === undefined) {
-    at(1, 1, 'file is empty: a scenario needs at least "name" and "steps"');
-    return { diagnostics };
-  }
+  // checkStructure has bounded what aliases expand to.
+  const data = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  if (data === null || data === undefined) return empty();
   const problems = checkSchema(data);
   for (const problem of problems) report(problem.path, problem.message, problem.key);
 

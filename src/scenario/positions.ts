@@ -1,6 +1,6 @@
 // Maps a JSON path (as in a schema error) back to a line and column in the YAML source.
 
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
 
 export type JsonPath = Array<string | number>;
 
@@ -10,7 +10,8 @@ export class SourceMap {
   /**
    * Position of the value at `path`; `key: true` points at the map key instead;
    * `needle` moves to that text inside the value (a template in a long string).
-   * Falls back to the nearest ancestor.
+   * Falls back to the nearest ancestor. Through an alias, the path continues in the
+   * anchored node (the place that holds the text).
    */
   position(path: JsonPath, opts: { key?: boolean; needle?: string } = {}): { line: number; col: number } {
     let node: unknown = this.doc.contents;
@@ -18,6 +19,7 @@ export class SourceMap {
     for (let i = 0; i < path.length; i++) {
       const seg = path[i]!;
       const last = i === path.length - 1;
+      if (isAlias(node)) node = node.resolve(this.doc);
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
         if (!pair) break;

@@ -3,7 +3,7 @@
 // values are interpolated as text. "$${" writes a literal "${".
 
 import { parseDurationNs } from './duration.js';
-import { formatTimestamp } from './time.js';
+import { formatTimestamp, instantProblem } from './time.js';
 
 export interface TemplateExpr {
   source: string;
@@ -42,7 +42,11 @@ export function parseTemplate(input: string, errors: string[] = []): Segment[] {
   return out;
 }
 
+/** Longer sources are not templates (and would make the expression pattern slow). */
+const MAX_SOURCE = 200;
+
 function parseExpr(source: string, errors: string[]): TemplateExpr | undefined {
+  if (source.length > MAX_SOURCE) { errors.push(`template "\${${source.slice(0, 40)}..." is longer than ${MAX_SOURCE} characters`); return undefined; }
   const m = EXPR.exec(source);
   if (!m) { errors.push(`cannot read template "\${${source}}": expected a name, optional "+ 1h"/"- 5s" offsets and "| filter"`); return undefined; }
   const offsets: TemplateExpr['offsets'] = [];
@@ -81,6 +85,8 @@ function applyExpr(expr: TemplateExpr, resolve: Resolver): unknown {
     if (!(v instanceof Instant)) throw new TemplateError(`\${${expr.source}}: only times (anchors) take "+"/"-" offsets`);
     let ns = v.ns;
     for (const o of expr.offsets) ns += o.sign === 1 ? o.ns : -o.ns;
+    const problem = instantProblem(ns);
+    if (problem) throw new TemplateError(`\${${expr.source}}: ${problem}`);
     v = new Instant(ns);
   }
   for (const f of expr.filters) v = applyFilter(f, v, expr.source);

@@ -4,6 +4,7 @@
 
 import type { AwaitSpec } from '../../scenario/types.js';
 import { durationMs } from '../../scenario/duration.js';
+import { DEFAULT_AWAIT_INTERVAL_MS, DEFAULT_AWAIT_TIMEOUT_MS } from '../plan.js';
 import { healthOk } from '../../drivers/health.js';
 import { VerificationError, errorMessage } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
@@ -14,7 +15,7 @@ import { checkCatalog } from './expect-catalog.js';
 import { query } from './query.js';
 import type { StepImpl, StepRun } from './step.js';
 
-export const DEFAULT_AWAIT_TIMEOUT_MS = 30_000;
+export { DEFAULT_AWAIT_TIMEOUT_MS };
 
 async function attempt(ctx: ScenarioContext, s: AwaitSpec, r: StepRun, signal: AbortSignal): Promise<unknown> {
   const spec = ctx.render({ ...s, timeout: undefined, interval: undefined });
@@ -44,7 +45,7 @@ export const awaitStep: StepImpl<AwaitSpec> = {
   },
   async run(s, r) {
     const timeoutMs = durationMs(s.timeout, DEFAULT_AWAIT_TIMEOUT_MS);
-    const intervalMs = durationMs(s.interval, 100);
+    const intervalMs = durationMs(s.interval, DEFAULT_AWAIT_INTERVAL_MS, 'interval');
     const deadline = performance.now() + timeoutMs;
     let last: unknown;
     let attempts = 0;

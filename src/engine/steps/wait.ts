@@ -8,7 +8,7 @@ export const wait: StepImpl<string> = {
   verifies: false,
   label: (d) => `wait ${d}`,
   async run(d, { signal }) {
-    const ms = durationMs(d, 0);
+    const ms = durationMs(d, 0, 'pause');
     await sleep(ms, signal);
     return { ms };
   },

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { WriteSpec } from '../../scenario/types.js';
-import { durationMs } from '../../scenario/duration.js';
+import { durationNs } from '../../scenario/duration.js';
 import { VerificationError } from '../errors.js';
 import { generatePoints, pointToLine } from '../points.js';
 import type { StepImpl } from './step.js';
@@ -32,7 +32,7 @@ export const write: StepImpl<WriteSpec> = {
       precision ??= 'ns';
     } else {
       const g = s.generate!;
-      const intervalNs = BigInt(Math.round(durationMs(g.interval, 1000) * 1e6));
+      const intervalNs = durationNs(g.interval, 1_000_000_000n, 'spacing');
       body = generatePoints(g, ctx.time(g.start), intervalNs, ctx.rng.derive(`write:${path}`)).join('\n');
       precision ??= 'ns';
     }
