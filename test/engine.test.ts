@@ -113,7 +113,7 @@ t.test('an await that never holds fails after its timeout, with attempts', async
   t.equal(result.exit_code, 1);
   const a = test.steps[1]!;
   t.equal(a.status, 'failed');
-  t.match(a.error!.message, /still not true after 400ms \(\d+ attempts\): query via a: expected 5 row\(s\), got 1/);
+  t.match(a.error!.message, /still not true after 1s \(\d+ attempts\): query via a: expected 5 row\(s\), got 1/);
   t.ok(a.attempts! >= 3, `${a.attempts} attempts`);
-  t.ok(a.duration_ms < 2000, 'gave up on time');
+  t.ok(a.duration_ms < 3000, 'gave up on time');
 });

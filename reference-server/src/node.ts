@@ -140,6 +140,8 @@ export class ReferenceNode {
   async start(): Promise<void> {
     const { config } = this;
     this.lockDataDir();
+    // Its cold start overlaps ours, so the first query does not pay for it.
+    this.queryExecutor.warm();
     this.catalog.open();
     const { replayed } = this.wal.open(this.store.appliedSeq, this.store.applyRecord);
     if (replayed > 0) this.log.info({ records: replayed }, 'replayed WAL records into the shard store');
