@@ -19,6 +19,7 @@ import type { PeerClient } from '../cluster/peer-client.js';
 import { applyCommand, type CatalogCommand, type CatalogEntry } from './commands.js';
 import { DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState, type ShardDef } from './state.js';
 import { planAutoShards } from '../sharding/placement.js';
+import { nameProblem, tableLimitProblem } from './limits.js';
 
 /** What a node asks of the leader: a command, or an intent the leader turns into commands. */
 export type CatalogRequest =
@@ -301,6 +302,7 @@ export class Catalog {
   private commitLocal(cmd: CatalogCommand): CatalogEntry {
     const next = structuredClone(this.state);
     applyCommand(next, cmd); // throws if invalid: nothing persisted
+    checkLimits(next, cmd);
     const entry: CatalogEntry = { index: next.version, command: cmd };
     this.persist(entry);
     this.state = next;
@@ -349,4 +351,19 @@ export class Catalog {
   private notify(cmd: CatalogCommand): void {
     for (const l of this.listeners) l(cmd);
   }
+}
+
+/**
+ * New schema must stay within the limits every store can apply (catalog/limits.ts). Checked
+ * only when the leader commits a command, never when a committed entry is replayed.
+ */
+function checkLimits(next: CatalogState, cmd: CatalogCommand): void {
+  if (cmd.type !== 'create_table' && cmd.type !== 'add_columns') return;
+  const table = next.databases[cmd.db]?.tables[cmd.table];
+  if (!table) return;
+  const problem =
+    nameProblem('measurement', table.name) ??
+    cmd.columns.map((c) => nameProblem(c.kind === 'tag' ? 'tag key' : 'field key', c.name)).find(Boolean) ??
+    tableLimitProblem(table.name, table.columns);
+  if (problem) throw new HttpError(400, problem);
 }

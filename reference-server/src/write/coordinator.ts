@@ -19,6 +19,7 @@ import type { Liveness } from '../cluster/liveness.js';
 import { checkSchema } from './schema-check.js';
 import { requiredAcks } from './consistency.js';
 import { WriteClock } from './write-clock.js';
+import { mergeSameIdentity } from './later-line-wins.js';
 
 /** A replica answered, but refused the write (its status tells whether a retry can help). */
 export class ReplicaRefused extends Error {
@@ -86,7 +87,7 @@ export class WriteCoordinator {
     const schemaChanges: Array<{ table: string; columns: ReturnType<typeof checkSchema>['newColumns'] }> = [];
     for (const [table, tablePoints] of byTable) {
       const existing = this.d.catalog.state.databases[req.db]?.tables[table]?.columns;
-      const check = checkSchema(tablePoints, existing, lineText);
+      const check = checkSchema(table, tablePoints, existing, lineText);
       append(errors, check.errors);
       if (check.accepted.length > 0) accepted.set(table, check.accepted);
       if (check.newColumns.length > 0 || !existing) schemaChanges.push({ table, columns: check.newColumns });
@@ -200,12 +201,14 @@ export class WriteCoordinator {
     const ver = this.clock.next();
     const perNode = new Map<string, { entries: WalEntry[]; shards: ShardBatch[]; decoded: Point[][] }>();
     for (const b of batches.values()) {
-      const entry: WalEntry = { db: req.db, table: b.table.name, shard: b.shard.id, ver, points: encodePoints(b.points) };
+      // One version for the whole write: repeated identities are merged first (later line wins).
+      const rows = mergeSameIdentity(b.points);
+      const entry: WalEntry = { db: req.db, table: b.table.name, shard: b.shard.id, ver, points: encodePoints(rows) };
       for (const n of b.shard.node_ids) {
         let w = perNode.get(n);
         if (!w) perNode.set(n, (w = { entries: [], shards: [], decoded: [] }));
         w.entries.push(entry);
-        w.decoded.push(b.points);
+        w.decoded.push(rows);
         w.shards.push(b);
       }
     }

@@ -24,14 +24,17 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
   });
 
   r.on('POST', '/internal/write', async (ctx) => {
-    const { entries, sync } = JSON.parse(await ctx.text()) as { entries: WalEntry[]; sync: boolean };
+    // Every refusal here is a 4xx: the sender sets the write aside instead of retrying it.
+    const { entries, sync } = replicaWrite(await ctx.text());
     for (const e of entries) {
       // The sender knows the shard, so its catalog can teach ours even while the leader is down.
       if (!node.catalog.state.shards[e.shard]) await node.catalog.sync(sender(ctx));
       if (!node.catalog.state.shards[e.shard]) await node.catalog.sync();
-      if (!node.catalog.state.shards[e.shard]) throw new HttpError(404, `shard not found: ${e.shard}`);
+      const s = node.catalog.state.shards[e.shard];
+      if (!s) throw new HttpError(404, `shard not found: ${e.shard}`);
+      if (s.db !== e.db || s.table !== e.table) throw new HttpError(400, `shard ${e.shard} belongs to ${s.db}.${s.table}, not ${e.db}.${e.table}`);
     }
-    node.applyLocal(entries, sync !== false);
+    node.applyLocal(entries, sync !== false); // checks each entry before it reaches the WAL
     node.log.debug({ trace_id: ctx.traceId, from: sender(ctx), shards: entries.map((e) => e.shard), db: entries[0]?.db }, 'replica write applied');
     node.count.replicaApplied({ source: sender(ctx) ?? 'unknown' });
     ctx.noContent();
@@ -61,6 +64,21 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
     const { rows, next } = node.store.exportRows(s.db, s.table, s.id, bucket, afterTime, Number(q.get('after_sid') ?? -1), limit);
     ctx.sendJson(200, { rows, next: next && { time: next.time.toString(), sid: next.sid } });
   });
+}
+
+/** The body of a replica write, with its shape checked as far as routing needs (the store checks the rest). */
+function replicaWrite(text: string): { entries: WalEntry[]; sync: boolean } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'replica write body is not JSON');
+  }
+  const { entries, sync } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (!Array.isArray(entries) || entries.some((e) => typeof e !== 'object' || e === null || !Number.isSafeInteger((e as WalEntry).shard))) {
+    throw new HttpError(400, "replica write body must be {entries: [{db, table, shard, ver, points}], sync}");
+  }
+  return { entries: entries as WalEntry[], sync: sync !== false };
 }
 
 /** The node id a peer request says it comes from. */
