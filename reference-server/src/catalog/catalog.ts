@@ -24,12 +24,33 @@ import { nameProblem, tableLimitProblem } from './limits.js';
 /** What a node asks of the leader: a command, or an intent the leader turns into commands. */
 export type CatalogRequest =
   | { kind: 'command'; command: CatalogCommand }
-  /** Create the database/table if missing and add missing columns (writes). */
-  | { kind: 'ensure_schema'; db: string; table: string; columns: ColumnSchema[] }
-  /** Create shards so each (time, hash) of the table is covered. */
-  | { kind: 'ensure_shards'; db: string; table: string; points: Array<[bigint, number]> }
+  /**
+   * Create the database and tables if missing and add missing columns (writes). All tables of
+   * one write in one request: one round trip and one broadcast, however many tables.
+   */
+  | { kind: 'ensure_schema'; db: string; tables: Array<{ table: string; columns: ColumnSchema[] }> }
+  /** Create shards so each (time, hash) of each table is covered. */
+  | { kind: 'ensure_shards'; db: string; tables: Array<{ table: string; points: Array<[bigint, number]> }> }
   /** An explicit layout; the leader assigns the shard ids. */
   | { kind: 'define_layout'; shards: Array<Omit<ShardDef, 'id'>> };
+
+/**
+ * What a request did. Per-table requests (ensure_*) go on past a table whose change is invalid
+ * (a type conflict, a limit): its error is in `rejected`, the other tables' changes commit.
+ */
+export interface ProposeResult {
+  version: number;
+  cluster_id: string;
+  rejected: Record<string, string>;
+}
+
+/** Commands that realise one part of a request; `table` names the part that may fail alone. */
+interface CommandGroup {
+  table?: string;
+  commands: CatalogCommand[];
+  /** Set when planning the table's commands already failed (nothing to commit for it). */
+  error?: string;
+}
 
 export interface PeerAddress {
   id: string;
@@ -146,11 +167,8 @@ export class Catalog {
   }
 
   /** Submits a request to the leader and returns once this node has applied its outcome. */
-  async propose(req: CatalogRequest, traceId?: string): Promise<void> {
-    if (this.isLeader) {
-      await this.leaderHandle(req);
-      return;
-    }
+  async propose(req: CatalogRequest, traceId?: string): Promise<ProposeResult> {
+    if (this.isLeader) return this.leaderHandle(req);
     const leader = this.leaderId;
     const url = this.urlOf(leader);
     if (!url) throw new HttpError(503, `catalog leader ${leader} has no known address`);
@@ -173,19 +191,35 @@ export class Catalog {
     if (this.state.version < body.version) {
       throw new HttpError(503, `catalog change committed at version ${body.version} but this node could not catch up`);
     }
+    return { version: body.version, cluster_id: body.cluster_id, rejected: body.rejected ?? {} };
   }
 
   /** Leader side of `propose`: returns the catalog version after the change. */
-  async leaderHandle(req: CatalogRequest): Promise<{ version: number; cluster_id: string }> {
+  async leaderHandle(req: CatalogRequest): Promise<ProposeResult> {
     if (!this.isLeader) throw new HttpError(421, `node ${this.selfId} is not the catalog leader (${this.leaderId} is)`);
-    const committed = await this.leaderMutex.run(() => {
-      const out: CatalogEntry[] = [];
-      for (const cmd of this.resolve(req)) out.push(this.commitLocal(cmd));
-      return out;
-    });
-    // Outside the lock: a slow or paused follower delays this change, not every other one.
-    if (committed.length > 0) await this.broadcast(committed);
-    return { version: this.state.version, cluster_id: this.state.cluster_id };
+    const rejected: Record<string, string> = {};
+    const committed: CatalogEntry[] = [];
+    try {
+      await this.leaderMutex.run(() => {
+        for (const group of this.resolve(req)) {
+          if (group.error !== undefined) {
+            rejected[group.table!] = group.error;
+            continue;
+          }
+          try {
+            for (const cmd of group.commands) committed.push(this.commitLocal(cmd));
+          } catch (err) {
+            // One table's invalid change fails that table only.
+            if (group.table === undefined || !(err instanceof HttpError) || err.status !== 400) throw err;
+            rejected[group.table] = err.message;
+          }
+        }
+      });
+    } finally {
+      // Outside the lock: a slow or paused follower delays this change, not every other one.
+      if (committed.length > 0) await this.broadcast(committed);
+    }
+    return { version: this.state.version, cluster_id: this.state.cluster_id, rejected };
   }
 
   /** Applies entries pushed by the leader; pulls if there is a gap. */
@@ -252,50 +286,70 @@ export class Catalog {
     return false;
   }
 
-  /** Turns an intent into the commands that realise it against the current state. */
-  private resolve(req: CatalogRequest): CatalogCommand[] {
-    if (req.kind === 'command') return [req.command];
+  /**
+   * Turns an intent into the commands that realise it, planned against the current state,
+   * grouped by the table they serve. Groups commit in order (a table's creation follows its
+   * database's).
+   */
+  private resolve(req: CatalogRequest): CommandGroup[] {
+    if (req.kind === 'command') return [{ commands: [req.command] }];
     if (req.kind === 'define_layout') {
       const first = this.state.next_shard_id;
-      return [{ type: 'define_shards', shards: req.shards.map((s, i) => ({ ...s, id: first + i })) }];
+      return [{ commands: [{ type: 'define_shards', shards: req.shards.map((s, i) => ({ ...s, id: first + i })) }] }];
     }
     const db = this.state.databases[req.db];
     if (req.kind === 'ensure_schema') {
-      const cmds: CatalogCommand[] = [];
-      if (!db) cmds.push({ type: 'create_database', db: req.db, if_not_exists: true });
-      const table = db?.tables[req.table];
-      if (!table) {
-        cmds.push({
-          type: 'create_table',
-          db: req.db,
-          table: req.table,
-          columns: [{ name: 'time', kind: 'time' }, ...req.columns],
-          shard_keys: [],
-          num_hash_partitions: 1,
-          partition_duration: DEFAULT_PARTITION_DURATION,
-          replication_factor: 1,
-          consistency: 'one',
-          if_not_exists: true,
-        });
-      } else {
-        const missing = req.columns.filter((c) => !table.columns.some((have) => have.name === c.name && have.kind === c.kind && have.type === c.type));
-        if (missing.length > 0) cmds.push({ type: 'add_columns', db: req.db, table: req.table, columns: missing });
+      const groups: CommandGroup[] = [];
+      if (!db) groups.push({ commands: [{ type: 'create_database', db: req.db, if_not_exists: true }] });
+      for (const { table: name, columns } of req.tables) {
+        const table = db?.tables[name];
+        if (!table) {
+          groups.push({
+            table: name,
+            commands: [{
+              type: 'create_table',
+              db: req.db,
+              table: name,
+              columns: [{ name: 'time', kind: 'time' }, ...columns],
+              shard_keys: [],
+              num_hash_partitions: 1,
+              partition_duration: DEFAULT_PARTITION_DURATION,
+              replication_factor: 1,
+              consistency: 'one',
+              if_not_exists: true,
+            }],
+          });
+          continue;
+        }
+        const missing = columns.filter((c) => !table.columns.some((have) => have.name === c.name && have.kind === c.kind && have.type === c.type));
+        if (missing.length > 0) groups.push({ table: name, commands: [{ type: 'add_columns', db: req.db, table: name, columns: missing }] });
       }
-      return cmds;
+      return groups;
     }
-    const table = db?.tables[req.table];
-    if (!table) throw new HttpError(404, `table not found: ${req.db}.${req.table}`);
     // Plan against a scratch copy so several points of one new partition yield one set of shards.
     const scratch = structuredClone(this.state);
-    const cmds: CatalogCommand[] = [];
-    for (const [time, hash] of req.points) {
-      const shards = planAutoShards(scratch, table, time, hash);
-      if (shards.length === 0) continue;
-      const cmd: CatalogCommand = { type: 'define_shards', shards };
-      applyCommand(scratch, cmd);
-      cmds.push(cmd);
+    const groups: CommandGroup[] = [];
+    for (const { table: name, points } of req.tables) {
+      const group: CommandGroup = { table: name, commands: [] };
+      groups.push(group);
+      const table = db?.tables[name];
+      if (!table) throw new HttpError(404, `table not found: ${req.db}.${name}`);
+      try {
+        for (const [time, hash] of points) {
+          const shards = planAutoShards(scratch, table, time, hash);
+          if (shards.length === 0) continue;
+          const cmd: CatalogCommand = { type: 'define_shards', shards };
+          applyCommand(scratch, cmd);
+          group.commands.push(cmd);
+        }
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status !== 400) throw err;
+        // Planning failed: commit nothing for this table, and say why.
+        group.commands = [];
+        group.error = err.message;
+      }
     }
-    return cmds;
+    return groups;
   }
 
   /** Validates, persists and applies one command (leader only, under the mutex). */

@@ -3,9 +3,8 @@
 // catalog knows the table, columns and shards, splits the batch by shard, writes what this node
 // owns, sends the rest straight to every owner, and answers once each shard has as many durable
 // copies as its consistency level asks. Owners that could not take the write get a durable hint.
-import type { LineError, Point } from '../types.js';
+import type { ColumnSchema, LineError, Point } from '../types.js';
 import type { Logger } from '../util/log.js';
-import { HttpError } from '../util/errors.js';
 import { nowNs } from '../util/time.js';
 import { parseLineProtocol, type WritePrecision } from '../lineprotocol/parse.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -84,25 +83,23 @@ export class WriteCoordinator {
     // Schema, per table, against the catalog; then teach the catalog what is new.
     const byTable = groupBy(parsed.points, (p) => p.measurement);
     const accepted = new Map<string, Point[]>();
-    const schemaChanges: Array<{ table: string; columns: ReturnType<typeof checkSchema>['newColumns'] }> = [];
+    const schemaChanges: Array<{ table: string; columns: ColumnSchema[] }> = [];
     for (const [table, tablePoints] of byTable) {
       const existing = this.d.catalog.state.databases[req.db]?.tables[table]?.columns;
       const check = checkSchema(table, tablePoints, existing, lineText);
       append(errors, check.errors);
       if (check.accepted.length > 0) accepted.set(table, check.accepted);
-      if (check.newColumns.length > 0 || !existing) schemaChanges.push({ table, columns: check.newColumns });
+      if (check.accepted.length > 0 && (check.newColumns.length > 0 || !existing)) schemaChanges.push({ table, columns: check.newColumns });
     }
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
     if (accepted.size === 0) return { linesWritten: 0, errors: sortErrors(errors) };
-    for (const change of schemaChanges) {
-      try {
-        await this.d.catalog.propose({ kind: 'ensure_schema', db: req.db, table: change.table, columns: change.columns }, req.traceId);
-      } catch (err) {
-        // The leader saw a conflict this node's catalog did not know yet (a concurrent writer
-        // chose another type): the table's lines fail, other tables' lines go on.
-        if (!(err instanceof HttpError) || err.status !== 400) throw err;
-        for (const p of accepted.get(change.table) ?? []) errors.push({ error_message: err.message, line_number: p.line, original_line: lineText(p.line) });
-        accepted.delete(change.table);
+    if (schemaChanges.length > 0) {
+      // One catalog request for every table of the write. A table the leader refuses (a
+      // concurrent writer chose another type, or took it past a limit) fails its own lines.
+      const { rejected } = await this.d.catalog.propose({ kind: 'ensure_schema', db: req.db, tables: schemaChanges }, req.traceId);
+      for (const [table, message] of Object.entries(rejected)) {
+        for (const p of accepted.get(table) ?? []) errors.push({ error_message: message, line_number: p.line, original_line: lineText(p.line) });
+        accepted.delete(table);
       }
     }
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
@@ -168,12 +165,12 @@ export class WriteCoordinator {
       hashes.set(p, h);
       if (!this.d.router.find(db, p.measurement, p.time, h)) misses.push(p);
     }
-    for (const [table, tablePoints] of groupBy(misses, (p) => p.measurement)) {
-      try {
-        await this.d.catalog.propose({ kind: 'ensure_shards', db, table, points: tablePoints.map((p) => [p.time, hashes.get(p)!]) }, traceId);
-      } catch (err) {
-        if (!(err instanceof HttpError) || err.status !== 400) throw err;
-        for (const p of tablePoints) routeErrors.push({ error_message: err.message, line_number: p.line, original_line: lineText(p.line) });
+    if (misses.length > 0) {
+      const byTable = groupBy(misses, (p) => p.measurement);
+      const tables = [...byTable].map(([table, list]) => ({ table, points: list.map((p): [bigint, number] => [p.time, hashes.get(p)!]) }));
+      const { rejected } = await this.d.catalog.propose({ kind: 'ensure_shards', db, tables }, traceId);
+      for (const [table, message] of Object.entries(rejected)) {
+        for (const p of byTable.get(table) ?? []) routeErrors.push({ error_message: message, line_number: p.line, original_line: lineText(p.line) });
       }
     }
     const failedLines = new Set(routeErrors.map((e) => e.line_number));
