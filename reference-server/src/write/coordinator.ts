@@ -63,7 +63,10 @@ interface ShardBatch {
   points: Point[];
   required: number;
   acks: number;
+  /** Owners that could not be reached (or failed): they get a hint. */
   failures: string[];
+  /** Owners that answered but refused the write for good, with why. */
+  refusals: string[];
 }
 
 export class WriteCoordinator {
@@ -134,7 +137,7 @@ export class WriteCoordinator {
       else failed.push(b);
     }
     if (failed.length > 0) {
-      const msg = failed.map((b) => consistencyMessage(b, b.acks, b.failures)).join('; ');
+      const msg = failed.map((b) => consistencyMessage(b, b.acks, b.failures, undefined, b.refusals)).join('; ');
       this.d.log.warn({ db: req.db, trace_id: req.traceId, failed_shards: failed.map((b) => b.shard.id) }, msg);
       // All-or-nothing writes, or writes where nothing else failed, answer 503 for the whole body.
       if (!req.acceptPartial || (written === 0 && errors.length === 0)) {
@@ -142,7 +145,7 @@ export class WriteCoordinator {
         return { linesWritten: written, errors: [], unavailable: msg + partly };
       }
       for (const b of failed) {
-        const m = consistencyMessage(b, b.acks, b.failures);
+        const m = consistencyMessage(b, b.acks, b.failures, undefined, b.refusals);
         for (const p of b.points) errors.push({ error_message: m, line_number: p.line, original_line: lineText(p.line) });
       }
     }
@@ -186,7 +189,7 @@ export class WriteCoordinator {
       if (!b) {
         const table = tableOf(p.measurement);
         const level = override ?? table.consistency;
-        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, shard.node_ids.length), acks: 0, failures: [] }));
+        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, shard.node_ids.length), acks: 0, failures: [], refusals: [] }));
       }
       b.points.push(p);
     }
@@ -228,13 +231,14 @@ export class WriteCoordinator {
               for (const b of w.shards) b.acks++;
             },
             (err: Error) => {
-              for (const b of w.shards) b.failures.push(nodeId);
               // Only a replica that may take the write later gets a hint; one that refused it
               // (4xx) would refuse the replay too.
               if (err instanceof ReplicaRefused && err.status < 500) {
+                for (const b of w.shards) b.refusals.push(`${nodeId} (${err.message})`);
                 this.d.log.error({ target: nodeId, trace_id: req.traceId, db: req.db, err: err.message }, 'replica refused the write');
                 return;
               }
+              for (const b of w.shards) b.failures.push(nodeId);
               try {
                 this.d.hints.store(nodeId, w.entries);
                 this.d.log.warn({ target: nodeId, trace_id: req.traceId, db: req.db, err: err.message }, 'replica write failed; hint stored');
@@ -252,11 +256,12 @@ export class WriteCoordinator {
   }
 }
 
-function consistencyMessage(b: ShardBatch, acked: number, failed: string[], verb = 'acknowledged'): string {
+function consistencyMessage(b: ShardBatch, acked: number, failed: string[], verb = 'acknowledged', refused: string[] = []): string {
   return (
     `write consistency not reached for shard ${b.shard.id} of ${b.shard.db}.${b.shard.table}: ` +
     `${acked} of ${b.shard.node_ids.length} replicas ${verb}, ${b.required} required` +
-    (failed.length ? `; unavailable: ${failed.join(', ')}` : '')
+    (failed.length ? `; unavailable: ${failed.join(', ')}` : '') +
+    (refused.length ? `; refused by ${refused.join(', ')}` : '')
   );
 }
 
