@@ -17,7 +17,7 @@ import { Mutex } from '../util/mutex.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
 import type { PeerClient } from '../cluster/peer-client.js';
 import { applyCommand, type CatalogCommand, type CatalogEntry } from './commands.js';
-import { DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState, type ShardDef } from './state.js';
+import { DEFAULT_PARTITION_DURATION, emptyCatalog, forkForWrites, type CatalogState, type ShardDef } from './state.js';
 import { planAutoShards } from '../sharding/placement.js';
 import { nameProblem, tableLimitProblem } from './limits.js';
 
@@ -203,7 +203,12 @@ export class Catalog {
     try {
       await this.leaderMutex.run(() => {
         try {
-          this.commitGroups(this.resolve(req), committed, rejected);
+          // Write intents only add tables, columns and shards: a cheap copy is enough for them.
+          const fork =
+            req.kind === 'ensure_schema' || req.kind === 'ensure_shards'
+              ? (st: CatalogState) => forkForWrites(st, req.db, req.tables.map((x) => x.table))
+              : (st: CatalogState) => structuredClone(st);
+          this.commitGroups(this.resolve(req), fork, committed, rejected);
         } finally {
           this.flush();
         }
@@ -323,7 +328,7 @@ export class Catalog {
       return groups;
     }
     // Plan against a scratch copy so several points of one new partition yield one set of shards.
-    const scratch = structuredClone(this.state);
+    const scratch = forkForWrites(this.state, req.db, []);
     const groups: CommandGroup[] = [];
     for (const { table: name, points } of req.tables) {
       const group: CommandGroup = { table: name, commands: [] };
@@ -350,13 +355,18 @@ export class Catalog {
 
   /**
    * Commits each group's commands; a table's invalid change is recorded in `rejected`. The
-   * groups are validated on one working copy of the state (cloned again only after a failed
-   * group), then persisted with one fsync: a write bringing hundreds of tables costs one clone,
+   * groups are validated on one working copy of the state (`fork`, again only after a failed
+   * group), then persisted with one fsync: a write bringing hundreds of tables costs one copy,
    * not one per command.
    */
-  private commitGroups(groups: CommandGroup[], committed: CatalogEntry[], rejected: Record<string, string>): void {
+  private commitGroups(
+    groups: CommandGroup[],
+    fork: (state: CatalogState) => CatalogState,
+    committed: CatalogEntry[],
+    rejected: Record<string, string>,
+  ): void {
     const base = this.state;
-    let work = structuredClone(base);
+    let work = fork(base);
     const applied: CatalogCommand[] = [];
     for (const group of groups) {
       if (group.error !== undefined) {
@@ -373,7 +383,7 @@ export class Catalog {
         // One table's invalid change fails that table only; anything else fails the request.
         if (group.table === undefined || !(err instanceof HttpError) || err.status !== 400) throw err;
         rejected[group.table] = err.message;
-        work = structuredClone(base); // the failed group may have changed it part way
+        work = fork(base); // the failed group may have changed it part way
         for (const cmd of applied) applyCommand(work, cmd);
       }
     }
