@@ -4,7 +4,7 @@
 // tag or field name is safe. Durability comes from our WAL, so SQLite commits skip fsync
 // (synchronous=NORMAL in WAL mode) and record the last applied WAL seq in the same transaction.
 // check() refuses, before they are logged, entries this store could never apply (malformed
-// points, NUL in names, a column whose kind or type differs, more columns than SQLite allows),
+// points, NUL in a name, a column whose kind or type differs, more columns than SQLite allows),
 // so the WAL holds only records that replay can apply.
 //
 // New columns of one record are added together: a new table is created with all of them in one
@@ -25,6 +25,7 @@ import type { WalEntry, WalRecord } from './wal.js';
 export class StoreRefusal extends HttpError {
   constructor(message: string) {
     super(400, message);
+    this.name = 'StoreRefusal';
   }
 }
 
@@ -386,8 +387,6 @@ export class ShardStore {
       const bad = nameProblem('measurement', p.measurement);
       if (bad) throw refuse(bad);
       for (const name in p.tags) {
-        const badValue = nameProblem('tag value', p.tags[name]!);
-        if (badValue) throw refuse(badValue);
         const c = known(name);
         if (c) {
           if (c.kind !== 'tag') throw refuse(`column '${name}' is a field here, not a tag`);

@@ -18,17 +18,15 @@ export interface SchemaCheck {
 export function checkSchema(table: string, points: Point[], existing: ColumnSchema[] | undefined, lineText: (line: number) => string): SchemaCheck {
   const known = new Map<string, ColumnSchema>();
   let userColumns = 0;
-  let tags = 0;
   for (const c of existing ?? []) {
     known.set(c.name, c);
     if (c.kind !== 'time') userColumns++;
-    if (c.kind === 'tag') tags++;
   }
   const newColumns: ColumnSchema[] = [];
   const accepted: Point[] = [];
   const errors: LineError[] = [];
   for (const p of points) {
-    const problem = conflict(p, known) ?? widthProblem(table, p, known, userColumns, tags);
+    const problem = conflict(p, known) ?? widthProblem(table, p, known, userColumns);
     if (problem) {
       errors.push({ error_message: problem, line_number: p.line, original_line: lineText(p.line) });
       continue;
@@ -39,7 +37,6 @@ export function checkSchema(table: string, points: Point[], existing: ColumnSche
         known.set(name, c);
         newColumns.push(c);
         userColumns++;
-        tags++;
       }
     }
     for (const name in p.fields) {
@@ -60,7 +57,7 @@ function conflict(p: Point, known: Map<string, ColumnSchema>): string | undefine
   if (bad) return bad;
   for (const name in p.tags) {
     if (name === 'time') return `invalid tag key 'time': time is the timestamp column`;
-    const problem = nameProblem('tag key', name) ?? nameProblem('tag value', p.tags[name]!);
+    const problem = nameProblem('tag key', name);
     if (problem) return problem;
     const c = known.get(name);
     if (c && c.kind !== 'tag') return `invalid column type for column '${name}', expected ${describe(c)}, got Tag`;
@@ -79,13 +76,11 @@ function conflict(p: Point, known: Map<string, ColumnSchema>): string | undefine
 }
 
 /** Whether the columns this point adds would take the table past its limits. */
-function widthProblem(table: string, p: Point, known: Map<string, ColumnSchema>, userColumns: number, tags: number): string | undefined {
-  let newTags = 0;
-  let newFields = 0;
-  for (const name in p.tags) if (!known.has(name)) newTags++;
-  for (const name in p.fields) if (!known.has(name)) newFields++;
-  if (newTags === 0 && newFields === 0) return undefined;
-  return columnLimitProblem(table, userColumns + newTags + newFields, tags + newTags);
+function widthProblem(table: string, p: Point, known: Map<string, ColumnSchema>, userColumns: number): string | undefined {
+  let added = 0;
+  for (const name in p.tags) if (!known.has(name)) added++;
+  for (const name in p.fields) if (!known.has(name)) added++;
+  return added === 0 ? undefined : columnLimitProblem(table, userColumns + added);
 }
 
 function describe(c: ColumnSchema): string {
