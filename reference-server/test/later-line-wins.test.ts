@@ -4,6 +4,30 @@
 import t from 'tap';
 import { TestCluster, waitFor } from './helpers/cluster.js';
 import { createTable, defineShards } from './helpers/layout.js';
+import { mergeSameIdentity } from '../src/write/later-line-wins.js';
+import type { Point } from '../src/types.js';
+
+t.test('merging one body: same identity merged field by field, later line last; others untouched', async (t) => {
+  const pt = (line: number, tags: Record<string, string>, time: bigint, fields: Record<string, number>): Point => ({
+    measurement: 'cpu', tags, time, line,
+    fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { type: 'float' as const, value: v }])),
+  });
+  const distinct = [pt(1, { h: 'a' }, 1n, { u: 1 }), pt(2, { h: 'a' }, 2n, { u: 2 })];
+  t.equal(mergeSameIdentity(distinct), distinct, 'no shared time: the same array back');
+  const out = mergeSameIdentity([
+    pt(1, { h: 'a' }, 5n, { u: 2, i: 5 }),
+    pt(2, { h: 'b' }, 5n, { u: 7 }),
+    pt(3, { h: 'a' }, 5n, { u: 1 }),
+    pt(4, { h: 'a\u0000x' }, 5n, { u: 9 }),
+    pt(5, { h: 'a', x: 'y' }, 5n, { u: 8 }),
+  ]);
+  t.same(out.map((p) => [p.tags, p.fields.u!.value, p.fields.i?.value]), [
+    [{ h: 'a' }, 1, 5],
+    [{ h: 'b' }, 7, undefined],
+    [{ h: 'a\u0000x' }, 9, undefined],
+    [{ h: 'a', x: 'y' }, 8, undefined],
+  ]);
+});
 
 const c = await TestCluster.start();
 t.teardown(() => c.teardown());

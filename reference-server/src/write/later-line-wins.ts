@@ -9,10 +9,23 @@ import { seriesKey } from '../sharding/hash.js';
 /** `points` with same-identity points merged (at the first one's position); `points` itself if none repeat. */
 export function mergeSameIdentity(points: Point[]): Point[] {
   if (points.length < 2) return points;
+  // Only points that share a timestamp can share an identity: a cheap pass over the times
+  // spares building series keys for batches where every time is different.
+  const perTime = new Map<bigint, number>();
+  let shared = false;
+  for (const p of points) {
+    const n = perTime.get(p.time);
+    perTime.set(p.time, n === undefined ? 1 : ((shared = true), n + 1));
+  }
+  if (!shared) return points;
   const first = new Map<string, number>(); // identity -> index in out
   const out: Point[] = [];
   let merged = false;
   for (const p of points) {
+    if (perTime.get(p.time) === 1) {
+      out.push(p);
+      continue;
+    }
     const id = seriesKey(p.measurement, p.tags) + '\u0000' + p.time;
     const at = first.get(id);
     if (at === undefined) {
