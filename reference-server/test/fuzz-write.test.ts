@@ -1,10 +1,11 @@
 // A seeded, time-bounded fuzz test of the write path against a real 3-node cluster: mutated
 // line-protocol bodies (byte flips, truncation, duplicated and removed separators, bad escapes,
-// huge numbers, many fields and tags, repeated identities, bad precision and accept_partial
-// parameters, invalid UTF-8) sent to every write API. It holds that bad input never gets a 5xx,
-// no node exits or quarantines a WAL record, and a rejected write stores nothing: a sample of
-// bodies goes to a fresh database whose stored rows (shard row counts) must be exactly the
-// distinct row identities of the lines the answer says were accepted (none when rejected).
+// huge numbers, many fields and tags, repeated identities, bad precision, accept_partial,
+// consistency and no_sync parameters, invalid UTF-8) sent to every write API. It holds that
+// bad input never gets a 5xx, no node exits or quarantines a WAL record, and a rejected write
+// stores nothing: a sample of bodies goes to a fresh database whose stored rows (shard row
+// counts) must be exactly the distinct row identities of the lines the answer says were
+// accepted (none when rejected).
 //
 //   FUZZ_SEED=123 npx tap reference-server/test/fuzz-write.test.ts   (reproduce a seed)
 //   FUZZ_BODIES=5000 FUZZ_DEADLINE_MS=35000                          (the defaults)
@@ -118,6 +119,7 @@ interface Probe {
   db: string;
   precision: string | null;
   acceptPartial: string | null;
+  extra: Record<string, string>;
   body: Buffer;
   verify: boolean;
 }
@@ -138,6 +140,7 @@ function makeProbe(r: Rng, k: number): Probe {
     k, api, db, body, verify,
     precision: r.chance(0.3) ? r.pick(PRECISIONS) : null,
     acceptPartial: api !== 'v3' || r.chance(0.4) ? null : r.pick(['true', 'false', 'false', 'yes', '']),
+    extra: r.chance(0.1) ? { [r.pick(['consistency', 'no_sync'])]: r.pick(['one', 'quorum', 'all', 'bogus', 'true', 'false', '']) } : {},
   };
 }
 
@@ -147,6 +150,7 @@ function url(p: Probe): string {
   q.set(p.api === 'v2' ? 'bucket' : 'db', p.db);
   if (p.precision !== null) q.set('precision', p.precision);
   if (p.acceptPartial !== null) q.set('accept_partial', p.acceptPartial);
+  for (const [k, v] of Object.entries(p.extra)) q.set(k, v);
   return `${path}?${q}`;
 }
 

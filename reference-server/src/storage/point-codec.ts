@@ -57,7 +57,7 @@ export function decodePointChecked(e: unknown): Point {
     if (k === '' || typeof v !== 'string' || v === '') throw new BadEncodedPoint(`point tag ${JSON.stringify(k)} must be a non-empty string`);
     sortedTags[k] = v;
   }
-  if (!Array.isArray(f) || f.length === 0 || f.length % 3 !== 0) throw new BadEncodedPoint('point fields must be [name, type, value, ...] with at least one field');
+  if (!Array.isArray(f) || f.length % 3 !== 0) throw new BadEncodedPoint('point fields must be [name, type, value, ...]');
   const fields: Record<string, FieldValue> = {};
   for (let i = 0; i < f.length; i += 3) {
     const name = f[i];
