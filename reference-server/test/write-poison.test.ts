@@ -7,6 +7,7 @@ import path from 'node:path';
 import t from 'tap';
 import { TestCluster, waitFor } from './helpers/cluster.js';
 import { createTable, defineShards } from './helpers/layout.js';
+import { Wal } from '../src/storage/wal.js';
 
 const c = await TestCluster.start();
 t.teardown(() => c.teardown());
@@ -87,4 +88,23 @@ t.test('a stored hint its target can never apply is set aside, not retried forev
   await c.restart('b');
   t.equal((await c.request('b', 'GET', '/health')).status, 200, 'b restarts: its WAL never took the poisoned record');
   t.notOk(c.node('b').log.some((l) => l.includes('QUARANTINED')));
+});
+
+t.test('a WAL record replay cannot apply (as older versions logged) is quarantined; the node starts', async (t) => {
+  const owner = 'c';
+  await c.stop(owner);
+  const walDir = path.join(c.node(owner).dataDir, 'wal');
+  const wal = new Wal(walDir);
+  wal.open(0, () => undefined); // only to append to it
+  const f: unknown[] = [];
+  for (let i = 0; i < 999; i++) f.push(`q${i}`, 0, i);
+  const seq = wal.append([{ db: 'poison', table: 'wide', shard: 1, ver: 1, points: [['wide', { host: 'h' }, f, '9']] }], true);
+  wal.close();
+  await c.startNode(owner);
+  t.equal((await c.request(owner, 'GET', '/health')).status, 200, 'the node starts');
+  t.ok(c.node(owner).log.some((l) => l.includes('QUARANTINED') && l.includes(`"seq":${seq}`)), 'and says loudly what it set aside');
+  t.ok(fs.existsSync(path.join(walDir, 'quarantine', `${seq}.json`)), 'the record is kept for an operator');
+  await c.restart(owner);
+  t.equal(c.node(owner).log.filter((l) => l.includes('QUARANTINED')).length, 1, 'a second restart does not meet it again');
+  t.same((await c.query('a', 'poison', 'SELECT v FROM wide ORDER BY time')).body, [{ v: 1 }, { v: 3 }], 'the data is all there');
 });
