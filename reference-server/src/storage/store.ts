@@ -189,6 +189,7 @@ export class ShardStore {
 
   private applyEntry(e: WalEntry, decoded?: Point[]): void {
     const points = decoded ?? e.points.map((p) => decodePoint(p));
+    if (points.length === 0) return;
     this.addColumns(e.db, e.table, this.newColumns(e.db, e.table, points));
     const ver = () => e.ver;
     for (let i = 0; i < points.length; i++) this.applyPoint(e.db, e.table, e.shard, points[i]!, ver);
