@@ -143,8 +143,14 @@ export class ReferenceNode {
     // Its cold start overlaps ours, so the first query does not pay for it.
     this.queryExecutor.warm();
     this.catalog.open();
-    const { replayed } = this.wal.open(this.store.appliedSeq, this.store.applyRecord);
+    const { replayed, quarantined } = this.wal.open(this.store.appliedSeq, this.store.applyRecord);
     if (replayed > 0) this.log.info({ records: replayed }, 'replayed WAL records into the shard store');
+    for (const q of quarantined) {
+      // Loud, but not fatal: one bad record must not make the whole data dir unusable.
+      // Replicas still hold these writes; anti-entropy brings them back where they can apply.
+      this.log.error({ seq: q.seq, file: q.file, err: q.error }, 'WAL record could not be applied on replay: QUARANTINED, not applied');
+      if (q.seq > 0) this.store.markApplied(q.seq);
+    }
     this.server = createHttpServer(this);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -185,10 +191,20 @@ export class ReferenceNode {
     return a && typeof a === 'object' ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : '';
   }
 
-  /** Durable local apply: WAL (fsynced unless sync=false), then the SQLite store. */
+  /**
+   * Durable local apply: checked against the store (StoreRefusal, a 400, for entries it could
+   * never apply), then the WAL (fsynced unless sync=false), then the SQLite store. If the store
+   * still fails, the record is taken back out of the WAL, so replay never meets it.
+   */
   applyLocal(entries: WalEntry[], sync: boolean, decoded?: Point[][]): void {
+    const points = this.store.check(entries, decoded);
     const seq = this.wal.append(entries, sync);
-    this.store.applyRecord({ seq, entries }, decoded);
+    try {
+      this.store.applyRecord({ seq, entries }, points);
+    } catch (err) {
+      this.wal.revert(seq);
+      throw err;
+    }
     if (this.wal.closedSegments() > 0) {
       this.store.checkpoint();
       this.wal.truncate(this.store.appliedSeq);

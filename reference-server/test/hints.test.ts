@@ -6,6 +6,7 @@ import path from 'node:path';
 import t from 'tap';
 import pino from 'pino';
 import { HintedHandoff } from '../src/repair/hints.js';
+import { waitFor } from './helpers/cluster.js';
 import type { WalEntry } from '../src/storage/wal.js';
 
 const log = pino({ level: 'silent' });
@@ -47,4 +48,22 @@ t.test('a transient failure keeps the rest for later; a permanent refusal is set
   t.equal(h.pendingFor('c'), 0);
   t.equal(h.rejected, 1);
   t.match(fs.readFileSync(path.join(dir, 'c.rejected'), 'utf8'), /"shard":3/);
+});
+
+t.test('a target that keeps failing is retried less and less often, not every tick', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phantom-hints-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const attempts: number[] = [];
+  const h = new HintedHandoff(dir, async () => {
+    attempts.push(Date.now());
+    throw new Error('503 busy');
+  }, () => true, permanent, log);
+  t.teardown(() => h.stop());
+  h.store('d', entry(1));
+  h.start(20); // ticks every 20 ms
+  await waitFor(() => attempts.length >= 3, 10_000);
+  const gaps = attempts.slice(1).map((at, i) => at - attempts[i]!);
+  t.ok(gaps[0]! >= 450, `second attempt waited ${gaps[0]} ms, not one tick`);
+  t.ok(gaps[1]! >= 2 * 450, `third attempt waited ${gaps[1]} ms: the delay doubles`);
+  t.equal(h.pendingFor('d'), 1, 'the hint is kept for later');
 });

@@ -18,18 +18,40 @@ import { Gate } from '../util/gate.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
 import type { PeerClient } from '../cluster/peer-client.js';
 import { applyCommand, type CatalogCommand, type CatalogEntry } from './commands.js';
-import { cloneCatalog, DEFAULT_PARTITION_DURATION, emptyCatalog, type CatalogState, type ShardDef } from './state.js';
+import { cloneCatalog, DEFAULT_PARTITION_DURATION, emptyCatalog, forkForWrites, type CatalogState, type ShardDef } from './state.js';
 import { planAutoShards } from '../sharding/placement.js';
+import { nameProblem, tableLimitProblem } from './limits.js';
 
 /** What a node asks of the leader: a command, or an intent the leader turns into commands. */
 export type CatalogRequest =
   | { kind: 'command'; command: CatalogCommand }
-  /** Create the database/table if missing and add missing columns (writes). */
-  | { kind: 'ensure_schema'; db: string; table: string; columns: ColumnSchema[] }
-  /** Create shards so each (time, hash) of the table is covered. */
-  | { kind: 'ensure_shards'; db: string; table: string; points: Array<[bigint, number]> }
+  /**
+   * Create the database and tables if missing and add missing columns (writes). All tables of
+   * one write in one request: one round trip and one broadcast, however many tables.
+   */
+  | { kind: 'ensure_schema'; db: string; tables: Array<{ table: string; columns: ColumnSchema[] }> }
+  /** Create shards so each (time, hash) of each table is covered. */
+  | { kind: 'ensure_shards'; db: string; tables: Array<{ table: string; points: Array<[bigint, number]> }> }
   /** An explicit layout; the leader assigns the shard ids. */
   | { kind: 'define_layout'; shards: Array<Omit<ShardDef, 'id'>> };
+
+/**
+ * What a request did. Per-table requests (ensure_*) go on past a table whose change is invalid
+ * (a type conflict, a limit): its error is in `rejected`, the other tables' changes commit.
+ */
+export interface ProposeResult {
+  version: number;
+  cluster_id: string;
+  rejected: Record<string, string>;
+}
+
+/** Commands that realise one part of a request; `table` names the part that may fail alone. */
+interface CommandGroup {
+  table?: string;
+  commands: CatalogCommand[];
+  /** Set when planning the table's commands already failed (nothing to commit for it). */
+  error?: string;
+}
 
 export interface PeerAddress {
   id: string;
@@ -62,6 +84,7 @@ export class Catalog {
   private listeners: Array<(cmd: CatalogCommand) => void> = [];
   /** Opens once start() has adopted or bootstrapped the catalog; no change is ordered before. */
   private readonly started = new Gate();
+  private unflushed = false;
 
   constructor(
     private readonly dir: string,
@@ -159,12 +182,9 @@ export class Catalog {
   }
 
   /** Submits a request to the leader and returns once this node has applied its outcome. */
-  async propose(req: CatalogRequest, traceId?: string): Promise<void> {
+  async propose(req: CatalogRequest, traceId?: string): Promise<ProposeResult> {
     await this.waitStarted();
-    if (this.isLeader) {
-      await this.leaderHandle(req);
-      return;
-    }
+    if (this.isLeader) return this.leaderHandle(req);
     const leader = this.leaderId;
     const url = this.urlOf(leader);
     if (!url) throw new HttpError(503, `catalog leader ${leader} has no known address`);
@@ -187,21 +207,34 @@ export class Catalog {
     if (this.state.version < body.version) {
       throw new HttpError(503, `catalog change committed at version ${body.version} but this node could not catch up`);
     }
+    return { version: body.version, cluster_id: body.cluster_id, rejected: body.rejected ?? {} };
   }
 
   /** Leader side of `propose`: returns the catalog version after the change. */
-  async leaderHandle(req: CatalogRequest): Promise<{ version: number; cluster_id: string }> {
+  async leaderHandle(req: CatalogRequest): Promise<ProposeResult> {
     // A change ordered before the bootstrap entry would take index 1 and make bootstrap fail.
     await this.waitStarted();
     if (!this.isLeader) throw new HttpError(421, `node ${this.selfId} is not the catalog leader (${this.leaderId} is)`);
-    const committed = await this.leaderMutex.run(() => {
-      const out: CatalogEntry[] = [];
-      for (const cmd of this.resolve(req)) out.push(this.commitLocal(cmd));
-      return out;
-    });
-    // Outside the lock: a slow or paused follower delays this change, not every other one.
-    if (committed.length > 0) await this.broadcast(committed);
-    return { version: this.state.version, cluster_id: this.state.cluster_id };
+    const rejected: Record<string, string> = {};
+    const committed: CatalogEntry[] = [];
+    try {
+      await this.leaderMutex.run(() => {
+        try {
+          // Write intents only add tables, columns and shards: a cheap copy is enough for them.
+          const fork =
+            req.kind === 'ensure_schema' || req.kind === 'ensure_shards'
+              ? (st: CatalogState) => forkForWrites(st, req.db, req.tables.map((x) => x.table))
+              : (st: CatalogState) => cloneCatalog(st);
+          this.commitGroups(this.resolve(req), fork, committed, rejected);
+        } finally {
+          this.flush();
+        }
+      });
+    } finally {
+      // Outside the lock: a slow or paused follower delays this change, not every other one.
+      if (committed.length > 0) await this.broadcast(committed);
+    }
+    return { version: this.state.version, cluster_id: this.state.cluster_id, rejected };
   }
 
   private async waitStarted(): Promise<void> {
@@ -221,6 +254,7 @@ export class Catalog {
       }
       this.appendApplied(e);
     }
+    this.flush();
     if (gap) void this.sync(from);
   }
 
@@ -253,6 +287,7 @@ export class Catalog {
     if (!page || !this.sameCluster(page, source)) return;
     const before = this.state.version;
     for (const e of page.entries) if (e.index === this.state.version + 1) this.appendApplied(e);
+    this.flush();
     if (this.state.version !== before) this.log.info({ from: before, to: this.state.version, source }, 'catalog caught up');
   }
 
@@ -263,6 +298,7 @@ export class Catalog {
     const best = pages.filter((p) => p.page && p.page.version > 0).sort((a, b) => b.page!.version - a.page!.version)[0];
     if (!best) return false;
     for (const e of best.page!.entries) if (e.index === this.state.version + 1) this.appendApplied(e);
+    this.flush();
     this.log.info({ source: best.id, version: this.state.version, leader: this.state.leader }, 'catalog adopted from a peer');
     return true;
   }
@@ -273,58 +309,127 @@ export class Catalog {
     return false;
   }
 
-  /** Turns an intent into the commands that realise it against the current state. */
-  private resolve(req: CatalogRequest): CatalogCommand[] {
-    if (req.kind === 'command') return [req.command];
+  /**
+   * Turns an intent into the commands that realise it, planned against the current state,
+   * grouped by the table they serve. Groups commit in order (a table's creation follows its
+   * database's).
+   */
+  private resolve(req: CatalogRequest): CommandGroup[] {
+    if (req.kind === 'command') return [{ commands: [req.command] }];
     if (req.kind === 'define_layout') {
       const first = this.state.next_shard_id;
-      return [{ type: 'define_shards', shards: req.shards.map((s, i) => ({ ...s, id: first + i })) }];
+      return [{ commands: [{ type: 'define_shards', shards: req.shards.map((s, i) => ({ ...s, id: first + i })) }] }];
     }
     const db = this.state.databases[req.db];
     if (req.kind === 'ensure_schema') {
-      const cmds: CatalogCommand[] = [];
-      if (!db) cmds.push({ type: 'create_database', db: req.db, if_not_exists: true });
-      const table = db?.tables[req.table];
-      if (!table) {
-        cmds.push({
-          type: 'create_table',
-          db: req.db,
-          table: req.table,
-          columns: [{ name: 'time', kind: 'time' }, ...req.columns],
-          shard_keys: [],
-          num_hash_partitions: 1,
-          partition_duration: DEFAULT_PARTITION_DURATION,
-          replication_factor: 1,
-          consistency: 'one',
-          if_not_exists: true,
-        });
-      } else {
-        const missing = req.columns.filter((c) => !table.columns.some((have) => have.name === c.name && have.kind === c.kind && have.type === c.type));
-        if (missing.length > 0) cmds.push({ type: 'add_columns', db: req.db, table: req.table, columns: missing });
+      const groups: CommandGroup[] = [];
+      if (!db) groups.push({ commands: [{ type: 'create_database', db: req.db, if_not_exists: true }] });
+      for (const { table: name, columns } of req.tables) {
+        const table = db?.tables[name];
+        if (!table) {
+          groups.push({
+            table: name,
+            commands: [{
+              type: 'create_table',
+              db: req.db,
+              table: name,
+              columns: [{ name: 'time', kind: 'time' }, ...columns],
+              shard_keys: [],
+              num_hash_partitions: 1,
+              partition_duration: DEFAULT_PARTITION_DURATION,
+              replication_factor: 1,
+              consistency: 'one',
+              if_not_exists: true,
+            }],
+          });
+          continue;
+        }
+        const missing = columns.filter((c) => !table.columns.some((have) => have.name === c.name && have.kind === c.kind && have.type === c.type));
+        if (missing.length > 0) groups.push({ table: name, commands: [{ type: 'add_columns', db: req.db, table: name, columns: missing }] });
       }
-      return cmds;
+      return groups;
     }
-    const table = db?.tables[req.table];
-    if (!table) throw new HttpError(404, `table not found: ${req.db}.${req.table}`);
     // Plan against a scratch copy so several points of one new partition yield one set of shards.
-    const scratch = cloneCatalog(this.state);
-    const cmds: CatalogCommand[] = [];
-    for (const [time, hash] of req.points) {
-      const shards = planAutoShards(scratch, table, time, hash);
-      if (shards.length === 0) continue;
-      const cmd: CatalogCommand = { type: 'define_shards', shards };
-      applyCommand(scratch, cmd);
-      cmds.push(cmd);
+    const scratch = forkForWrites(this.state, req.db, []);
+    const groups: CommandGroup[] = [];
+    for (const { table: name, points } of req.tables) {
+      const group: CommandGroup = { table: name, commands: [] };
+      groups.push(group);
+      const table = db?.tables[name];
+      if (!table) throw new HttpError(404, `table not found: ${req.db}.${name}`);
+      try {
+        for (const [time, hash] of points) {
+          const shards = planAutoShards(scratch, table, time, hash);
+          if (shards.length === 0) continue;
+          const cmd: CatalogCommand = { type: 'define_shards', shards };
+          applyCommand(scratch, cmd);
+          group.commands.push(cmd);
+        }
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status !== 400) throw err;
+        // Planning failed: commit nothing for this table, and say why.
+        group.commands = [];
+        group.error = err.message;
+      }
     }
-    return cmds;
+    return groups;
+  }
+
+  /**
+   * Commits each group's commands; a table's invalid change is recorded in `rejected`. The
+   * groups are validated on one working copy of the state (`fork`, again only after a failed
+   * group), then persisted with one fsync: a write bringing hundreds of tables costs one copy,
+   * not one per command.
+   */
+  private commitGroups(
+    groups: CommandGroup[],
+    fork: (state: CatalogState) => CatalogState,
+    committed: CatalogEntry[],
+    rejected: Record<string, string>,
+  ): void {
+    const base = this.state;
+    let work = fork(base);
+    const applied: CatalogCommand[] = [];
+    for (const group of groups) {
+      if (group.error !== undefined) {
+        rejected[group.table!] = group.error;
+        continue;
+      }
+      try {
+        for (const cmd of group.commands) {
+          applyCommand(work, cmd);
+          checkLimits(work, cmd);
+        }
+        applied.push(...group.commands);
+      } catch (err) {
+        // One table's invalid change fails that table only; anything else fails the request.
+        if (group.table === undefined || !(err instanceof HttpError) || err.status !== 400) throw err;
+        rejected[group.table] = err.message;
+        work = fork(base); // the failed group may have changed it part way
+        for (const cmd of applied) applyCommand(work, cmd);
+      }
+    }
+    if (applied.length === 0) return;
+    const entries = applied.map((command, i): CatalogEntry => ({ index: base.version + i + 1, command }));
+    for (const entry of entries) this.persist(entry);
+    this.flush();
+    this.state = work;
+    for (const entry of entries) {
+      committed.push(entry);
+      this.entries.push(entry);
+      this.log.info({ catalog_version: entry.index, command: entry.command.type }, 'catalog change committed');
+      this.notify(entry.command);
+    }
   }
 
   /** Validates, persists and applies one command (leader only, under the mutex). */
   private commitLocal(cmd: CatalogCommand): CatalogEntry {
     const next = cloneCatalog(this.state);
     applyCommand(next, cmd); // throws if invalid: nothing persisted
+    checkLimits(next, cmd);
     const entry: CatalogEntry = { index: next.version, command: cmd };
     this.persist(entry);
+    this.flush();
     this.state = next;
     this.entries.push(entry);
     this.log.info({ catalog_version: entry.index, command: cmd.type }, 'catalog change committed');
@@ -362,13 +467,39 @@ export class Catalog {
     this.notify(entry.command);
   }
 
+  /**
+   * Appends an entry to the log file. The fsync is left to flush(), called before any of a
+   * batch's entries is acknowledged or broadcast: one fsync per batch, not per entry (the
+   * batch is written and flushed in one synchronous run, so nothing sees it unflushed).
+   */
   private persist(entry: CatalogEntry): void {
     if (this.fd < 0) throw new HttpError(503, 'catalog is closed');
     fs.writeSync(this.fd, stringifyWithBigInt(entry) + '\n');
+    this.unflushed = true;
+  }
+
+  private flush(): void {
+    if (!this.unflushed || this.fd < 0) return;
     fs.fsyncSync(this.fd);
+    this.unflushed = false;
   }
 
   private notify(cmd: CatalogCommand): void {
     for (const l of this.listeners) l(cmd);
   }
+}
+
+/**
+ * New schema must stay within the limits every store can apply (catalog/limits.ts). Checked
+ * only when the leader commits a command, never when a committed entry is replayed.
+ */
+function checkLimits(next: CatalogState, cmd: CatalogCommand): void {
+  if (cmd.type !== 'create_table' && cmd.type !== 'add_columns') return;
+  const table = next.databases[cmd.db]?.tables[cmd.table];
+  if (!table) return;
+  const problem =
+    nameProblem('measurement', table.name) ??
+    cmd.columns.map((c) => nameProblem(c.kind === 'tag' ? 'tag key' : 'field key', c.name)).find(Boolean) ??
+    tableLimitProblem(table.name, table.columns);
+  if (problem) throw new HttpError(400, problem);
 }

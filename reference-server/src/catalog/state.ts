@@ -88,3 +88,25 @@ export const DEFAULT_PARTITION_DURATION = 86_400n * 1_000_000_000n;
 export function tableShards(state: CatalogState, db: string, table: string): ShardDef[] {
   return Object.values(state.shards).filter((s) => s.db === db && s.table === table);
 }
+
+/**
+ * A copy of `state` that the commands writes ask for (create_database, create_table,
+ * add_columns, define_shards) can be applied to without changing `state`: those only add map
+ * keys, push onto the `columns` of the tables in `touched` and set counters, so only the
+ * containers on that path are copied. Much cheaper than structuredClone on a catalog with
+ * many wide tables, which every schema change of a write would otherwise pay for.
+ */
+export function forkForWrites(state: CatalogState, db: string, touched: readonly string[]): CatalogState {
+  // Copied into prototype-free records, like cloneCatalog: a table called 'constructor' stays a key.
+  const databases = Object.assign(names<DatabaseDef>(), state.databases);
+  const d = databases[db];
+  if (d) {
+    const tables = Object.assign(names<DatabaseDef['tables'][string]>(), d.tables);
+    for (const name of touched) {
+      const t = tables[name];
+      if (t) tables[name] = { ...t, columns: [...t.columns] };
+    }
+    databases[db] = { ...d, tables };
+  }
+  return { ...state, databases, shards: Object.assign(names<ShardDef>(), state.shards) };
+}

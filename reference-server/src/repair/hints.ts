@@ -2,7 +2,8 @@
 // a durable per-node file (one JSON record per line, fsynced) and replays it, in order, once the
 // node answers again. Writes are idempotent (row identity + field versions), so a replay that
 // repeats after a crash is harmless. A hint the target refuses for good (4xx) is set aside in
-// `<node>.rejected` rather than blocking every later hint.
+// `<node>.rejected` rather than blocking every later hint. After a failed round the next one for
+// that node waits longer (doubling up to 30 s), so a target that keeps failing costs little.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../util/log.js';
@@ -12,10 +13,14 @@ export type HintSender = (nodeId: string, entries: WalEntry[]) => Promise<void>;
 
 /** Most bytes of a hint file read per replay round: memory stays bounded however long a node was down. */
 const REPLAY_WINDOW = 32 * 1024 * 1024;
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 30_000;
 
 export class HintedHandoff {
   private pending = new Map<string, number>();
   private replaying = new Set<string>();
+  /** Per node after a failed round: how long it waited, and when the next round may start. */
+  private retry = new Map<string, { delayMs: number; notBefore: number }>();
   private timer?: NodeJS.Timeout;
   stored = 0;
   replayed = 0;
@@ -63,7 +68,8 @@ export class HintedHandoff {
 
   start(intervalMs = 500): void {
     this.timer = setInterval(() => {
-      for (const id of this.pending.keys()) if (this.isUp(id)) void this.replay(id);
+      const now = Date.now();
+      for (const id of this.pending.keys()) if (this.isUp(id) && (this.retry.get(id)?.notBefore ?? 0) <= now) void this.replay(id);
     }, intervalMs);
     this.timer.unref();
   }
@@ -97,8 +103,11 @@ export class HintedHandoff {
         doneBytes = start;
       }
       if (sent > 0) this.log.info({ target: nodeId, hints: sent }, 'hinted handoff replayed');
+      this.retry.delete(nodeId);
     } catch (err) {
-      this.log.warn({ target: nodeId, err: (err as Error).message, sent }, 'hinted handoff replay stopped; will retry');
+      const delayMs = Math.min(MAX_RETRY_MS, (this.retry.get(nodeId)?.delayMs ?? FIRST_RETRY_MS / 2) * 2);
+      this.retry.set(nodeId, { delayMs, notBefore: Date.now() + delayMs });
+      this.log.warn({ target: nodeId, err: (err as Error).message, sent, retry_in_ms: delayMs }, 'hinted handoff replay stopped; will retry');
     }
     try {
       if (doneBytes > 0) this.consume(nodeId, doneBytes);

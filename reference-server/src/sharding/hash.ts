@@ -52,13 +52,20 @@ export function shardKeyHash(tags: Record<string, string>, shardKeys: string[]):
 }
 
 /**
- * Series key: measurement and tags, unambiguous (NUL separated). Points carry their tags in
- * sorted insertion order (the parser and the point codec keep it), and JavaScript iterates keys
- * the same way on every node, so no per-point sort is needed for a stable key.
+ * Series key: measurement and tags, unambiguous. Points carry their tags in sorted insertion
+ * order (the parser and the point codec keep it), and JavaScript iterates keys the same way on
+ * every node, so no per-point sort is needed for a stable key. Parts are NUL separated;
+ * measurements and tag keys never hold a NUL (catalog/limits.ts) but tag values may, and a key
+ * with such a value is written as NUL + JSON instead (no plain key starts with a NUL), so
+ * `a="x\0b\0c"` and `a="x",b="c"` stay two series.
  */
 export function seriesKey(measurement: string, tags: Record<string, string>): string {
   let s = measurement;
-  for (const k in tags) s += '\u0000' + k + '\u0000' + tags[k];
+  for (const k in tags) {
+    const v = tags[k]!;
+    if (v.includes('\u0000')) return '\u0000' + JSON.stringify([measurement, Object.entries(tags)]);
+    s += '\u0000' + k + '\u0000' + v;
+  }
   return s;
 }
 

@@ -3,18 +3,46 @@
 // all over the B-tree; user columns are stored as c1, c2, ... (mapped in _columns) so any
 // tag or field name is safe. Durability comes from our WAL, so SQLite commits skip fsync
 // (synchronous=NORMAL in WAL mode) and record the last applied WAL seq in the same transaction.
+// check() refuses, before they are logged, entries this store could never apply (malformed
+// points, NUL in a name, a column whose kind or type differs, more columns than SQLite allows),
+// so the WAL holds only records that replay can apply.
+//
+// New columns of one record are added together: a new table is created with all of them in one
+// CREATE TABLE, and an existing table that gains many is rebuilt once (a copy of its rows on this
+// node) instead of one ALTER TABLE per column, because SQLite re-parses the whole schema on each
+// ALTER: hundreds of them took longer than a peer waits for a replica write.
 import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { ColumnSchema, FieldType, Point } from '../types.js';
 import { seriesId, seriesKey } from '../sharding/hash.js';
-import { decodePoint, type EncodedPoint } from './point-codec.js';
+import { decodePoint, decodePointChecked, type EncodedPoint } from './point-codec.js';
 import { compareBytes } from '../lineprotocol/parse.js';
+import { nameProblem } from '../catalog/limits.js';
+import { HttpError } from '../util/errors.js';
 import type { WalEntry, WalRecord } from './wal.js';
 
-interface LocalColumn {
+/** Entries this store can never apply; a replica answers 400 so no sender retries them. */
+export class StoreRefusal extends HttpError {
+  constructor(message: string) {
+    super(400, message);
+    this.name = 'StoreRefusal';
+  }
+}
+
+/** SQLite's compiled-in SQLITE_MAX_COLUMN (better-sqlite3 keeps the default). */
+const SQLITE_MAX_COLUMN = 2000;
+/** shard, sid and time. */
+const KEY_COLUMNS = 3;
+/** From this many new columns on, an existing table is rebuilt rather than altered per column. */
+const REBUILD_AT = 8;
+
+interface NewColumn {
   name: string;
   kind: 'tag' | 'field';
   type: FieldType | null;
+}
+
+interface LocalColumn extends NewColumn {
   col: string;
 }
 
@@ -94,6 +122,39 @@ export class ShardStore {
   }
 
   /**
+   * Decodes and checks entries before they are logged: throws StoreRefusal for anything
+   * applyRecord would fail on. `decoded` (points this node parsed itself) skips the decoding.
+   * Returns the decoded points, entry i ↔ decoded[i].
+   */
+  check(entries: unknown, decoded?: Point[][]): Point[][] {
+    if (!Array.isArray(entries)) throw new StoreRefusal('entries must be a list');
+    const out: Point[][] = [];
+    const pending = new Map<string, Map<string, NewColumn>>(); // columns earlier entries add
+    entries.forEach((e, i) => {
+      const where = `entry ${i}`;
+      if (typeof e !== 'object' || e === null) throw new StoreRefusal(`${where}: not an object`);
+      const { db, table, shard, ver, points } = e as Record<string, unknown>;
+      if (typeof db !== 'string' || !db || typeof table !== 'string' || !table) throw new StoreRefusal(`${where}: db and table must be non-empty strings`);
+      if (!Number.isSafeInteger(shard) || !Number.isSafeInteger(ver) || (ver as number) < 0) throw new StoreRefusal(`${where}: shard and ver must be integers`);
+      if (!Array.isArray(points)) throw new StoreRefusal(`${where}: points must be a list`);
+      let pts = decoded?.[i];
+      if (!pts) {
+        try {
+          pts = points.map((p) => decodePointChecked(p));
+        } catch (err) {
+          throw new StoreRefusal(`${where}: ${(err as Error).message}`);
+        }
+      }
+      const k = key(db, table);
+      let overlay = pending.get(k);
+      if (!overlay) pending.set(k, (overlay = new Map()));
+      for (const c of this.newColumns(db, table, pts, overlay)) overlay.set(c.name, c);
+      out.push(pts);
+    });
+    return out;
+  }
+
+  /**
    * Applies one WAL record atomically (all entries, and the applied seq marker). `decoded`, when
    * the caller still has the points, saves decoding them again (entry i ↔ decoded[i]).
    */
@@ -107,29 +168,41 @@ export class ShardStore {
 
   private applyTx?: (entries: WalEntry[], seq: number, decoded?: Point[][]) => void;
 
+  /** Records `seq` as handled without applying it (a record replay had to set aside). */
+  markApplied(seq: number): void {
+    if (seq > this.appliedSeq) this.setMeta.run('wal_applied_seq', seq);
+  }
+
   /** Applies repair rows (anti-entropy, hints already go through the WAL) without a WAL seq. */
   applyRows(db: string, table: string, shard: number, rows: VersionedRow[]): void {
+    let points: Point[];
+    try {
+      points = rows.map((r) => decodePointChecked(r.point));
+    } catch (err) {
+      throw new StoreRefusal(`repair rows of ${db}.${table}: ${(err as Error).message}`);
+    }
     this.inTx(() => {
-      for (const r of rows) this.applyPoint(db, table, shard, decodePoint(r.point), (field) => r.vers[field] ?? 0);
+      this.addColumns(db, table, this.newColumns(db, table, points));
+      points.forEach((p, i) => this.applyPoint(db, table, shard, p, (field) => rows[i]!.vers[field] ?? 0));
     })();
   }
 
   private applyEntry(e: WalEntry, decoded?: Point[]): void {
+    const points = decoded ?? e.points.map((p) => decodePoint(p));
+    if (points.length === 0) return;
+    this.addColumns(e.db, e.table, this.newColumns(e.db, e.table, points));
     const ver = () => e.ver;
-    for (let i = 0; i < e.points.length; i++) {
-      this.applyPoint(e.db, e.table, e.shard, decoded ? decoded[i]! : decodePoint(e.points[i]!), ver);
-    }
+    for (let i = 0; i < points.length; i++) this.applyPoint(e.db, e.table, e.shard, points[i]!, ver);
   }
 
   /** Upserts one point; `versionOf(field)` gives the write version of each of its fields. */
   private applyPoint(db: string, table: string, shard: number, p: Point, versionOf: (field: string) => number): void {
-    const t = this.table(db, table, true)!;
+    const t = this.table(db, table)!; // created by addColumns
     const g = this.generations.get(shard);
     if (g) {
       g.gen++;
       g.at = Date.now();
     } else this.generations.set(shard, { gen: 1, at: Date.now() });
-    this.ensureColumns(t, p);
     if (!t.upsert) this.prepareUpsert(t);
     const order = t.upsertOrder!;
     const args = t.args!; // reused: better-sqlite3 copies the values on run()
@@ -156,7 +229,7 @@ export class ShardStore {
    * stored come out as NULL, so every node exposes the same relation shape.
    */
   sourceSelect(db: string, table: string, columns: ColumnSchema[], shards: number[] | null): string {
-    const t = this.table(db, table, false);
+    const t = this.table(db, table);
     const cols = columns.map((c) => {
       const alias = quoteIdent(c.name);
       if (c.kind === 'time') return `${t ? 'time' : 'NULL'} AS ${alias}`;
@@ -170,7 +243,7 @@ export class ShardStore {
 
   /** Row count and SHA-256 over canonically ordered rows (by time, then series id), plus per-bucket digests for repair. */
   digest(db: string, table: string, shard: number): ShardDigest {
-    const t = this.table(db, table, false);
+    const t = this.table(db, table);
     const whole = crypto.createHash('sha256');
     const buckets = Array.from({ length: REPAIR_BUCKETS }, () => crypto.createHash('sha256'));
     let count = 0;
@@ -221,7 +294,7 @@ export class ShardStore {
     afterSid: number,
     limit: number,
   ): { rows: VersionedRow[]; next: { time: bigint; sid: number } | null } {
-    const t = this.table(db, table, false);
+    const t = this.table(db, table);
     if (!t) return { rows: [], next: null };
     const cols = [...t.columns.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // canonical field order
     const bucketCond = bucket === null ? '' : ` AND (sid % ${REPAIR_BUCKETS}) = ${Number(bucket)}`;
@@ -257,14 +330,14 @@ export class ShardStore {
   }
 
   deleteShard(db: string, table: string, shard: number): number {
-    const t = this.table(db, table, false);
+    const t = this.table(db, table);
     if (!t) return 0;
     this.bump(shard);
     return this.db.prepare(`DELETE FROM ${t.sqlname} WHERE shard = ?`).run(shard).changes;
   }
 
   dropTable(db: string, table: string): void {
-    const t = this.table(db, table, false);
+    const t = this.table(db, table);
     if (!t) return;
     this.db.transaction(() => {
       this.db.exec(`DROP TABLE IF EXISTS ${t.sqlname}`);
@@ -296,34 +369,101 @@ export class ShardStore {
     else this.generations.set(shard, { gen: 1, at: Date.now() });
   }
 
-  private table(db: string, name: string, create: boolean): LocalTable | undefined {
-    const k = key(db, name);
-    let t = this.tables.get(k);
-    if (!t && create) {
-      const n = (this.db.prepare('SELECT count(*) FROM _tables').pluck().get() as number) + 1;
-      const sqlname = `t${n}_${Date.now().toString(36)}`;
-      this.db.exec(`CREATE TABLE ${sqlname} (shard INTEGER NOT NULL, sid INTEGER NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (shard, time, sid)) WITHOUT ROWID`);
-      this.db.prepare('INSERT INTO _tables (db, name, sqlname) VALUES (?, ?, ?)').run(db, name, sqlname);
-      t = { sqlname, columns: new Map() };
-      this.tables.set(k, t);
+  private table(db: string, name: string): LocalTable | undefined {
+    return this.tables.get(key(db, name));
+  }
+
+  /**
+   * The columns `points` need that the local table (plus `pending`) lacks, in first-seen order.
+   * Throws StoreRefusal if a point could never be stored: a NUL in a name, a name used as both
+   * tag and field or with another field type, or more columns than SQLite allows.
+   */
+  private newColumns(db: string, table: string, points: Point[], pending?: Map<string, NewColumn>): NewColumn[] {
+    const have = this.table(db, table)?.columns;
+    const added = new Map<string, NewColumn>();
+    const known = (name: string) => have?.get(name) ?? pending?.get(name) ?? added.get(name);
+    const refuse = (msg: string) => new StoreRefusal(`${db}.${table}: ${msg}`);
+    for (const p of points) {
+      if (p.measurement !== table) throw refuse(`a point of measurement '${p.measurement}' cannot go to table '${table}'`);
+      const bad = nameProblem('measurement', p.measurement);
+      if (bad) throw refuse(bad);
+      for (const name in p.tags) {
+        const c = known(name);
+        if (c) {
+          if (c.kind !== 'tag') throw refuse(`column '${name}' is a field here, not a tag`);
+          continue;
+        }
+        const problem = name === 'time' ? `'time' cannot be a tag` : nameProblem('tag key', name);
+        if (problem) throw refuse(problem);
+        added.set(name, { name, kind: 'tag', type: null });
+      }
+      for (const name in p.fields) {
+        const type = p.fields[name]!.type;
+        const c = known(name);
+        if (c) {
+          if (c.kind !== 'field' || c.type !== type) throw refuse(`column '${name}' is a ${c.kind === 'tag' ? 'tag' : `${c.type} field`} here, not a ${type} field`);
+          continue;
+        }
+        const problem = name === 'time' ? `'time' cannot be a field` : nameProblem('field key', name);
+        if (problem) throw refuse(problem);
+        added.set(name, { name, kind: 'field', type });
+      }
     }
-    return t;
+    if (added.size === 0) return [];
+    let width = KEY_COLUMNS;
+    for (const cols of [have?.values() ?? [], pending?.values() ?? [], added.values()]) for (const c of cols) width += c.kind === 'field' ? 2 : 1;
+    if (width > SQLITE_MAX_COLUMN) throw refuse(`${width} storage columns needed, SQLite allows ${SQLITE_MAX_COLUMN}`);
+    return [...added.values()];
   }
 
-  private ensureColumns(t: LocalTable, p: Point): void {
-    let added = false;
-    for (const name in p.tags) if (!t.columns.has(name)) added = this.addColumn(t, name, 'tag', null) || added;
-    for (const name in p.fields) if (!t.columns.has(name)) added = this.addColumn(t, name, 'field', p.fields[name]!.type) || added;
-    if (added) t.upsert = undefined;
+  /** Creates the table with `cols`, or adds `cols` to it: one schema change for many columns. */
+  private addColumns(db: string, name: string, cols: NewColumn[]): void {
+    let t = this.table(db, name);
+    if (t && cols.length === 0) return;
+    const numbered = (start: number) => cols.map((c, i): LocalColumn => ({ ...c, col: `c${start + i + 1}` }));
+    const columnDefs = (list: LocalColumn[]) => list.flatMap((c) => (c.kind === 'field' ? [c.col, versionCol(c.col)] : [c.col])).map((c) => `, ${c}`).join('');
+    const insertColumn = this.db.prepare('INSERT INTO _columns (sqlname, name, kind, type, col) VALUES (?, ?, ?, ?, ?)');
+    if (!t) {
+      const sqlname = this.freshSqlName();
+      const list = numbered(0);
+      this.db.exec(`CREATE TABLE ${sqlname} (shard INTEGER NOT NULL, sid INTEGER NOT NULL, time INTEGER NOT NULL${columnDefs(list)}, PRIMARY KEY (shard, time, sid)) WITHOUT ROWID`);
+      this.db.prepare('INSERT INTO _tables (db, name, sqlname) VALUES (?, ?, ?)').run(db, name, sqlname);
+      for (const c of list) insertColumn.run(sqlname, c.name, c.kind, c.type, c.col);
+      this.tables.set(key(db, name), (t = { sqlname, columns: new Map(list.map((c) => [c.name, c])) }));
+      return;
+    }
+    const list = numbered(t.columns.size);
+    if (list.length < REBUILD_AT) {
+      for (const c of list) {
+        this.db.exec(`ALTER TABLE ${t.sqlname} ADD COLUMN ${c.col}`);
+        if (c.kind === 'field') this.db.exec(`ALTER TABLE ${t.sqlname} ADD COLUMN ${versionCol(c.col)}`);
+      }
+    } else {
+      // One new table with every column, the rows copied over, the old one dropped.
+      const old = [...t.columns.values()];
+      const sqlname = this.freshSqlName();
+      const copied = `shard, sid, time${columnDefs(old)}`;
+      this.db.exec(`CREATE TABLE ${sqlname} (shard INTEGER NOT NULL, sid INTEGER NOT NULL, time INTEGER NOT NULL${columnDefs(old)}${columnDefs(list)}, PRIMARY KEY (shard, time, sid)) WITHOUT ROWID`);
+      this.db.exec(`INSERT INTO ${sqlname} (${copied}) SELECT ${copied} FROM ${t.sqlname}`);
+      this.db.exec(`DROP TABLE ${t.sqlname}`);
+      this.db.prepare('UPDATE _tables SET sqlname = ? WHERE sqlname = ?').run(sqlname, t.sqlname);
+      this.db.prepare('UPDATE _columns SET sqlname = ? WHERE sqlname = ?').run(sqlname, t.sqlname);
+      t.sqlname = sqlname;
+    }
+    for (const c of list) {
+      insertColumn.run(t.sqlname, c.name, c.kind, c.type, c.col);
+      t.columns.set(c.name, c);
+    }
+    t.upsert = undefined;
   }
 
-  private addColumn(t: LocalTable, name: string, kind: 'tag' | 'field', type: FieldType | null): boolean {
-    const col = `c${t.columns.size + 1}`;
-    this.db.exec(`ALTER TABLE ${t.sqlname} ADD COLUMN ${col}`);
-    if (kind === 'field') this.db.exec(`ALTER TABLE ${t.sqlname} ADD COLUMN ${versionCol(col)}`);
-    this.db.prepare('INSERT INTO _columns (sqlname, name, kind, type, col) VALUES (?, ?, ?, ?, ?)').run(t.sqlname, name, kind, type, col);
-    t.columns.set(name, { name, kind, type, col });
-    return true;
+  /** A SQLite table name not in use (t<n>_<time>, n counting up). */
+  private freshSqlName(): string {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
+    for (let n = this.tables.size + 1; ; n++) {
+      const name = `t${n}_${Date.now().toString(36)}`;
+      if (!exists.get(name)) return name;
+    }
   }
 
   /** Binding order: shard, sid, time, then per column its value, and for fields its version. */

@@ -3,9 +3,8 @@
 // catalog knows the table, columns and shards, splits the batch by shard, writes what this node
 // owns, sends the rest straight to every owner, and answers once each shard has as many durable
 // copies as its consistency level asks. Owners that could not take the write get a durable hint.
-import type { LineError, Point } from '../types.js';
+import type { ColumnSchema, LineError, Point } from '../types.js';
 import type { Logger } from '../util/log.js';
-import { HttpError } from '../util/errors.js';
 import { nowNs } from '../util/time.js';
 import { parseLineProtocol, type WritePrecision } from '../lineprotocol/parse.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -19,6 +18,7 @@ import type { Liveness } from '../cluster/liveness.js';
 import { checkSchema } from './schema-check.js';
 import { requiredAcks } from './consistency.js';
 import { WriteClock } from './write-clock.js';
+import { mergeSameIdentity } from './later-line-wins.js';
 
 /** A replica answered, but refused the write (its status tells whether a retry can help). */
 export class ReplicaRefused extends Error {
@@ -63,7 +63,10 @@ interface ShardBatch {
   points: Point[];
   required: number;
   acks: number;
+  /** Owners that could not be reached (or failed): they get a hint. */
   failures: string[];
+  /** Owners that answered but refused the write for good, with why. */
+  refusals: string[];
 }
 
 export class WriteCoordinator {
@@ -83,25 +86,23 @@ export class WriteCoordinator {
     // Schema, per table, against the catalog; then teach the catalog what is new.
     const byTable = groupBy(parsed.points, (p) => p.measurement);
     const accepted = new Map<string, Point[]>();
-    const schemaChanges: Array<{ table: string; columns: ReturnType<typeof checkSchema>['newColumns'] }> = [];
+    const schemaChanges: Array<{ table: string; columns: ColumnSchema[] }> = [];
     for (const [table, tablePoints] of byTable) {
       const existing = this.d.catalog.state.databases[req.db]?.tables[table]?.columns;
-      const check = checkSchema(tablePoints, existing, lineText);
+      const check = checkSchema(table, tablePoints, existing, lineText);
       append(errors, check.errors);
       if (check.accepted.length > 0) accepted.set(table, check.accepted);
-      if (check.newColumns.length > 0 || !existing) schemaChanges.push({ table, columns: check.newColumns });
+      if (check.accepted.length > 0 && (check.newColumns.length > 0 || !existing)) schemaChanges.push({ table, columns: check.newColumns });
     }
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
     if (accepted.size === 0) return { linesWritten: 0, errors: sortErrors(errors) };
-    for (const change of schemaChanges) {
-      try {
-        await this.d.catalog.propose({ kind: 'ensure_schema', db: req.db, table: change.table, columns: change.columns }, req.traceId);
-      } catch (err) {
-        // The leader saw a conflict this node's catalog did not know yet (a concurrent writer
-        // chose another type): the table's lines fail, other tables' lines go on.
-        if (!(err instanceof HttpError) || err.status !== 400) throw err;
-        for (const p of accepted.get(change.table) ?? []) errors.push({ error_message: err.message, line_number: p.line, original_line: lineText(p.line) });
-        accepted.delete(change.table);
+    if (schemaChanges.length > 0) {
+      // One catalog request for every table of the write. A table the leader refuses (a
+      // concurrent writer chose another type, or took it past a limit) fails its own lines.
+      const { rejected } = await this.d.catalog.propose({ kind: 'ensure_schema', db: req.db, tables: schemaChanges }, req.traceId);
+      for (const [table, message] of Object.entries(rejected)) {
+        for (const p of accepted.get(table) ?? []) errors.push({ error_message: message, line_number: p.line, original_line: lineText(p.line) });
+        accepted.delete(table);
       }
     }
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
@@ -136,7 +137,7 @@ export class WriteCoordinator {
       else failed.push(b);
     }
     if (failed.length > 0) {
-      const msg = failed.map((b) => consistencyMessage(b, b.acks, b.failures)).join('; ');
+      const msg = failed.map((b) => consistencyMessage(b, b.acks, b.failures, undefined, b.refusals)).join('; ');
       this.d.log.warn({ db: req.db, trace_id: req.traceId, failed_shards: failed.map((b) => b.shard.id) }, msg);
       // All-or-nothing writes, or writes where nothing else failed, answer 503 for the whole body.
       if (!req.acceptPartial || (written === 0 && errors.length === 0)) {
@@ -144,7 +145,7 @@ export class WriteCoordinator {
         return { linesWritten: written, errors: [], unavailable: msg + partly };
       }
       for (const b of failed) {
-        const m = consistencyMessage(b, b.acks, b.failures);
+        const m = consistencyMessage(b, b.acks, b.failures, undefined, b.refusals);
         for (const p of b.points) errors.push({ error_message: m, line_number: p.line, original_line: lineText(p.line) });
       }
     }
@@ -167,12 +168,12 @@ export class WriteCoordinator {
       hashes.set(p, h);
       if (!this.d.router.find(db, p.measurement, p.time, h)) misses.push(p);
     }
-    for (const [table, tablePoints] of groupBy(misses, (p) => p.measurement)) {
-      try {
-        await this.d.catalog.propose({ kind: 'ensure_shards', db, table, points: tablePoints.map((p) => [p.time, hashes.get(p)!]) }, traceId);
-      } catch (err) {
-        if (!(err instanceof HttpError) || err.status !== 400) throw err;
-        for (const p of tablePoints) routeErrors.push({ error_message: err.message, line_number: p.line, original_line: lineText(p.line) });
+    if (misses.length > 0) {
+      const byTable = groupBy(misses, (p) => p.measurement);
+      const tables = [...byTable].map(([table, list]) => ({ table, points: list.map((p): [bigint, number] => [p.time, hashes.get(p)!]) }));
+      const { rejected } = await this.d.catalog.propose({ kind: 'ensure_shards', db, tables }, traceId);
+      for (const [table, message] of Object.entries(rejected)) {
+        for (const p of byTable.get(table) ?? []) routeErrors.push({ error_message: message, line_number: p.line, original_line: lineText(p.line) });
       }
     }
     const failedLines = new Set(routeErrors.map((e) => e.line_number));
@@ -188,7 +189,7 @@ export class WriteCoordinator {
       if (!b) {
         const table = tableOf(p.measurement);
         const level = override ?? table.consistency;
-        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, shard.node_ids.length), acks: 0, failures: [] }));
+        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, shard.node_ids.length), acks: 0, failures: [], refusals: [] }));
       }
       b.points.push(p);
     }
@@ -200,12 +201,14 @@ export class WriteCoordinator {
     const ver = this.clock.next();
     const perNode = new Map<string, { entries: WalEntry[]; shards: ShardBatch[]; decoded: Point[][] }>();
     for (const b of batches.values()) {
-      const entry: WalEntry = { db: req.db, table: b.table.name, shard: b.shard.id, ver, points: encodePoints(b.points) };
+      // One version for the whole write: repeated identities are merged first (later line wins).
+      const rows = mergeSameIdentity(b.points);
+      const entry: WalEntry = { db: req.db, table: b.table.name, shard: b.shard.id, ver, points: encodePoints(rows) };
       for (const n of b.shard.node_ids) {
         let w = perNode.get(n);
         if (!w) perNode.set(n, (w = { entries: [], shards: [], decoded: [] }));
         w.entries.push(entry);
-        w.decoded.push(b.points);
+        w.decoded.push(rows);
         w.shards.push(b);
       }
     }
@@ -228,13 +231,14 @@ export class WriteCoordinator {
               for (const b of w.shards) b.acks++;
             },
             (err: Error) => {
-              for (const b of w.shards) b.failures.push(nodeId);
               // Only a replica that may take the write later gets a hint; one that refused it
               // (4xx) would refuse the replay too.
               if (err instanceof ReplicaRefused && err.status < 500) {
+                for (const b of w.shards) b.refusals.push(`${nodeId} (${err.message})`);
                 this.d.log.error({ target: nodeId, trace_id: req.traceId, db: req.db, err: err.message }, 'replica refused the write');
                 return;
               }
+              for (const b of w.shards) b.failures.push(nodeId);
               try {
                 this.d.hints.store(nodeId, w.entries);
                 this.d.log.warn({ target: nodeId, trace_id: req.traceId, db: req.db, err: err.message }, 'replica write failed; hint stored');
@@ -252,11 +256,12 @@ export class WriteCoordinator {
   }
 }
 
-function consistencyMessage(b: ShardBatch, acked: number, failed: string[], verb = 'acknowledged'): string {
+function consistencyMessage(b: ShardBatch, acked: number, failed: string[], verb = 'acknowledged', refused: string[] = []): string {
   return (
     `write consistency not reached for shard ${b.shard.id} of ${b.shard.db}.${b.shard.table}: ` +
     `${acked} of ${b.shard.node_ids.length} replicas ${verb}, ${b.required} required` +
-    (failed.length ? `; unavailable: ${failed.join(', ')}` : '')
+    (failed.length ? `; unavailable: ${failed.join(', ')}` : '') +
+    (refused.length ? `; refused by ${refused.join(', ')}` : '')
   );
 }
 

@@ -3,7 +3,9 @@
 // allows 64 writes per millisecond before running ahead of the wall clock; the 6-bit node tag
 // (a hash of the node id) keeps two coordinators writing in the same millisecond apart. Equal
 // versions can still happen (two node ids with the same tag); the store then breaks the tie by
-// value, so replicas agree either way. Fits 2^53 until the year 2039.
+// value, so replicas agree either way. Every line of one write shares one version, so lines of
+// one body with the same identity are merged first (later-line-wins.ts): the later line wins.
+// Fits 2^53 until the year 2039.
 import { fnv1a32 } from '../sharding/hash.js';
 
 export class WriteClock {

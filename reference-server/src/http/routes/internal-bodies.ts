@@ -163,15 +163,27 @@ export function readCatalogRequest(o: JsonObject): CatalogRequest {
       return { kind, command };
     }
     case 'ensure_schema':
-      return { kind, db: requiredString(o, 'db'), table: requiredString(o, 'table'), columns: list(o, 'columns', where, column) };
+      return {
+        kind,
+        db: requiredString(o, 'db'),
+        tables: list(o, 'tables', where, (v, w) => {
+          const t = object(v, w);
+          return { table: requiredString(t, 'table', w), columns: list(t, 'columns', w, column) };
+        }),
+      };
     case 'ensure_shards':
       return {
         kind,
         db: requiredString(o, 'db'),
-        table: requiredString(o, 'table'),
-        points: list(o, 'points', where, (v, w) => {
-          if (!Array.isArray(v) || v.length !== 2) throw bad(w, 'must be [time, hash]');
-          return [int64(v[0], `${w}[0]`), hashBound(v[1], `${w}[1]`)] as [bigint, number];
+        tables: list(o, 'tables', where, (v, w) => {
+          const t = object(v, w);
+          return {
+            table: requiredString(t, 'table', w),
+            points: list(t, 'points', w, (p, pw) => {
+              if (!Array.isArray(p) || p.length !== 2) throw bad(pw, 'must be [time, hash]');
+              return [int64(p[0], `${pw}[0]`), hashBound(p[1], `${pw}[1]`)] as [bigint, number];
+            }),
+          };
         }),
       };
     case 'define_layout':

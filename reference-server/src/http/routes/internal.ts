@@ -22,7 +22,8 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
   });
 
   r.on('POST', '/internal/write', async (ctx) => {
-    // Checked whole before anything is applied: the WAL must never hold a record replay rejects.
+    // Checked whole before anything is applied: the WAL must never hold a record replay rejects,
+    // and every refusal here is a 4xx, so the sender sets the write aside instead of retrying it.
     const { entries, decoded, sync } = readReplicaWrite(await ctx.json());
     for (const e of entries) {
       // The sender knows the shard, so its catalog can teach ours even while the leader is down.
@@ -34,7 +35,7 @@ export function internalRoutes(r: Router, node: ReferenceNode): void {
         throw new HttpError(400, `shard ${e.shard} belongs to ${shard.db}.${shard.table}, not ${e.db}.${e.table}`);
       }
     }
-    node.applyLocal(entries, sync, decoded);
+    node.applyLocal(entries, sync, decoded); // the store checks each entry before it reaches the WAL
     node.log.debug({ trace_id: ctx.traceId, from: sender(ctx), shards: entries.map((e) => e.shard), db: entries[0]?.db }, 'replica write applied');
     node.count.replicaApplied({ source: sender(ctx) ?? 'unknown' });
     ctx.noContent();
