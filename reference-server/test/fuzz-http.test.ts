@@ -188,9 +188,9 @@ function seeds(): Array<{ method: string; node: 'a' | 'b'; path: string; body: u
     { method: 'POST', node: 'a', path: '/api/v3/cluster/nodes', body: { id: 'fz-node', url: 'http://127.0.0.1:1', status: 'Joining' } },
     { method: 'PUT', node: 'a', path: '/api/v3/cluster/nodes/nosuch/status', body: { status: 'Inactive' } },
     { method: 'POST', node: 'b', path: '/internal/catalog/append', body: { cluster_id: 'another-cluster', version: 999999, entries: [{ index: 999999, command: { type: 'create_database', db: 'x' } }] } },
-    { method: 'POST', node: 'a', path: '/internal/catalog/propose', body: { kind: 'ensure_schema', db: 'fz', table: 'cpu', columns: [{ name: 'host', kind: 'tag' }] } },
+    { method: 'POST', node: 'a', path: '/internal/catalog/propose', body: { kind: 'ensure_schema', db: 'fz', tables: [{ table: 'cpu', columns: [{ name: 'host', kind: 'tag' }] }] } },
     { method: 'POST', node: 'a', path: '/internal/catalog/propose', body: { kind: 'command', command: { type: 'create_database', db: 'fz_prop', if_not_exists: true } } },
-    { method: 'POST', node: 'a', path: '/internal/catalog/propose', body: { kind: 'ensure_shards', db: 'fz', table: 'cpu', points: [[{ $n: T0 }, 5]] } },
+    { method: 'POST', node: 'a', path: '/internal/catalog/propose', body: { kind: 'ensure_shards', db: 'fz', tables: [{ table: 'cpu', points: [[{ $n: T0 }, 5]] }] } },
     { method: 'POST', node: 'b', path: '/internal/write', body: { entries: [{ db: 'fz', table: 'cpu', shard: shardId, ver: 1, points: [point] }], sync: false } },
     {
       method: 'POST', node: 'b', path: '/internal/scan',

@@ -116,7 +116,7 @@ t.test('names that are Object.prototype members are plain names in the catalog',
   t.equal(notFound.status, 404, `an absent database named constructor is not found: ${notFound.text}`);
   t.equal((await c.request('solo', 'POST', '/api/v3/configure/database', { db: 'toString' })).status, 200, 'a database named toString can be created');
   t.equal((await c.request('solo', 'POST', '/api/v3/configure/table', { db: 'toString', table: 'constructor', tags: ['h'] })).status, 200);
-  const schema = await c.request('solo', 'POST', '/internal/catalog/propose', { kind: 'ensure_schema', db: 'toString', table: '__proto__', columns: [{ name: 'h', kind: 'tag' }] });
+  const schema = await c.request('solo', 'POST', '/internal/catalog/propose', { kind: 'ensure_schema', db: 'toString', tables: [{ table: '__proto__', columns: [{ name: 'h', kind: 'tag' }] }] });
   t.equal(schema.status, 200, `a table named __proto__ is a plain table: ${schema.text}`);
   const dbs = (await c.json('solo', 'GET', '/api/v3/configure/database')).body.map((d: Record<string, string>) => d['iox::database']);
   t.ok(dbs.includes('toString') && !dbs.includes('constructor'), `databases: ${dbs}`);
