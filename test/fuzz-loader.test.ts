@@ -3,9 +3,9 @@
 // file:line:col, and whatever validate accepts, run can prepare (planScenario: durations,
 // anchors, times, templates, points) without error and with deadlines a timer honours.
 //
-// FUZZ_COUNT (default 2000), FUZZ_SEED (default 6), FUZZ_BUDGET_MS (default 45000):
-//   FUZZ_COUNT=10000 npx tap test/fuzz-loader.test.ts
-// A failure prints the seed and the file's index; FUZZ_DUMP=dir writes the failing files.
+// PHANTOM_FUZZ_COUNT (default 2000), PHANTOM_FUZZ_SEED (default 6), PHANTOM_FUZZ_BUDGET_MS (default 45000):
+//   PHANTOM_FUZZ_COUNT=10000 npx tap test/fuzz-loader.test.ts
+// A failure prints the seed and the file's index; PHANTOM_FUZZ_DUMP=dir writes the failing files.
 import t from 'tap';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,10 +17,10 @@ import { Rng } from '../src/engine/rng.js';
 import { mutateScenario } from './helpers/mutate-scenario.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const count = Number(process.env.FUZZ_COUNT ?? 2000);
-const seed = Number(process.env.FUZZ_SEED ?? 6);
-const budgetMs = Number(process.env.FUZZ_BUDGET_MS ?? 45_000);
-const dump = process.env.FUZZ_DUMP;
+const count = Number(process.env.PHANTOM_FUZZ_COUNT ?? 2000);
+const seed = Number(process.env.PHANTOM_FUZZ_SEED ?? 6);
+const budgetMs = Number(process.env.PHANTOM_FUZZ_BUDGET_MS ?? 45_000);
+const dump = process.env.PHANTOM_FUZZ_DUMP;
 
 const sources = [join(here, '..', 'scenarios'), join(here, 'fixtures', 'good')].flatMap((dir) =>
   readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: join(dir, f), text: readFileSync(join(dir, f), 'utf8') })));
@@ -56,7 +56,7 @@ t.test(`loader fuzz: ${count} mutated files, seed ${seed}`, async (t) => {
     const ms = performance.now() - l0;
     stats.maxMs = Math.max(stats.maxMs, ms);
     stats.loadMs += ms;
-    if (process.env.FUZZ_SLOW && ms > Number(process.env.FUZZ_SLOW)) {
+    if (process.env.PHANTOM_FUZZ_SLOW && ms > Number(process.env.PHANTOM_FUZZ_SLOW)) {
       t.comment(`#${i} ${Math.round(ms)} ms ${r.diagnostics[0]?.message.slice(0, 100) ?? 'accepted'}`);
       if (dump) { mkdirSync(dump, { recursive: true }); writeFileSync(join(dump, `slow-seed${seed}-${i}.yaml`), text); }
     }
@@ -81,5 +81,5 @@ t.test(`loader fuzz: ${count} mutated files, seed ${seed}`, async (t) => {
   t.comment(`seed ${seed}: ${JSON.stringify({ ...stats, maxMs: Math.round(stats.maxMs * 10) / 10, loadMs: Math.round(stats.loadMs), mutateMs: Math.round(stats.mutateMs), wallMs: wall })}`);
   t.ok(stats.files >= Math.min(count, 200), `ran ${stats.files} files within ${budgetMs} ms`);
   t.ok(stats.accepted > 0 && stats.rejected > 0, 'mutations produce both valid and invalid files');
-  t.same(failures, [], `no crash, hang, unpositioned error or unplannable accepted file (seed ${seed}; rerun with FUZZ_SEED=${seed} FUZZ_DUMP=/tmp/fuzz)`);
+  t.same(failures, [], `no crash, hang, unpositioned error or unplannable accepted file (seed ${seed}; rerun with PHANTOM_FUZZ_SEED=${seed} PHANTOM_FUZZ_DUMP=/tmp/fuzz)`);
 });

@@ -4,14 +4,13 @@
 // a 5xx, exit a node or wedge it. Reproduce a failure with the seed it prints:
 //   PHANTOM_FUZZ_SEED=<seed> npx tap reference-server/test/fuzz-http.test.ts
 import t from 'tap';
+import { fuzzSettings } from './helpers/fuzz-settings.js';
 import { TestCluster } from './helpers/cluster.js';
 import { rawRequest, type RawReply } from './helpers/raw-http.js';
 
-const SEED = Number(process.env.PHANTOM_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const RAW_PROBES = Number(process.env.PHANTOM_FUZZ_PROBES ?? 300);
-const JSON_BODIES = Number(process.env.PHANTOM_FUZZ_BODIES ?? 3000);
-/** Stop generating after this long, whatever the counts: the test must stay well under 60 s. */
-const BUDGET_MS = Number(process.env.PHANTOM_FUZZ_BUDGET_MS ?? 25_000);
+/** PHANTOM_FUZZ_COUNT is the number of JSON bodies; raw probes are a tenth of it. Stop after the budget, whatever the counts. */
+const { seed: SEED, count: JSON_BODIES, budgetMs: BUDGET_MS } = fuzzSettings({ seed: 5, count: 3000, budgetMs: 25_000 });
+const RAW_PROBES = Math.ceil(JSON_BODIES / 10);
 const CONCURRENCY = 8;
 const REPRO = `PHANTOM_FUZZ_SEED=${SEED} npx tap reference-server/test/fuzz-http.test.ts`;
 t.comment(`fuzz seed ${SEED} (reproduce: ${REPRO})`);

@@ -1,16 +1,16 @@
 // Seeded fuzz test of the SQL surface on a real 3-node cluster: ~2,000 queries mutated from valid
 // ones (token swaps, deletions, duplications, deep nesting, huge literals, unknown names, string
 // blow-ups, cross joins). Bad input must get a 4xx, never a 5xx; no node may exit; every node
-// must answer /health within 2 s after each batch. PHANTOM_FUZZ_SEED=<n> replays a run.
+// must answer /health within 2 s after each batch. Knobs (PHANTOM_FUZZ_SEED, _COUNT, _BUDGET_MS):
+// helpers/fuzz-settings.ts.
 import t from 'tap';
 import { TestCluster } from './helpers/cluster.js';
+import { fuzzSettings } from './helpers/fuzz-settings.js';
 
-const SEED = Number(process.env.PHANTOM_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const COUNT = 2000;
+/** The whole fuzz run stops at the budget even if queries remain (it must stay well under CI's 60 s). */
+const { seed: SEED, count: COUNT, budgetMs: BUDGET_MS } = fuzzSettings({ seed: 2, count: 2000, budgetMs: 30_000 });
 const BATCH = 100;
 const CONCURRENCY = 6;
-/** The whole fuzz run stops here even if queries remain (it must stay well under CI's 60 s). */
-const BUDGET_MS = 30_000;
 const IDS = ['a', 'b', 'c'];
 
 function rng(seed: number): () => number {

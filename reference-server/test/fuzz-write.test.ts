@@ -7,17 +7,16 @@
 // counts) must be exactly the distinct row identities of the lines the answer says were
 // accepted (none when rejected).
 //
-//   FUZZ_SEED=123 npx tap reference-server/test/fuzz-write.test.ts   (reproduce a seed)
-//   FUZZ_BODIES=5000 FUZZ_DEADLINE_MS=35000                          (the defaults)
+//   PHANTOM_FUZZ_SEED=123 npx tap reference-server/test/fuzz-write.test.ts   (reproduce a seed)
+//   PHANTOM_FUZZ_COUNT=5000 PHANTOM_FUZZ_BUDGET_MS=35000                     (the defaults)
 import t from 'tap';
+import { fuzzSettings } from './helpers/fuzz-settings.js';
 import { TestCluster } from './helpers/cluster.js';
 import { createTable } from './helpers/layout.js';
 import { parseLineProtocol, parsePrecision } from '../src/lineprotocol/parse.js';
 import { seriesKey } from '../src/sharding/hash.js';
 
-const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const BODIES = Number(process.env.FUZZ_BODIES ?? 5000);
-const DEADLINE_MS = Number(process.env.FUZZ_DEADLINE_MS ?? 35_000);
+const { seed: SEED, count: BODIES, budgetMs: DEADLINE_MS } = fuzzSettings({ seed: 3, count: 5000, budgetMs: 35_000 });
 const CONCURRENCY = 4;
 const VERIFY_EVERY = 20; // one body in 20 goes to a fresh database and is checked row by row
 
@@ -167,7 +166,7 @@ const c = await TestCluster.start();
 t.teardown(() => c.teardown());
 
 t.test(`fuzzed write bodies (seed ${SEED}): no 5xx, no node exit, rejected writes store nothing`, async (t) => {
-  t.comment(`seed ${SEED}: reproduce with FUZZ_SEED=${SEED}`);
+  t.comment(`seed ${SEED}: reproduce with PHANTOM_FUZZ_SEED=${SEED}`);
   for (let i = 0; i < 3; i++) {
     await createTable(c, 'a', { db: `fz${i}`, table: 'rep', tags: ['host'], fields: [{ name: 'v', type: 'float64' }], replication_factor: 3, consistency: 'quorum' });
   }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs beyond npm's: xmllint checks junit.xml against
+# Jenkins' JUnit schema, and Chromium (driven by playwright-core) opens report.html.
+# Installs only what is missing; needs root (or sudo) when something is.
+set -euo pipefail
+need=()
+command -v xmllint >/dev/null || need+=(libxml2-utils)
+[ -x /usr/bin/chromium ] || need+=(chromium fonts-liberation)
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "installing ${need[*]}"
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
