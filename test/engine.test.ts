@@ -88,7 +88,7 @@ t.test('every step kind passes on a real cluster', async (t) => {
 t.test('the same seed makes the same random choices, and the seed decides them', async (t) => {
   const victim = async (seed: number) => {
     const { test } = await run('random-kill.yaml', seed);
-    t.equal(test.verdict, 'passed', `seed ${seed} passes`);
+    t.equal(test.verdict, 'passed', `seed ${seed} passes${test.error ? `: ${JSON.stringify(test.error).slice(0, 800)}` : ''}`);
     return (test.steps[0]!.output as { nodes: string[] }).nodes[0]!;
   };
   const bySeed = new Map<number, string>();
