@@ -121,7 +121,7 @@ export class Wal {
     header.writeUInt32LE(crc32(payload), 4);
     const sizeBefore = this.segmentSize;
     try {
-      fs.writeSync(this.fd, Buffer.concat([header, payload]));
+      writeFully(this.fd, Buffer.concat([header, payload]));
       if (sync) fs.fdatasyncSync(this.fd);
     } catch (err) {
       // Cut a partly written record (e.g. ENOSPC) so later records do not follow a torn one.
@@ -195,5 +195,18 @@ export class Wal {
 
   private file(seg: number): string {
     return path.join(this.dir, `${String(seg).padStart(10, '0')}.wal`);
+  }
+}
+
+/**
+ * write(2) on a nearly full disk writes what fits and returns the count without an error: a
+ * record taken as written then would be torn in the middle of the log. Writing the rest
+ * either completes it or meets the ENOSPC that append() cuts the record back for.
+ */
+function writeFully(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length;) {
+    const n = fs.writeSync(fd, buf, off);
+    if (n <= 0) throw Object.assign(new Error(`WAL write made no progress at byte ${off} of ${buf.length}`), { code: 'ENOSPC' });
+    off += n;
   }
 }
