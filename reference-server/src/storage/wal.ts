@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { EncodedPoint } from './point-codec.js';
+import { writeFully } from '../util/write-fully.js';
 
 export interface WalEntry {
   db: string;
@@ -198,15 +199,3 @@ export class Wal {
   }
 }
 
-/**
- * write(2) on a nearly full disk writes what fits and returns the count without an error: a
- * record taken as written then would be torn in the middle of the log. Writing the rest
- * either completes it or meets the ENOSPC that append() cuts the record back for.
- */
-function writeFully(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length;) {
-    const n = fs.writeSync(fd, buf, off);
-    if (n <= 0) throw Object.assign(new Error(`WAL write made no progress at byte ${off} of ${buf.length}`), { code: 'ENOSPC' });
-    off += n;
-  }
-}
