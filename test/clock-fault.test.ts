@@ -5,12 +5,12 @@
 // fails with the reason (CI installs it), it never skips.
 import t from 'tap';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  clockEnv, clockSupport, clockWitness, expectedOffsetMs, faketimeLine, parseClockSpec, processStartMs, resetClock, setClock, type ClockSetting,
+  clockEnv, clockSupport, clockWitness, expectedOffsetMs, faketimeLine, parseClockSpec, processStartMs, reapFaketimeLeftovers, resetClock, setClock, type ClockSetting,
 } from '../src/drivers/process/clock.js';
 import { startRefNode, waitFor } from './helpers/ref-node.js';
 import { ROOT } from './helpers.js';
@@ -68,7 +68,10 @@ if (!support.ok) {
   t.fail(`${support.reason}: clock-fault tests cannot run`);
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'phantom-clock-test-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  t.teardown(() => {
+    rmSync(dir, { recursive: true, force: true });
+    reapFaketimeLeftovers(); // what the nodes killed below left in /dev/shm
+  });
 
   t.test('a faked node keeps real-time timers while its Date.now() is skewed and drifting', async (t) => {
     const file = join(dir, 'timers.faketime');
@@ -160,5 +163,19 @@ if (!support.ok) {
     t.ok(reset.ok, `reset ends the drift and the offset: ${reset.message}`);
     t.equal(readFileSync(file, 'utf8'), '+0.000000 x1\n');
     t.equal((await fetch(`${node.url}/health`)).status, 200);
+  });
+
+  t.test("libfaketime's shared memory of a node killed by a signal is reaped", async (t) => {
+    const file = join(dir, 'reap.faketime');
+    resetClock(file);
+    const node = await startRefNode({ dataDir: join(dir, 'reap-data'), env: clockEnv(file) });
+    const pid = node.proc.pid!;
+    const mine = [`faketime_shm_${pid}`, `sem.faketime_sem_${pid}`];
+    t.same(mine.filter((n) => existsSync(`/dev/shm/${n}`)), mine, 'the running node has its segment and semaphore');
+    t.same(reapFaketimeLeftovers().filter((n) => mine.includes(n)), [], 'a live node\'s are left alone');
+    await node.stop('SIGKILL');
+    t.same(mine.filter((n) => existsSync(`/dev/shm/${n}`)), mine, 'SIGKILL leaves them behind');
+    t.same(reapFaketimeLeftovers().filter((n) => mine.includes(n)).sort(), [...mine].sort(), 'the reaper removes them');
+    t.same(mine.filter((n) => existsSync(`/dev/shm/${n}`)), []);
   });
 }

@@ -12,9 +12,11 @@
 //   offset), so a drift set while the node runs is compensated with its start time;
 // - FAKETIME_XRESET (meant to smooth rate changes) makes it ignore later offset changes at an
 //   unchanged rate: not used;
-// - fractions take '.', as node runs in the C locale ("+0,5h" reads as +0).
+// - fractions take '.', as node runs in the C locale ("+0,5h" reads as +0);
+// - each faked process makes /dev/shm/faketime_shm_<pid> and sem.faketime_sem_<pid>, removed
+//   only on a clean exit: a node killed by a signal leaves them (reapFaketimeLeftovers).
 
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 /** Where Debian's libfaketime puts its library, per architecture. */
@@ -154,6 +156,27 @@ export function resetClock(timestampFile: string): void {
 /** Removes a node's timestamp file (teardown; a node still running then reads real time). */
 export function removeClockFile(timestampFile: string): void {
   rmSync(timestampFile, { force: true });
+}
+
+/**
+ * Removes libfaketime's shared memory and semaphore of processes that are gone (a node or its
+ * query executors killed by a signal). Entries of live pids are left alone. Returns the names removed.
+ */
+export function reapFaketimeLeftovers(shmDir = '/dev/shm'): string[] {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(shmDir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^(?:faketime_shm_|sem\.faketime_sem_)(\d+)$/.exec(name);
+    if (!m || existsSync(`/proc/${m[1]}`)) continue;
+    rmSync(`${shmDir}/${name}`, { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** The line libfaketime reads: seconds with '.', and always a rate (see the top of this file). */
