@@ -16,6 +16,7 @@ import { HttpError } from '../util/errors.js';
 import { Mutex } from '../util/mutex.js';
 import { Gate } from '../util/gate.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
+import { appendWhole } from '../util/write-fully.js';
 import type { PeerClient } from '../cluster/peer-client.js';
 import { applyCommand, type CatalogCommand, type CatalogEntry } from './commands.js';
 import { cloneCatalog, DEFAULT_PARTITION_DURATION, emptyCatalog, forkForWrites, type CatalogState, type ShardDef } from './state.js';
@@ -474,7 +475,7 @@ export class Catalog {
    */
   private persist(entry: CatalogEntry): void {
     if (this.fd < 0) throw new HttpError(503, 'catalog is closed');
-    fs.writeSync(this.fd, stringifyWithBigInt(entry) + '\n');
+    appendWhole(this.fd, stringifyWithBigInt(entry) + '\n'); // a torn line would cut every later one on open
     this.unflushed = true;
   }
 

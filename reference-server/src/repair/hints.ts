@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../util/log.js';
+import { appendWhole } from '../util/write-fully.js';
 import type { WalEntry } from '../storage/wal.js';
 
 export type HintSender = (nodeId: string, entries: WalEntry[]) => Promise<void>;
@@ -53,7 +54,7 @@ export class HintedHandoff {
   store(nodeId: string, entries: WalEntry[]): void {
     const fd = fs.openSync(this.file(nodeId), 'a');
     try {
-      fs.writeSync(fd, JSON.stringify(entries) + '\n');
+      appendWhole(fd, JSON.stringify(entries) + '\n'); // never a torn line for the next hint to be glued onto
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { EncodedPoint } from './point-codec.js';
+import { writeFully } from '../util/write-fully.js';
 
 export interface WalEntry {
   db: string;
@@ -121,7 +122,7 @@ export class Wal {
     header.writeUInt32LE(crc32(payload), 4);
     const sizeBefore = this.segmentSize;
     try {
-      fs.writeSync(this.fd, Buffer.concat([header, payload]));
+      writeFully(this.fd, Buffer.concat([header, payload]));
       if (sync) fs.fdatasyncSync(this.fd);
     } catch (err) {
       // Cut a partly written record (e.g. ENOSPC) so later records do not follow a torn one.
@@ -197,3 +198,4 @@ export class Wal {
     return path.join(this.dir, `${String(seg).padStart(10, '0')}.wal`);
   }
 }
+

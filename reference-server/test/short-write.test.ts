@@ -1,0 +1,64 @@
+// On a nearly full disk write(2) writes what fits and returns that count without an error.
+// No log may take such a record as written: the WAL would acknowledge it torn and cut every
+// later record on the next start; a hint file would glue the next hint onto the torn line.
+// Simulated here by a disk with a byte budget (the same happens on a real tmpfs, see the
+// runner's test/disk-fault.test.ts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { Wal, type WalEntry, type WalRecord } from '../src/storage/wal.js';
+import { HintedHandoff } from '../src/repair/hints.js';
+import type { Logger } from '../src/util/log.js';
+
+const entry = (v: number): WalEntry => ({ db: 'd', table: 'm', shard: 1, ver: v, points: [['m', { k: 'x' }, ['v', 0, v], String(v)]] });
+
+/** Makes fs.writeSync write at most `budget` bytes in all, then fail with ENOSPC. */
+function nearlyFullDisk(t: Test): { dir: string; set(bytes: number): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phantom-short-write-'));
+  const realWrite = fs.writeSync;
+  let budget = Infinity;
+  (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Buffer, off = 0, len = buf.length - off) => {
+    if (budget <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const n = Math.min(len, budget);
+    budget -= n;
+    return realWrite(fd, buf, off, n);
+  };
+  t.teardown(() => {
+    (fs as { writeSync: unknown }).writeSync = realWrite;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, set: (bytes) => void (budget = bytes) };
+}
+
+t.test('WAL: a short write fails the append and leaves no torn record behind', async (t) => {
+  const disk = nearlyFullDisk(t);
+  const dir = disk.dir;
+  const wal = new Wal(dir);
+  wal.open(0, () => undefined);
+  const a = wal.append([entry(1)], true);
+  disk.set(10); // room for the header and two bytes of the next record
+  t.throws(() => wal.append([entry(2)], true), { code: 'ENOSPC' }, 'the record that did not fit is refused, not acknowledged');
+  disk.set(Infinity); // disk_free
+  const c = wal.append([entry(3)], true);
+  wal.close();
+
+  const replayed: WalRecord[] = [];
+  const reopened = new Wal(dir);
+  const r = reopened.open(0, (rec) => replayed.push(rec));
+  reopened.close();
+  t.same(r.quarantined, []);
+  t.same(replayed.map((rec) => [rec.seq, rec.entries[0]!.ver]), [[a, 1], [c, 3]], 'replay finds every acknowledged record, the one after the failure too');
+});
+
+t.test('hints: a short write fails the store and leaves no torn line behind', async (t) => {
+  const disk = nearlyFullDisk(t);
+  const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
+  const hints = new HintedHandoff(disk.dir, async () => undefined, () => false, () => false, quiet);
+  disk.set(10);
+  t.throws(() => hints.store('b', [entry(1)]), { code: 'ENOSPC' }, 'the hint that did not fit is refused, not kept');
+  disk.set(Infinity);
+  hints.store('b', [entry(2)]);
+  const lines = fs.readFileSync(path.join(disk.dir, 'b.hints'), 'utf8').split('\n').filter(Boolean);
+  t.same(lines.map((l) => (JSON.parse(l) as WalEntry[])[0]!.ver), [2], 'one whole hint line, the one stored');
+});
