@@ -7,7 +7,8 @@ import net from 'node:net';
 import t from 'tap';
 import { LinkProxy, ProxySet, probeLink, timedRoundTrip } from '../src/net/fault-proxy.js';
 
-type Test = Parameters<Parameters<typeof t.test>[1]>[0];
+/** What the helpers need of a test: somewhere to register cleanup. */
+type Test = { teardown(fn: () => unknown): void };
 
 /** A server on a free port, closed at the end of the test. */
 async function listen(t: Test, server: net.Server): Promise<number> {
