@@ -10,6 +10,11 @@ export interface NodeConfig {
   port: number;
   dataDir: string;
   peers: Array<{ id: string; url: string }>;
+  /**
+   * Node-local routes: the URL this node dials to reach a peer, instead of the peer's own
+   * (catalog) URL. Never stored in or sent to the catalog (a fault proxy sits on these).
+   */
+  peerUrls: Map<string, string>;
   token?: string;
   logFormat: LogFormat;
   maxBodyBytes: number;
@@ -26,6 +31,11 @@ export const FLAGS = {
   peers: {
     env: 'PHANTOM_PEERS',
     help: 'Initial cluster members as id=url,... including this node. The lowest id orders catalog changes. Default: this node alone.',
+  },
+  'peer-url': {
+    env: 'PHANTOM_PEER_URLS',
+    help: 'id=url: reach peer id at url instead of its own URL (node-local, never put in the catalog). Repeatable; env: id=url,...',
+    multiple: true,
   },
   token: { env: 'PHANTOM_TOKEN', help: 'Require "Authorization: Bearer <token>" (or "Token <token>") on every endpoint but /health and /ping.' },
   'log-format': { env: 'PHANTOM_LOG_FORMAT', help: 'json (default) or pretty.', default: 'json' },
@@ -47,7 +57,10 @@ export const FLAGS = {
     help: 'Longest string a SQL string function (lpad, repeat, replace, ||, ...) may build, in characters; longer gets 400.',
     default: String(DEFAULT_QUERY_LIMITS.maxStringLength),
   },
-} as const satisfies Record<string, { env: string; help: string; required?: boolean; default?: string }>;
+} as const satisfies Record<string, { env: string; help: string; required?: boolean; default?: string; multiple?: boolean }>;
+
+/** Flags given at most once (the others, like --peer-url, repeat). */
+type SingleFlag = Exclude<keyof typeof FLAGS, 'peer-url'>;
 
 export function helpText(): string {
   const lines = [
@@ -67,11 +80,14 @@ export function helpText(): string {
 }
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig | 'help' {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { ...Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: 'string' as const }])), help: { type: 'boolean' } },
+      options: {
+        ...Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: 'string' as const, multiple: 'multiple' in f && f.multiple }])),
+        help: { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -79,7 +95,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig 
     throw new ConfigError(`${(err as Error).message}. Run with --help for the list of flags.`);
   }
   if (values.help) return 'help';
-  const get = (name: keyof typeof FLAGS): string | undefined => {
+  const get = (name: SingleFlag): string | undefined => {
     const f = FLAGS[name];
     const v = (values[name] as string | undefined) ?? env[f.env] ?? ('default' in f ? f.default : undefined);
     if (v === undefined && 'required' in f && f.required) throw new ConfigError(`--${name} is required (or set ${f.env})`);
@@ -113,11 +129,27 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig 
       peers.push({ id, url });
     }
   }
+  const peerUrls = parsePeerUrls(nodeId, (values['peer-url'] as string[] | undefined) ?? env[FLAGS['peer-url'].env]?.split(',') ?? []);
   const token = get('token');
-  return { nodeId, host, port, dataDir: get('data-dir')!, peers, token: token || undefined, logFormat, maxBodyBytes, antiEntropyIntervalMs: aeMs, queryLimits };
+  return { nodeId, host, port, dataDir: get('data-dir')!, peers, peerUrls, token: token || undefined, logFormat, maxBodyBytes, antiEntropyIntervalMs: aeMs, queryLimits };
 }
 
-function parseQueryLimits(get: (name: keyof typeof FLAGS) => string | undefined): QueryLimits {
+/** `--peer-url id=url` entries (flags replace the environment's list, like every flag). */
+function parsePeerUrls(selfId: string, entries: string[]): Map<string, string> {
+  const routes = new Map<string, string>();
+  for (const part of entries.map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const id = part.slice(0, eq);
+    const url = part.slice(eq + 1).replace(/\/+$/, '');
+    if (eq <= 0 || !/^https?:\/\/[^/]+$/.test(url)) throw new ConfigError(`--peer-url '${part}' must look like id=http://host:port`);
+    if (id === selfId) throw new ConfigError(`--peer-url '${part}' names this node; it only routes calls to other nodes`);
+    if (routes.has(id)) throw new ConfigError(`--peer-url gives node '${id}' two URLs`);
+    routes.set(id, url);
+  }
+  return routes;
+}
+
+function parseQueryLimits(get: (name: SingleFlag) => string | undefined): QueryLimits {
   const qt = get('query-timeout')!;
   const qtNs = parseDuration(qt);
   if (qtNs === undefined || qtNs < 1_000_000n) throw new ConfigError(`--query-timeout '${qt}' is not a duration of at least 1ms like 500ms or 10s`);

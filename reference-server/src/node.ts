@@ -65,7 +65,7 @@ export class ReferenceNode {
 
   constructor(readonly config: NodeConfig) {
     this.log = createLogger(config.nodeId, config.logFormat);
-    this.peers = new PeerClient(config.nodeId, config.token, () => this.catalog.version);
+    this.peers = new PeerClient(config.nodeId, config.token, () => this.catalog.version, config.peerUrls);
     const peers = config.peers.length > 0 ? config.peers : [{ id: config.nodeId, url: `http://${config.host}:${config.port}` }];
     this.liveness = new Liveness(this.peers, (id) => this.catalog.urlOf(id));
     this.catalog = new Catalog(path.join(config.dataDir, 'catalog'), config.nodeId, peers, this.peers, this.liveness, this.log);

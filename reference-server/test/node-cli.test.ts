@@ -17,7 +17,7 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 t.test('--help documents every flag and its environment variable', async (t) => {
   const r = run(['--help']);
   t.equal(r.status, 0);
-  for (const flag of ['--node-id', '--http', '--data-dir', '--peers', '--token', '--log-format', '--max-body-bytes', '--anti-entropy-interval']) {
+  for (const flag of ['--node-id', '--http', '--data-dir', '--peers', '--peer-url', 'PHANTOM_PEER_URLS', '--token', '--log-format', '--max-body-bytes', '--anti-entropy-interval']) {
     t.match(r.stdout, flag);
   }
   t.match(r.stdout, 'PHANTOM_NODE_ID');
@@ -33,6 +33,15 @@ t.test('bad flags exit 2 with what is wrong', async (t) => {
   const badPeers = run(['--node-id', 'a', '--data-dir', tmp, '--peers', 'a=localhost']);
   t.equal(badPeers.status, 2);
   t.match(badPeers.stderr, /--peers entry 'a=localhost' must look like id=http:\/\/host:port/);
+  const badRoute = run(['--node-id', 'a', '--data-dir', tmp, '--peer-url', 'b=http://127.0.0.1:1', '--peer-url', 'c=127.0.0.1:2']);
+  t.equal(badRoute.status, 2);
+  t.match(badRoute.stderr, /--peer-url 'c=127.0.0.1:2' must look like id=http:\/\/host:port/);
+  const selfRoute = run(['--node-id', 'a', '--data-dir', tmp], { PHANTOM_PEER_URLS: 'a=http://127.0.0.1:1' });
+  t.equal(selfRoute.status, 2);
+  t.match(selfRoute.stderr, /--peer-url 'a=http:\/\/127.0.0.1:1' names this node/);
+  const twice = run(['--node-id', 'a', '--data-dir', tmp], { PHANTOM_PEER_URLS: 'b=http://127.0.0.1:1,b=http://127.0.0.1:2' });
+  t.equal(twice.status, 2);
+  t.match(twice.stderr, /--peer-url gives node 'b' two URLs/);
   const badFormat = run(['--node-id', 'a', '--data-dir', tmp], { PHANTOM_LOG_FORMAT: 'xml' });
   t.equal(badFormat.status, 2, 'environment variables are validated like flags');
   t.match(badFormat.stderr, /--log-format must be json or pretty/);

@@ -1,6 +1,8 @@
 // HTTP calls between nodes. Every call carries the cluster token, the caller's node id, the
 // trace id of the request that caused it, and the caller's catalog version (a receiver that
-// is behind syncs its catalog before acting).
+// is behind syncs its catalog before acting). Every call to a peer goes through here, so the
+// node-local routes of --peer-url apply to all of them: the caller passes the peer's own URL
+// (from the catalog) and this dials the route instead when there is one.
 import { Agent, request } from 'undici';
 
 export class PeerUnreachable extends Error {
@@ -29,9 +31,17 @@ export class PeerClient {
     private readonly selfId: string,
     private readonly token: string | undefined,
     private readonly catalogVersion: () => number,
+    /** --peer-url: node id → the URL to dial instead of the node's own. */
+    private readonly routes: ReadonlyMap<string, string> = new Map(),
   ) {}
 
-  async call(nodeId: string, baseUrl: string, method: string, path: string, opts: CallOptions = {}): Promise<PeerResponse> {
+  /** The URL this node dials to reach `nodeId` whose own URL is `ownUrl`. */
+  urlFor(nodeId: string, ownUrl: string): string {
+    return this.routes.get(nodeId) ?? ownUrl;
+  }
+
+  async call(nodeId: string, ownUrl: string, method: string, path: string, opts: CallOptions = {}): Promise<PeerResponse> {
+    const baseUrl = this.urlFor(nodeId, ownUrl);
     const headers: Record<string, string> = {
       'x-phantom-node': this.selfId,
       'x-phantom-catalog-version': String(this.catalogVersion()),
