@@ -53,8 +53,16 @@ process.on('message', (task: ExecutorTask) => {
     const status = e instanceof QueryError ? e.status : 500;
     reply = { id: task.id, ok: false, status, message: e instanceof Error ? e.message : String(e) };
   }
-  process.send!(reply);
+  send(reply);
 });
 // The node is gone (even by SIGKILL): so is this process.
 process.on('disconnect', () => process.exit(0));
-process.send!({ id: 0, ok: true, value: 'ready' } satisfies ExecutorReply);
+send({ id: 0, ok: true, value: 'ready' });
+
+/** A reply to the node; if the node died meanwhile (EPIPE, channel closed), this process ends quietly. */
+function send(reply: ExecutorReply): void {
+  if (!process.connected) process.exit(0);
+  process.send!(reply, undefined, undefined, (err) => {
+    if (err) process.exit(0);
+  });
+}
