@@ -97,8 +97,8 @@ if (!support.ok) {
     const firedAt = performance.now();
     t.equal(r.exitCode, 0, `child exited cleanly: ${String(r.stderr)}`);
     const fired = JSON.parse(lines[1]!) as { perf: number; date: number; now: number };
-    t.ok(fired.perf >= 299 && fired.perf < 450, `the 300 ms timer fired after ${fired.perf.toFixed(1)} ms of the child's monotonic clock`);
-    t.ok(firedAt - armedAt < 600, `and after at most ${(firedAt - armedAt).toFixed(0)} ms of the runner's real clock`);
+    t.ok(fired.perf >= 299 && fired.perf < 2000, `the 300 ms timer fired after ${fired.perf.toFixed(1)} ms of the child's monotonic clock`);
+    t.ok(firedAt - armedAt < 3000, `and after at most ${(firedAt - armedAt).toFixed(0)} ms of the runner's real clock`);
     t.ok(fired.now - Date.now() > 3_590_000, `its Date.now() is an hour ahead (${fired.now - Date.now()} ms)`);
     t.ok(fired.date >= 550, `and ran at twice the speed during the timer (${fired.date} ms of Date.now())`);
   });

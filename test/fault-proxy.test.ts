@@ -142,18 +142,19 @@ t.test('latency adds at least the delay per direction, and not much more', async
   const port = await healthServer(t);
   const link = await proxyTo(t, port);
   // Lower bounds hold for every sample; "not much more" is judged on the best of three, since
-  // a loaded machine can delay any one timer.
+  // a loaded machine can delay any one timer, and only as far as telling one direction's delay
+  // from both (60 vs 120 ms) and both from none.
   const best = async () => Math.min(...(await Promise.all([0, 1, 2].map(() => timedRoundTrip(link)))));
   const base = await timedRoundTrip({ port });
   link.shape({ latencyMs: 60, direction: 'upstream' });
   const one = await best();
-  t.ok(one >= 60 && one < 60 + 25, `upstream 60 ms: round trip ${one.toFixed(1)} ms (direct ${base.toFixed(1)} ms)`);
+  t.ok(one >= 60 && one < 110, `upstream 60 ms: round trip ${one.toFixed(1)} ms (direct ${base.toFixed(1)} ms)`);
   link.shape({ latencyMs: 60, direction: 'both' });
   const both = await best();
-  t.ok(both >= 120 && both < 120 + 25, `both directions 60 ms: round trip ${both.toFixed(1)} ms`);
+  t.ok(both >= 120 && both < 180, `both directions 60 ms: round trip ${both.toFixed(1)} ms`);
   link.heal();
   const healed = await best();
-  t.ok(healed < 20, `healed: round trip ${healed.toFixed(1)} ms`);
+  t.ok(healed < 50, `healed: round trip ${healed.toFixed(1)} ms`);
 });
 
 t.test('jitter: each delay is within delay ± jitter, and varies', async (t) => {

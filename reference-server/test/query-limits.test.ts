@@ -108,7 +108,7 @@ t.test('string functions cannot build huge strings', async (t) => {
     }
     t.equal(r.r.status, 400, sql.slice(0, 60));
     t.match(r.r.body.error, new RegExp(`^${fn} would build a string longer than the limit of 100000 characters \\(--query-max-string-length\\)`));
-    t.ok(r.ms < 1000, `${fn}: ${Math.round(r.ms)} ms`);
+    t.ok(r.ms < 3000, `${fn}: ${Math.round(r.ms)} ms (building the string would take far longer)`);
   }
 });
 
@@ -124,7 +124,7 @@ t.test('malformed nested brackets get a positioned 400 at once', async (t) => {
     const r = await timed(() => c.query('a', 'q', sql));
     t.equal(r.r.status, 400, sql.slice(0, 50));
     t.match(r.r.body.error, want);
-    t.ok(r.ms < 1000, `answered in ${Math.round(r.ms)} ms`);
+    t.ok(r.ms < 3000, `answered in ${Math.round(r.ms)} ms (the unguarded parser takes 12-28 s)`);
   }
   // Valid deep nesting still parses.
   const ok = await c.query('a', 'q', 'SELECT ' + '('.repeat(30) + '1' + ')'.repeat(30) + ' AS one');
