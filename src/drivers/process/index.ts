@@ -14,6 +14,7 @@ import { InfraError } from '../../engine/errors.js';
 import { defaultServerEntry } from '../../util/paths.js';
 import { freePorts } from './ports.js';
 import { pollHealthy } from './health.js';
+import { pollQuietly } from '../../util/poll.js';
 import { isRunning, orphanedRecords, processStart, reapRecord, removeRecord, writeRecord, type RunRecord } from './registry.js';
 
 interface Managed {
@@ -147,8 +148,7 @@ export class ProcessDriver implements Driver {
 
   async noticeExits(): Promise<void> {
     const dying = [...this.nodesById.values()].filter((m) => m.child && !m.exit && m.info.pid !== undefined && !isRunning(m.info.pid));
-    const deadline = performance.now() + 2000;
-    while (dying.some((m) => !m.exit) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await pollQuietly(() => dying.every((m) => m.exit), { timeoutMs: 2000, intervalMs: 5, describe: 'exits to be seen' });
   }
 
   nodes(): NodeInfo[] {
@@ -194,9 +194,7 @@ export class ProcessDriver implements Driver {
     if (m.info.state === 'paused' && signal !== 'SIGKILL') {
       try { process.kill(child.pid!, 'SIGCONT'); } catch { /* gone */ }
     }
-    const deadline = performance.now() + waitMs;
-    while (!m.exit && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    return Boolean(m.exit);
+    return pollQuietly(() => Boolean(m.exit), { timeoutMs: waitMs, intervalMs: 5, describe: `node ${m.info.id} to exit` });
   }
 
   async kill(id: string): Promise<void> {

@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot, stateDir } from '../../util/paths.js';
+import { pollQuietly } from '../../util/poll.js';
 
 export interface ChildRecord {
   id: string;
@@ -187,8 +188,7 @@ export async function reapRecord(rec: RunRecord, opts: { graceful?: boolean } = 
     // SIGTERM first (SIGCONT in case it is paused), SIGKILL below for whatever is left.
     const ours = survivors(rec);
     for (const c of ours) { try { process.kill(c.pid, 'SIGTERM'); process.kill(c.pid, 'SIGCONT'); } catch { /* gone */ } }
-    const until = Date.now() + 5000;
-    while (ours.some((c) => isRunning(c.pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await pollQuietly(() => !ours.some((c) => isRunning(c.pid)), { timeoutMs: 5000, describe: 'nodes to stop' });
     for (const c of ours) if (!isRunning(c.pid)) res.stopped.push(c);
   }
   for (const child of survivors(rec)) {
@@ -200,8 +200,7 @@ export async function reapRecord(rec: RunRecord, opts: { graceful?: boolean } = 
     }
   }
   // Wait (bounded) for the kills to take effect before removing their data dirs.
-  const deadline = Date.now() + 5000;
-  while (res.killed.some((k) => isRunning(k.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await pollQuietly(() => !res.killed.some((k) => isRunning(k.pid)), { timeoutMs: 5000, describe: 'killed nodes to exit' });
   const left = new Set(survivors(rec).map((s) => s.pid));
   for (const k of res.killed) if (left.has(k.pid)) res.problems.push(`node ${k.id} (pid ${k.pid}) survived SIGKILL`);
   if (rec.temp_dir && existsSync(rec.temp_dir)) {
