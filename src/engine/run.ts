@@ -4,9 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createDriver } from '../drivers/index.js';
+import { createDriver, reaperFor } from '../drivers/index.js';
 import type { Driver } from '../drivers/driver.js';
-import { reapOrphans } from '../drivers/process/index.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { HistoryReporter } from '../reporters/history.js';
@@ -73,8 +72,8 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   await events.onBegin(run);
   installExitHook();
 
-  if (o.driver === 'process') {
-    for (const r of await reapOrphans()) {
+  {
+    for (const r of await reaperFor(o.driver).reapOrphans()) {
       events.onLog(`reaped run ${r.run_id} left by a killed runner: ${r.killed.length} node(s) killed, ${r.removed.length} temp dir(s) removed${r.problems.length ? `; problems: ${r.problems.join('; ')}` : ''}`);
     }
   }

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, u
 import { join } from 'node:path';
 import { projectRoot, stateDir } from '../../util/paths.js';
 import { pollQuietly } from '../../util/poll.js';
+import type { ReapResult } from '../driver.js';
 
 export interface ChildRecord {
   id: string;
@@ -169,16 +170,6 @@ function survivors(rec: RunRecord): Array<{ id: string; pid: number }> {
   for (const c of rec.children) if (isOurChild(c)) found.set(c.pid!, { id: c.id, pid: c.pid! });
   for (const p of processesInside(rec.temp_dir)) if (!found.has(p.pid)) found.set(p.pid, p);
   return [...found.values()];
-}
-
-export interface ReapResult {
-  run_id: string;
-  kind: RunRecord['kind'];
-  killed: Array<{ id: string; pid: number }>;
-  /** Stopped gracefully (SIGTERM) before any kill. */
-  stopped: Array<{ id: string; pid: number }>;
-  removed: string[];
-  problems: string[];
 }
 
 /** Kills a record's surviving children and removes its temp dir and the record. */
