@@ -6,7 +6,7 @@ import type { Driver } from '../drivers/driver.js';
 import { TemplateError } from '../scenario/template.js';
 import { stepKind, type Step } from '../scenario/types.js';
 import type { ScenarioContext } from './context.js';
-import { InfraError, VerificationError, errorMessage } from './errors.js';
+import { InconclusiveError, InfraError, UnsupportedError, VerificationError, errorMessage } from './errors.js';
 import type { Reporters, StepError, StepResult, TestInfo } from './events.js';
 import { stepDeadlineMs } from './plan.js';
 import { STEPS } from './steps/index.js';
@@ -105,12 +105,14 @@ export async function blameCrash(driver: Driver, e: unknown, interrupted: boolea
 
 export function classify(e: unknown, s: { interrupted: boolean; timedOut: boolean; timeoutMs: number }): { status: StepResult['status']; error: StepError } {
   if (s.interrupted) return { status: 'error', error: { type: 'interrupted', message: 'interrupted' } };
+  if (e instanceof UnsupportedError) return { status: 'skipped', error: { type: 'unsupported', message: e.message } };
+  if (e instanceof InconclusiveError) return { status: 'inconclusive', error: { type: 'inconclusive', message: e.message } };
   if (e instanceof InfraError) return { status: 'error', error: { type: 'infrastructure', message: e.message, tried: e.detail.tried, log_tail: e.detail.logTail } };
   if (s.timedOut) return { status: 'failed', error: { type: 'timeout', message: `step timed out after ${round(s.timeoutMs / 1000, 1)} s` } };
   if (e instanceof VerificationError) {
     const childType = (e as Error & { childType?: StepError['type'] }).childType;
     return {
-      status: childType === 'infrastructure' ? 'error' : 'failed',
+      status: childType === 'infrastructure' ? 'error' : childType === 'inconclusive' ? 'inconclusive' : childType === 'unsupported' ? 'skipped' : 'failed',
       error: { type: childType ?? 'verification', message: e.message, expected: e.detail.expected, actual: e.detail.actual, diff: e.detail.diff },
     };
   }
