@@ -39,6 +39,14 @@ export class UnsupportedError extends Error {
   }
 }
 
+/** A step's own work took longer than expect_duration.max or less than .min (exit 1). */
+export class DurationError extends Error {
+  constructor(message: string, readonly expected: string, readonly actual: string) {
+    super(message);
+    this.name = 'DurationError';
+  }
+}
+
 /** A fault was injected but its witness could not confirm it took effect (exit 1). */
 export class InconclusiveError extends Error {
   constructor(message: string) {

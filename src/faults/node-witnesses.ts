@@ -15,8 +15,12 @@ async function watch(w: WitnessContext, what: string, seen: (p: Probe) => boolea
   let last: Probe | undefined;
   try {
     await pollUntil(async ({ remainingMs }) => {
-      last = await probeHealth(url, Math.min(probeMs, remainingMs));
-      return seen(last) && extra() === undefined;
+      const waited = Math.min(probeMs, remainingMs);
+      const p = await probeHealth(url, waited);
+      // A probe the deadline cut short proves no hang: only one given its full time counts.
+      if (p.kind === 'hung' && waited < probeMs) return false;
+      last = p;
+      return seen(p) && extra() === undefined;
     }, { timeoutMs: w.timeoutMs, intervalMs: 10, maxIntervalMs: 100, signal: w.signal, describe: what });
     return { confirmed: true, evidence: `GET /health ${showProbe(last!)}` };
   } catch (e) {

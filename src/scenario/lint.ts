@@ -206,6 +206,12 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
       if (kinds.length === 0) report(sp, `a step needs one of: ${STEP_KINDS.join(', ')}`);
       if (kinds.length > 1) report([...sp, kinds[1]!], `a step does one thing: it has both "${kinds[0]}" and "${kinds[1]}" (split it into two steps)`, true);
       if (step.timeout !== undefined) checkDuration([...sp, 'timeout'], step.timeout, 'timeout');
+      if (step.expect_duration) {
+        const ep = [...sp, 'expect_duration'];
+        const min = step.expect_duration.min !== undefined ? checkDuration([...ep, 'min'], step.expect_duration.min, 'bound') : undefined;
+        const max = step.expect_duration.max !== undefined ? checkDuration([...ep, 'max'], step.expect_duration.max, 'bound') : undefined;
+        if (min !== undefined && max !== undefined && min > max) report(ep, `min (${step.expect_duration.min}) is longer than max (${step.expect_duration.max}): no duration can meet both`);
+      }
       if (step.write) {
         const w = step.write; const wp = [...sp, 'write'];
         checkNode([...wp, 'via'], w.via);

@@ -153,10 +153,14 @@ export interface AwaitSpec {
 
 export interface AddNodeSpec { id: string; via?: string; register?: boolean }
 
+/** Bounds on how long a step's own work takes, measured by the engine. */
+export interface ExpectDuration { min?: string; max?: string }
+
 export interface Step {
   name?: string;
   id?: string;
   timeout?: string;
+  expect_duration?: ExpectDuration;
   write?: WriteSpec;
   query?: QuerySpec;
   admin?: AdminSpec;
