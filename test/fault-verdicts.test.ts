@@ -105,3 +105,13 @@ t.test('expect_duration: within bounds passes, too slow or too fast fails with e
   t.equal(result.exit_code, 1);
   t.equal(journal.scenarios[1].steps[0].error.type, 'duration');
 });
+
+t.test('validate reads expect_duration like every duration, at file:line:col', async (t) => {
+  const { loadScenarioFile } = await import('../src/scenario/loader.js');
+  const r = await loadScenarioFile(join(FIXTURES, 'bad', 'expect-duration.yaml'));
+  t.same(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`), [
+    '6:29: "-5ms" is not a duration (durations are not negative)',
+    '8:22: min (2s) is longer than max (1s): no duration can meet both',
+    '10:29: "0s" is zero: this duration must be longer than 0',
+  ]);
+});
