@@ -5,7 +5,7 @@
 'use strict';
 (() => {
   const OUTCOMES = ['ok', 'fail', 'info', 'pending'];
-  const COLORS = { ok: '#2f9e44', fail: '#e03131', info: '#f08c00', pending: '#868e96', passed: '#2f9e44', failed: '#e03131', error: '#f08c00', skipped: '#ced4da', interrupted: '#f08c00' };
+  const COLORS = { ok: '#2f9e44', fail: '#e03131', info: '#f08c00', pending: '#868e96', passed: '#2f9e44', failed: '#e03131', error: '#f08c00', skipped: '#ced4da', interrupted: '#f08c00', inconclusive: '#f08c00' };
   const BANDS = { down: 'rgba(224,49,49,.16)', paused: 'rgba(240,140,0,.20)', restart: 'rgba(112,72,232,.18)' };
   const BAND_EDGE = { down: '#e03131', paused: '#f08c00', restart: '#7048e8' };
   /** Above this many visible operations the timeline draws a density per pixel column. */
@@ -466,6 +466,7 @@
         el('span', { class: 'meta mono' }, s.file), el('span', { class: 'meta' }, `seed ${s.seed}, ${ms(s.duration_ms)}, ready in ${ms(s.ready_ms)}, ${s.history_count} history entries`)));
       if (s.description) sec.append(el('p', {}, s.description));
       if (s.error) sec.append(el('div', { class: 'error-box' }, el('strong', {}, `${s.error.type}: `), s.error.message, s.error.where ? el('div', { class: 'mono' }, `at ${s.error.where}`) : null));
+      if (s.skip_reason) sec.append(el('div', { class: 'error-box' }, el('strong', {}, 'skipped: '), s.skip_reason));
       const logs = data.scenarios[i].logs.filter((l) => l.href);
       if (logs.length) sec.append(el('div', { class: 'meta' }, 'node logs: ', logs.map((l, k) => [k ? ', ' : '', el('a', { href: l.href, class: 'log' }, l.node)])));
       if (s.teardown && s.teardown.problems.length) sec.append(el('div', { class: 'error-box' }, `teardown: ${s.teardown.problems.join('; ')}`));

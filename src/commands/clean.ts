@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { reapOrphans } from '../drivers/process/index.js';
+import { allReapers } from '../drivers/index.js';
 import { stateDir } from '../util/paths.js';
 
 export default class Clean extends Command {
@@ -15,7 +15,8 @@ Records live in a state folder per project: $TMPDIR/phantom-test-<uid>/<project>
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Clean);
-    const reaped = await reapOrphans({ all: flags.all });
+    const reaped = [];
+    for (const { reaper } of allReapers()) reaped.push(...await reaper.reapOrphans({ all: flags.all }));
     const problems = reaped.flatMap((r) => r.problems);
     if (flags.json) process.stdout.write(JSON.stringify({ reaped }, null, 2) + '\n');
     else if (reaped.length === 0) process.stdout.write(`nothing to clean (state folder: ${stateDir()})\n`);

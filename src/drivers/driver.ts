@@ -1,6 +1,9 @@
 // A driver owns the cluster's processes (or containers): it starts the topology,
-// applies lifecycle faults to single nodes and tears everything down. The engine
-// only talks to nodes over HTTP through the URLs a driver hands out.
+// performs what faults ask of it and tears everything down. The engine only talks
+// to nodes over HTTP through the URLs a driver hands out. What a driver can do is
+// declared as capabilities (Jepsen's small optional protocols): a fault or step
+// needing one the driver lacks skips its scenario, with the reason, before anything
+// starts.
 
 /**
  * pending: declared, never started. starting: spawned, /health has not answered 200 yet.
@@ -16,9 +19,24 @@ export interface NodeExit {
   unexpected: boolean;
 }
 
+/**
+ * processes: kill, stop, start, pause, resume a node. network: cut, shape and heal
+ * links between nodes. clock: skew a node's clock. disk: fill a node's data dir.
+ * reaper: finds and removes what runs killed earlier left behind.
+ */
+export const CAPABILITIES = ['processes', 'network', 'clock', 'disk', 'reaper'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
 export interface NodeInfo {
   id: string;
+  /** Where the runner reaches the node. */
   url: string;
+  /**
+   * Where the other nodes reach it (what --peers names): differs from url once a
+   * driver routes node-to-node traffic through something it controls (a fault proxy,
+   * a container network).
+   */
+  peerUrl: string;
   port: number;
   state: NodeState;
   /** Per-node log file. */
@@ -53,8 +71,42 @@ export interface TeardownReport {
   kept: boolean;
 }
 
+/** What reaping one earlier run (or kept cluster) did. */
+export interface ReapResult {
+  run_id: string;
+  kind: 'run' | 'cluster' | 'kept';
+  killed: Array<{ id: string; pid: number }>;
+  /** Stopped gracefully (SIGTERM) before any kill. */
+  stopped: Array<{ id: string; pid: number }>;
+  removed: string[];
+  problems: string[];
+}
+
+/** A cluster left running on purpose (`cluster up`, `run --keep`). */
+export interface LiveCluster {
+  id: string;
+  kind: 'cluster' | 'kept';
+  created: string;
+  nodes: Array<{ id: string; url: string; pid?: number; log: string; running: boolean }>;
+}
+
+/**
+ * Cleanup that survives a killed runner (testcontainers' reaper): a driver kind's
+ * record of what its runs started, read by the next run, `clean` and `cluster`.
+ */
+export interface Reaper {
+  /** Reaps runs whose runner is gone; with all, also kept clusters and `cluster up`'s. */
+  reapOrphans(opts?: { all?: boolean }): Promise<ReapResult[]>;
+  /** Clusters started by `cluster up` (and, with kept, left by `run --keep`). */
+  liveClusters(opts?: { kept?: boolean }): LiveCluster[];
+  /** Stops `cluster up`'s clusters gracefully and removes their data. */
+  stopClusters(): Promise<ReapResult[]>;
+}
+
 export interface Driver {
   readonly name: string;
+  readonly capabilities: ReadonlySet<Capability>;
+  readonly reaper: Reaper;
   /** Starts every node with start != false and waits until each answers /health. */
   start(opts: ClusterOptions): Promise<NodeInfo[]>;
   nodes(): NodeInfo[];

@@ -1,12 +1,27 @@
 // Drivers by name. Only the process driver exists so far; asking for another is a
-// usage error (exit 2), raised before anything starts.
+// usage error (exit 2), raised before anything starts. Each driver kind has a reaper
+// for what its killed runs left behind: `run`, `clean` and `cluster` go through it.
 
-import type { Driver } from './driver.js';
+import type { Driver, Reaper } from './driver.js';
 import { ProcessDriver } from './process/index.js';
+import { processReaper } from './process/reaper.js';
 
 import { DRIVERS } from './names.js';
 
-export function createDriver(name: string, opts: { runId: string; server?: string }): Driver {
-  if (name === 'process') return new ProcessDriver({ runId: opts.runId, server: opts.server });
+export function createDriver(name: string, opts: { runId: string; server?: string; kind?: 'run' | 'cluster' }): Driver {
+  if (name === 'process') return new ProcessDriver({ runId: opts.runId, server: opts.server, kind: opts.kind });
   throw new Error(`unknown driver "${name}" (available: ${DRIVERS.join(', ')})`);
+}
+
+const REAPERS: Record<(typeof DRIVERS)[number], Reaper> = { process: processReaper };
+
+export function reaperFor(name: string): Reaper {
+  const r = REAPERS[name as (typeof DRIVERS)[number]];
+  if (!r) throw new Error(`unknown driver "${name}" (available: ${DRIVERS.join(', ')})`);
+  return r;
+}
+
+/** Every driver kind's reaper (`clean` reaps what any of them left). */
+export function allReapers(): Array<{ driver: string; reaper: Reaper }> {
+  return DRIVERS.map((d) => ({ driver: d, reaper: REAPERS[d] }));
 }

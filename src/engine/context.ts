@@ -17,7 +17,8 @@ import type { Rng } from './rng.js';
 
 export interface ActiveFault {
   action: string;
-  node: string;
+  /** Its targets, as reports show them. */
+  target: string;
   /** Undo at teardown (a paused node must be resumed before it can be stopped). */
   undo?: () => Promise<void>;
 }

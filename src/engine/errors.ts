@@ -27,3 +27,30 @@ export class InterruptedError extends Error {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * The driver cannot do what the scenario asks (a fault needing a capability it lacks):
+ * the scenario is skipped with this reason, never passed or failed.
+ */
+export class UnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedError';
+  }
+}
+
+/** A step's own work took longer than expect_duration.max or less than .min (exit 1). */
+export class DurationError extends Error {
+  constructor(message: string, readonly expected: string, readonly actual: string) {
+    super(message);
+    this.name = 'DurationError';
+  }
+}
+
+/** A fault was injected but its witness could not confirm it took effect (exit 1). */
+export class InconclusiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InconclusiveError';
+  }
+}

@@ -24,10 +24,14 @@ export interface TestInfo {
   index: number;
 }
 
-export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped';
+/**
+ * inconclusive: a fault was injected but its witness could not confirm it took effect;
+ * counted as a failure (exit 1). skipped: never ran, or the driver cannot do it.
+ */
+export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'inconclusive';
 
 export interface StepError {
-  type: 'verification' | 'infrastructure' | 'interrupted' | 'timeout';
+  type: 'verification' | 'infrastructure' | 'interrupted' | 'timeout' | 'inconclusive' | 'unsupported' | 'duration';
   message: string;
   /** file:line:col of the step. */
   where?: string;
@@ -64,7 +68,8 @@ export interface StepResult extends StepInfo {
   children?: StepResult[];
 }
 
-export type Verdict = 'passed' | 'failed' | 'error' | 'interrupted';
+/** skipped: the driver lacks a capability the scenario needs (the reason says which); not a failure. */
+export type Verdict = 'passed' | 'failed' | 'error' | 'interrupted' | 'inconclusive' | 'skipped';
 
 /** A scenario of the run that never started (--bail after a failure, or an interrupt). */
 export interface NotRun {
@@ -84,6 +89,8 @@ export interface TestResult {
   steps: StepResult[];
   teardown: { duration_ms: number; problems: string[]; kept: boolean };
   error?: StepError;
+  /** Why the scenario was skipped (verdict skipped). */
+  skip_reason?: string;
   nodes: NodeInfo[];
   /** The scenario as resolved: anchors, picks, shard ids, node URLs. */
   resolved: Record<string, unknown>;

@@ -4,9 +4,10 @@
 
 import type { Driver } from '../drivers/driver.js';
 import { TemplateError } from '../scenario/template.js';
-import { stepKind, type Step } from '../scenario/types.js';
+import { durationMs, formatMs } from '../scenario/duration.js';
+import { stepKind, type ExpectDuration, type Step } from '../scenario/types.js';
 import type { ScenarioContext } from './context.js';
-import { InfraError, VerificationError, errorMessage } from './errors.js';
+import { DurationError, InconclusiveError, InfraError, UnsupportedError, VerificationError, errorMessage } from './errors.js';
 import type { Reporters, StepError, StepResult, TestInfo } from './events.js';
 import { stepDeadlineMs } from './plan.js';
 import { STEPS } from './steps/index.js';
@@ -66,10 +67,14 @@ export class Executor {
     let output: unknown;
     let error: StepError | undefined;
     let status: StepResult['status'] = 'passed';
+    let workMs: number | undefined;
     try {
       if (renderError) throw renderError;
+      const w0 = performance.now();
       output = await impl.run(spec as never, r);
+      workMs = performance.now() - w0;
       if (step.id) ctx.outputs.set(step.id, output);
+      if (step.expect_duration) checkDuration(step.expect_duration, workMs);
     } catch (e) {
       const cause = await blameCrash(ctx.driver, e, ctx.signal.aborted);
       ({ status, error } = classify(cause, { interrupted: ctx.signal.aborted, timedOut: timeout.aborted, timeoutMs }));
@@ -92,6 +97,18 @@ export class Executor {
 }
 
 /**
+ * expect_duration: the step's own work (its run, not template rendering or reporting)
+ * within the bounds, read with validate's parser (plan.ts has already accepted them).
+ */
+function checkDuration(bounds: ExpectDuration, ms: number): void {
+  const max = bounds.max !== undefined ? durationMs(bounds.max, 0, 'bound') : undefined;
+  const min = bounds.min !== undefined ? durationMs(bounds.min, 0, 'bound') : undefined;
+  const took = formatMs(round(ms, 3));
+  if (max !== undefined && ms > max) throw new DurationError(`step took ${took}, expected at most ${bounds.max} (expect_duration.max)`, `<= ${bounds.max}`, took);
+  if (min !== undefined && ms < min) throw new DurationError(`step took ${took}, expected at least ${bounds.min} (expect_duration.min)`, `>= ${bounds.min}`, took);
+}
+
+/**
  * A step that went wrong while a node crashed (exited without the scenario causing it)
  * is the crash's fault: an infrastructure error naming the node, not a verdict on the
  * answers of the nodes still up. A refused connection can arrive before the exit is
@@ -105,12 +122,15 @@ export async function blameCrash(driver: Driver, e: unknown, interrupted: boolea
 
 export function classify(e: unknown, s: { interrupted: boolean; timedOut: boolean; timeoutMs: number }): { status: StepResult['status']; error: StepError } {
   if (s.interrupted) return { status: 'error', error: { type: 'interrupted', message: 'interrupted' } };
+  if (e instanceof DurationError) return { status: 'failed', error: { type: 'duration', message: e.message, expected: e.expected, actual: e.actual } };
+  if (e instanceof UnsupportedError) return { status: 'skipped', error: { type: 'unsupported', message: e.message } };
+  if (e instanceof InconclusiveError) return { status: 'inconclusive', error: { type: 'inconclusive', message: e.message } };
   if (e instanceof InfraError) return { status: 'error', error: { type: 'infrastructure', message: e.message, tried: e.detail.tried, log_tail: e.detail.logTail } };
   if (s.timedOut) return { status: 'failed', error: { type: 'timeout', message: `step timed out after ${round(s.timeoutMs / 1000, 1)} s` } };
   if (e instanceof VerificationError) {
     const childType = (e as Error & { childType?: StepError['type'] }).childType;
     return {
-      status: childType === 'infrastructure' ? 'error' : 'failed',
+      status: childType === 'infrastructure' ? 'error' : childType === 'inconclusive' ? 'inconclusive' : childType === 'unsupported' ? 'skipped' : 'failed',
       error: { type: childType ?? 'verification', message: e.message, expected: e.detail.expected, actual: e.detail.actual, diff: e.detail.diff },
     };
   }

@@ -103,6 +103,9 @@ export function planScenario(scenario: Scenario): RunPlan {
   const visit = (step: Step, path: JsonPath) => {
     deadlines.set(path.join('.'), at([...path, 'timeout'], () => stepDeadlineMs(step, stepTimeoutMs)));
     if (step.wait !== undefined) at([...path, 'wait'], () => durationMs(step.wait, 0, 'pause'));
+    for (const k of ['min', 'max'] as const) {
+      if (step.expect_duration?.[k] !== undefined) at([...path, 'expect_duration', k], () => durationMs(step.expect_duration![k], 0, 'bound'));
+    }
     if (step.await) {
       at([...path, 'await', 'timeout'], () => durationMs(step.await!.timeout, DEFAULT_AWAIT_TIMEOUT_MS));
       at([...path, 'await', 'interval'], () => durationMs(step.await!.interval, DEFAULT_AWAIT_INTERVAL_MS, 'interval'));

@@ -4,9 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createDriver } from '../drivers/index.js';
+import { createDriver, reaperFor } from '../drivers/index.js';
 import type { Driver } from '../drivers/driver.js';
-import { reapOrphans } from '../drivers/process/index.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { HistoryReporter } from '../reporters/history.js';
@@ -33,6 +32,8 @@ export interface RunOptions {
   argv: string[];
   signal: AbortSignal;
   consoleStream?: NodeJS.WriteStream;
+  /** Makes each scenario's driver (tests); default: the driver named by `driver`. */
+  createDriver?: typeof createDriver;
   /** Extra listeners (tests, benchmarks). */
   extraReporters?: Reporter[];
 }
@@ -73,8 +74,8 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   await events.onBegin(run);
   installExitHook();
 
-  if (o.driver === 'process') {
-    for (const r of await reapOrphans()) {
+  {
+    for (const r of await reaperFor(o.driver).reapOrphans()) {
       events.onLog(`reaped run ${r.run_id} left by a killed runner: ${r.killed.length} node(s) killed, ${r.removed.length} temp dir(s) removed${r.problems.length ? `; problems: ${r.problems.join('; ')}` : ''}`);
     }
   }
@@ -86,7 +87,7 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
     const key = relative(process.cwd(), scenario.file) || scenario.file;
     const scenarioRng = rng.derive(key);
     const slug = slugify(key);
-    const driver = createDriver(o.driver, { runId: `${runId}-${index}`, server: o.server });
+    const driver = (o.createDriver ?? createDriver)(o.driver, { runId: `${runId}-${index}`, server: o.server });
     live.add(driver);
     try {
       tests.push(await runScenario(scenario, {
@@ -98,7 +99,7 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
       live.delete(driver);
     }
     const last = tests[tests.length - 1]!;
-    if (o.bail && last.verdict !== 'passed') break;
+    if (o.bail && last.verdict !== 'passed' && last.verdict !== 'skipped') break;
   }
 
   // What never started still belongs in the reports (JUnit lists it as skipped).
@@ -109,7 +110,8 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const interrupted = o.signal.aborted || tests.some((t) => t.verdict === 'interrupted');
   const cleanupFailed = tests.some((t) => t.teardown.problems.length > 0);
   const errored = tests.some((t) => t.verdict === 'error');
-  const failed = tests.some((t) => t.verdict === 'failed');
+  // An unconfirmed fault proves nothing either way: it fails the run like a failed check.
+  const failed = tests.some((t) => t.verdict === 'failed' || t.verdict === 'inconclusive');
   const exit_code = interrupted ? EXIT.interrupted : cleanupFailed ? EXIT.cleanup : errored ? EXIT.infra : failed ? EXIT.failed : EXIT.passed;
   const verdict: RunResult['verdict'] = interrupted ? 'interrupted' : cleanupFailed ? 'cleanup_failed' : errored ? 'error' : failed ? 'failed' : 'passed';
   const result: RunResult = { run, tests, not_run, exit_code, verdict, finished_at: new Date().toISOString(), duration_ms: Math.round(performance.now() - t0) };

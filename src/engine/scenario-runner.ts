@@ -15,6 +15,7 @@ import { formatTimestamp } from '../scenario/time.js';
 import type { Rng } from './rng.js';
 import { setupTasks } from './setup.js';
 import { PlanError, planScenario, type RunPlan } from './plan.js';
+import { unsupportedReason } from './capabilities.js';
 
 export interface ScenarioRunOptions {
   runId: string;
@@ -43,6 +44,9 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   const client = new ClusterClient(history, doc.cluster?.token);
   const ctx = new ScenarioContext(scenario, o.info, o.runId, o.driver, client, history, o.rng, o.signal, plan.stepTimeoutMs);
   const exec = new Executor(ctx, o.info, o.events);
+  // Decided before the cluster starts: a driver that cannot do what the scenario asks skips it.
+  const unsupported = unsupportedReason(scenario, o.driver);
+  if (unsupported) return skippedScenario(scenario, o, exec, unsupported, startedAt, t0);
   const setup: StepResult[] = [];
   const steps: StepResult[] = [];
   let verdict: Verdict = 'passed';
@@ -52,7 +56,8 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   const record = (r: StepResult, into: StepResult[]) => {
     into.push(r);
     if (r.status === 'passed') return true;
-    verdict = r.error?.type === 'interrupted' ? 'interrupted' : r.status === 'error' ? 'error' : 'failed';
+    verdict = r.error?.type === 'interrupted' ? 'interrupted' : r.status === 'error' ? 'error'
+      : r.status === 'inconclusive' ? 'inconclusive' : r.error?.type === 'unsupported' ? 'skipped' : 'failed';
     error ??= r.error;
     return false;
   };
@@ -103,7 +108,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   const td0 = performance.now();
   const problems: string[] = [];
   for (const f of ctx.activeFaults.reverse()) {
-    try { await f.undo?.(); } catch (e) { problems.push(`undo ${f.action} on ${f.node}: ${errorMessage(e)}`); }
+    try { await f.undo?.(); } catch (e) { problems.push(`undo ${f.action} on ${f.target}: ${errorMessage(e)}`); }
   }
   let kept = false;
   const nodes = o.driver.nodes();
@@ -118,7 +123,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   const result: TestResult = {
     info: o.info, verdict, started_at: startedAt, duration_ms: Math.round(performance.now() - t0), ready_ms: readyMs,
     setup, steps, teardown: { duration_ms: Math.round(performance.now() - td0), problems, kept },
-    ...(error ? { error } : {}), nodes,
+    ...((verdict as Verdict) === 'skipped' ? { skip_reason: error?.message } : error ? { error } : {}), nodes,
     resolved: resolved(ctx),
     history_count: history.all().length,
   };
@@ -134,6 +139,17 @@ async function unplannable(scenario: Scenario, o: ScenarioRunOptions, e: unknown
     setup: [], steps: [], teardown: { duration_ms: 0, problems: [], kept: false },
     error: { type: 'infrastructure', message: `${where}cannot prepare the scenario (validate should have rejected it; please report): ${errorMessage(e)}` },
     nodes: [], resolved: {}, history_count: 0,
+  };
+  await o.events.onTestEnd(o.info, result);
+  return result;
+}
+
+/** A scenario the driver cannot run: nothing starts, every step is skipped with the reason. */
+async function skippedScenario(scenario: Scenario, o: ScenarioRunOptions, exec: Executor, reason: string, startedAt: string, t0: number): Promise<TestResult> {
+  const result: TestResult = {
+    info: o.info, verdict: 'skipped', skip_reason: reason, started_at: startedAt, duration_ms: Math.round(performance.now() - t0), ready_ms: null,
+    setup: [], steps: scenario.doc.steps.map((s, i) => skipped(exec, s, String(i), scenario.where(['steps', i]))),
+    teardown: { duration_ms: 0, problems: [], kept: false }, nodes: [], resolved: {}, history_count: 0,
   };
   await o.events.onTestEnd(o.info, result);
   return result;

@@ -6,7 +6,7 @@ import { VerificationError } from './errors.js';
 import type { ScenarioContext } from './context.js';
 import { hashBound } from '../scenario/hash.js';
 import { formatTimestamp } from '../scenario/time.js';
-import { sleep } from './sleep.js';
+import { PollTimeout, pollUntil } from '../util/poll.js';
 
 /** `time: all` covers what int64 nanoseconds can hold, give or take a day. */
 const ALL_TIME: [string, string] = ['1677-09-22T00:00:00Z', '2262-04-10T00:00:00Z'];
@@ -76,22 +76,24 @@ async function awaitCatalog(ctx: ScenarioContext, path: string, signal: AbortSig
   const nodes = ctx.driver.nodes().filter((n) => n.state === 'running').map((n) => n.id);
   const deadline = performance.now() + 15_000;
   for (const node of nodes) {
-    for (;;) {
-      let ready = true;
+    const received = async () => {
       if (typeof version === 'number') {
         const r = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: '/api/v3/cluster/nodes', f: 'catalog', step: path, signal });
-        ready = r.status === 200 && ((r.json as { catalog_version?: number })?.catalog_version ?? 0) >= version;
+        if (!(r.status === 200 && ((r.json as { catalog_version?: number })?.catalog_version ?? 0) >= version)) return false;
       }
       for (const [key, names] of byTable) {
-        if (!ready) break;
         const [db, table] = key.split('\u0000');
         const r = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: '/api/v3/cluster/shards', query: { db, table }, f: 'catalog', step: path, signal });
         const have = new Set(((r.json as { shards?: Array<{ name?: string }> })?.shards ?? []).map((x) => x.name));
-        ready = r.status === 200 && [...names].every((n) => have.has(n));
+        if (!(r.status === 200 && [...names].every((n) => have.has(n)))) return false;
       }
-      if (ready) break;
-      if (performance.now() > deadline) throw new VerificationError(`node ${node} did not receive the catalog within 15 s`);
-      await sleep(20, signal);
+      return true;
+    };
+    try {
+      await pollUntil(received, { timeoutMs: Math.max(1, deadline - performance.now()), intervalMs: 20, signal, describe: `node ${node} to receive the catalog` });
+    } catch (e) {
+      if (e instanceof PollTimeout) throw new VerificationError(`node ${node} did not receive the catalog within 15 s`);
+      throw e;
     }
   }
   return { nodes, catalog_version: version };

@@ -1,5 +1,7 @@
-// The lifecycle faults by name.
-import type { FaultAction } from '../scenario/types.js';
+// The fault kinds by name: a scenario's `fault: {<name>: ...}`. A new kind is one
+// file (see fault.ts) and one line here; the schema, lint, docs and the run's
+// capability check all follow from this list (test/faults-registry.test.ts holds
+// them to it).
 import type { Fault } from './fault.js';
 import { kill } from './kill.js';
 import { pause } from './pause.js';
@@ -8,5 +10,13 @@ import { resume } from './resume.js';
 import { start } from './start.js';
 import { stop } from './stop.js';
 
-export const FAULTS: Record<FaultAction, Fault> = { kill, stop, start, restart, pause, resume };
+export const FAULTS: Readonly<Record<string, Fault<never>>> = {
+  kill, stop, start, restart, pause, resume,
+} as Record<string, Fault<never>>;
+
 export type { Fault };
+
+/** The fault kind a step's `fault:` value names (the schema and lint allow exactly one). */
+export function faultKind(spec: Record<string, unknown>): string | undefined {
+  return Object.keys(spec).find((k) => Object.hasOwn(FAULTS, k));
+}

@@ -66,7 +66,7 @@ export class ConsoleReporter implements Reporter {
 
   private showStep(s: StepResult) {
     const pad = '  '.repeat(s.depth + 1);
-    const mark = s.status === 'passed' ? this.c.green('✓') : s.status === 'skipped' ? this.c.dim('-') : this.c.red('✗');
+    const mark = s.status === 'passed' ? this.c.green('✓') : s.status === 'skipped' ? this.c.dim('-') : s.status === 'inconclusive' ? this.c.yellow('?') : this.c.red('✗');
     const time = this.c.dim(` (${formatMs(s.duration_ms)}${s.attempts && s.attempts > 1 ? `, ${s.attempts} attempts` : ''})`);
     const picked = s.picked?.length ? this.c.dim(` → ${showPicks(s.picked)}`) : '';
     const label = s.status === 'skipped' ? this.c.dim(`${s.label} (skipped)`) : s.label + picked;
@@ -91,7 +91,8 @@ export class ConsoleReporter implements Reporter {
   onTestEnd(_t: TestInfo, r: TestResult) {
     const n = countSteps(r.steps);
     const ready = r.ready_ms !== null ? `, cluster ready in ${formatMs(r.ready_ms)}` : '';
-    const verdict = r.verdict === 'passed' ? this.c.green('passed') : r.verdict === 'interrupted' ? this.c.yellow('interrupted') : this.c.red(r.verdict);
+    const verdict = r.verdict === 'passed' ? this.c.green('passed') : r.verdict === 'interrupted' || r.verdict === 'inconclusive' ? this.c.yellow(r.verdict) : r.verdict === 'skipped' ? this.c.dim('skipped') : this.c.red(r.verdict);
+    if (r.verdict === 'skipped') { this.write(`  ${verdict} ${this.c.dim(r.skip_reason ?? '')}`); return; }
     this.write(`  ${verdict} ${this.c.dim(`${n.passed}/${n.total} steps in ${formatMs(r.duration_ms)}${ready}`)}`);
     if (r.verdict !== 'passed' && r.error && !hasStepError(r)) {
       this.write(`    ${this.c.red(r.error.message)}`);
@@ -101,10 +102,12 @@ export class ConsoleReporter implements Reporter {
   }
 
   onEnd(r: RunResult) {
-    const counts = { passed: 0, failed: 0, error: 0, interrupted: 0 };
+    const counts = { passed: 0, failed: 0, error: 0, interrupted: 0, inconclusive: 0, skipped: 0 };
     for (const t of r.tests) counts[t.verdict]++;
     this.write('');
     const parts = [`${counts.passed} passed`, `${counts.failed} failed`];
+    if (counts.inconclusive) parts.push(`${counts.inconclusive} inconclusive`);
+    if (counts.skipped) parts.push(`${counts.skipped} skipped`);
     if (counts.error) parts.push(`${counts.error} errored`);
     if (counts.interrupted) parts.push(`${counts.interrupted} interrupted`);
     this.write(`${this.c.bold(parts.join(', '))} ${this.c.dim(`in ${formatMs(r.duration_ms)}, exit ${r.exit_code}`)}`);

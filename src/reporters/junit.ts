@@ -55,6 +55,8 @@ function problemOf(kind: 'failure' | 'error', e: StepError | undefined, fallback
 function casesOf(t: TestResult): Case[] {
   const file = t.info.file;
   const stepCases: Case[] = [];
+  // A scenario the driver cannot run is one skipped case with the reason, like one never run.
+  if (t.verdict === 'skipped') return [{ name: `scenario: ${t.info.name}`, ms: t.duration_ms, problem: { kind: 'skipped', message: `skipped: ${t.skip_reason ?? 'unsupported'}`, body: '' } }];
   for (const s of flatten(t.steps)) {
     const leaf = !s.children?.length;
     const at = position(s.where ?? s.error?.where, file);
@@ -63,8 +65,9 @@ function casesOf(t: TestResult): Case[] {
     if (s.status === 'skipped') {
       const why = t.verdict === 'interrupted' ? 'not run: the run was interrupted' : 'not run: an earlier step did not pass';
       stepCases.push({ name, ms: 0, at, problem: { kind: 'skipped', message: why, body: '' } });
-    } else if (leaf && (s.status === 'failed' || s.status === 'error')) {
-      stepCases.push({ name, ms: s.duration_ms, at, problem: problemOf(s.status === 'failed' ? 'failure' : 'error', s.error, s.status, at) });
+    } else if (leaf && (s.status === 'failed' || s.status === 'error' || s.status === 'inconclusive')) {
+      // inconclusive is a failure whose type says so: the fault was not confirmed.
+      stepCases.push({ name, ms: s.duration_ms, at, problem: problemOf(s.status === 'error' ? 'error' : 'failure', s.error, s.status, at) });
     } else if (s.verifies) {
       stepCases.push({ name, ms: s.duration_ms, at });
     }
@@ -74,7 +77,7 @@ function casesOf(t: TestResult): Case[] {
   if (t.verdict !== 'passed' && !counted) {
     // Nothing below carries it (a setup task failed): the scenario case does.
     const first = flatten(t.setup).find((s) => s.error && !s.children?.length);
-    scenario.problem = problemOf(t.verdict === 'failed' ? 'failure' : 'error', first?.error ?? t.error, t.verdict, position(first?.error?.where, file));
+    scenario.problem = problemOf(t.verdict === 'failed' || t.verdict === 'inconclusive' ? 'failure' : 'error', first?.error ?? t.error, t.verdict, position(first?.error?.where, file));
   }
   const cases = [scenario, ...stepCases];
   if (t.teardown.problems.length) {

@@ -42,14 +42,15 @@ export const MAX_WAIT_TEXT = '24d';
  * - `timeout`: a deadline (step, await, scenario, node readiness): above zero, at most 24d;
  * - `interval`: time between await attempts: above zero (zero would spin), at most 24d;
  * - `pause`: a `wait` step: zero allowed, at most 24d;
+ * - `bound`: a limit on how long a step took (expect_duration): above zero, at most 24d;
  * - `span`: a length of data time (a table's partition_duration): above zero, never waited for;
  * - `spacing`: data time between generated points: zero allowed (all at one instant); the
  *   instants it produces are range-checked where they are computed.
  */
-export type DurationUse = 'timeout' | 'interval' | 'pause' | 'span' | 'spacing';
+export type DurationUse = 'timeout' | 'interval' | 'pause' | 'bound' | 'span' | 'spacing';
 
-const ZERO_OK: Record<DurationUse, boolean> = { timeout: false, interval: false, pause: true, span: false, spacing: true };
-const WAITED: Record<DurationUse, boolean> = { timeout: true, interval: true, pause: true, span: false, spacing: false };
+const ZERO_OK: Record<DurationUse, boolean> = { timeout: false, interval: false, pause: true, bound: false, span: false, spacing: true };
+const WAITED: Record<DurationUse, boolean> = { timeout: true, interval: true, pause: true, bound: true, span: false, spacing: false };
 
 export type DurationRead = { ns: bigint } | { error: string };
 

@@ -11,12 +11,13 @@ import { evalTimeExpr, instantProblem, isTimeError } from './time.js';
 import { renderStatic, staticResolver, templateRoots } from './static-render.js';
 import { checkFieldValue } from './field-values.js';
 import {
-  AWAIT_CONDITIONS, FAULT_ACTIONS, STEP_KINDS, topologyNodes,
+  AWAIT_CONDITIONS, STEP_KINDS, topologyNodes,
   type FieldValueSpec, type PointSpec, type ScenarioDoc, type Step, type RowExpect, type TableSpec,
 } from './types.js';
 import type { JsonPath } from './positions.js';
 import { suggest } from './schema.js';
 import { HASH_SPACE, hashBound } from './hash.js';
+import { FAULTS } from '../faults/index.js';
 
 /** `needle`: text inside the value to point at (a template in a longer string). */
 export type Report = (path: JsonPath, message: string, key?: boolean, needle?: string) => void;
@@ -205,6 +206,12 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
       if (kinds.length === 0) report(sp, `a step needs one of: ${STEP_KINDS.join(', ')}`);
       if (kinds.length > 1) report([...sp, kinds[1]!], `a step does one thing: it has both "${kinds[0]}" and "${kinds[1]}" (split it into two steps)`, true);
       if (step.timeout !== undefined) checkDuration([...sp, 'timeout'], step.timeout, 'timeout');
+      if (step.expect_duration) {
+        const ep = [...sp, 'expect_duration'];
+        const min = step.expect_duration.min !== undefined ? checkDuration([...ep, 'min'], step.expect_duration.min, 'bound') : undefined;
+        const max = step.expect_duration.max !== undefined ? checkDuration([...ep, 'max'], step.expect_duration.max, 'bound') : undefined;
+        if (min !== undefined && max !== undefined && min > max) report(ep, `min (${step.expect_duration.min}) is longer than max (${step.expect_duration.max}): no duration can meet both`);
+      }
       if (step.write) {
         const w = step.write; const wp = [...sp, 'write'];
         checkNode([...wp, 'via'], w.via);
@@ -248,9 +255,16 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
         checkRows([...cp, 'expect'], c.expect);
       }
       if (step.fault) {
-        const actions = FAULT_ACTIONS.filter((a) => step.fault![a] !== undefined);
-        if (actions.length > 1) report([...sp, 'fault'], `one fault per step: found ${actions.join(' and ')}`);
-        for (const a of actions) checkNodes([...sp, 'fault', a], step.fault[a]);
+        const kinds = Object.keys(step.fault).filter((k) => Object.hasOwn(FAULTS, k));
+        if (kinds.length > 1) report([...sp, 'fault'], `one fault per step: found ${kinds.join(' and ')}`);
+        for (const k of kinds) {
+          const fp: JsonPath = [...sp, 'fault', k];
+          FAULTS[k]!.lint(step.fault[k] as never, {
+            report: (p, m) => report([...fp, ...p], m),
+            node: (p, ref, o) => checkNode([...fp, ...p], ref, o),
+            nodeIds: [...nodeIds],
+          });
+        }
       }
       if (step.wait !== undefined) checkDuration([...sp, 'wait'], step.wait, 'pause');
       if (step.await) {

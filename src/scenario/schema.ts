@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { faultDefinition } from '../faults/schema.js';
 import { splitPointer, type JsonPath } from './positions.js';
 
 export const SCHEMA_PATH = new URL('../../schema/scenario.schema.json', import.meta.url);
@@ -12,6 +13,8 @@ let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'));
+    // Fault kinds come from their own files: the run accepts exactly what they declare.
+    schema.definitions.fault = faultDefinition();
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
     compiled = ajv.compile(schema);
   }

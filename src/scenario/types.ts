@@ -138,8 +138,8 @@ export interface ConsistencySpec {
   expect?: RowExpect;
 }
 
-export type FaultAction = 'kill' | 'stop' | 'start' | 'restart' | 'pause' | 'resume';
-export type FaultSpec = Partial<Record<FaultAction, NodeRefs>>;
+/** `{<kind>: value}`, one kind of src/faults/index.ts; each kind's file owns its value's shape. */
+export type FaultSpec = Record<string, unknown>;
 
 export interface AwaitSpec {
   timeout?: string;
@@ -153,10 +153,14 @@ export interface AwaitSpec {
 
 export interface AddNodeSpec { id: string; via?: string; register?: boolean }
 
+/** Bounds on how long a step's own work takes, measured by the engine. */
+export interface ExpectDuration { min?: string; max?: string }
+
 export interface Step {
   name?: string;
   id?: string;
   timeout?: string;
+  expect_duration?: ExpectDuration;
   write?: WriteSpec;
   query?: QuerySpec;
   admin?: AdminSpec;
@@ -175,7 +179,6 @@ export const STEP_KINDS = [
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export const AWAIT_CONDITIONS = ['query', 'admin', 'expect_catalog', 'consistency', 'healthy'] as const;
-export const FAULT_ACTIONS: FaultAction[] = ['kill', 'stop', 'start', 'restart', 'pause', 'resume'];
 
 export interface ScenarioDoc {
   name: string;

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { readRecords, reapRecord } from '../../drivers/process/registry.js';
+import { reaperFor } from '../../drivers/index.js';
 
 export default class ClusterDown extends Command {
   static override summary = 'Stop the cluster started by `cluster up` and remove its data.';
@@ -8,8 +8,7 @@ export default class ClusterDown extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterDown);
-    const results = [];
-    for (const rec of readRecords().filter((r) => r.kind === 'cluster')) results.push(await reapRecord(rec, { graceful: true }));
+    const results = await reaperFor('process').stopClusters();
     const problems = results.flatMap((r) => r.problems);
     if (flags.json) process.stdout.write(JSON.stringify({ stopped: results }, null, 2) + '\n');
     else if (results.length === 0) process.stdout.write('no cluster is up\n');

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { healthOk } from '../../drivers/health.js';
-import { isOurChild, readRecords } from '../../drivers/process/registry.js';
+import { reaperFor } from '../../drivers/index.js';
 
 export default class ClusterStatus extends Command {
   static override summary = 'Show the nodes of the cluster started by `cluster up` and whether each answers /health.';
@@ -9,9 +9,8 @@ export default class ClusterStatus extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterStatus);
-    const clusters = await Promise.all(readRecords().filter((r) => r.kind === 'cluster' || r.kind === 'kept').map(async (r) => ({
-      id: r.run_id, kind: r.kind, created: r.created,
-      nodes: await Promise.all(r.children.map(async (c) => ({ id: c.id, url: c.url, pid: c.pid, log: c.log, running: isOurChild(c), healthy: await healthOk(c.url, 1000) }))),
+    const clusters = await Promise.all(reaperFor('process').liveClusters({ kept: true }).map(async (c) => ({
+      ...c, nodes: await Promise.all(c.nodes.map(async (n) => ({ ...n, healthy: await healthOk(n.url, 1000) }))),
     })));
     if (flags.json) {
       process.stdout.write(JSON.stringify({ clusters }, null, 2) + '\n');

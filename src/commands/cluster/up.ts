@@ -1,6 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { ProcessDriver } from '../../drivers/process/index.js';
-import { isOurChild, readRecords } from '../../drivers/process/registry.js';
+import { createDriver, reaperFor } from '../../drivers/index.js';
 import { InfraError, errorMessage } from '../../engine/errors.js';
 import { newRunId } from '../../reporters/run-dir.js';
 import { durationMs } from '../../scenario/duration.js';
@@ -24,13 +23,13 @@ export default class ClusterUp extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterUp);
-    const running = readRecords().filter((r) => r.kind === 'cluster' && r.children.some(isOurChild));
-    if (running.length) this.error(`a cluster of this project is already up (${running[0]!.run_id}, state folder ${stateDir()}); run \`phantom-test cluster down\` first`, { exit: 2 });
+    const running = reaperFor('process').liveClusters().filter((c) => c.nodes.some((n) => n.running));
+    if (running.length) this.error(`a cluster of this project is already up (${running[0]!.id}, state folder ${stateDir()}); run \`phantom-test cluster down\` first`, { exit: 2 });
     const ids = /^\d+$/.test(flags.nodes) ? Array.from({ length: Number(flags.nodes) }, (_, i) => String.fromCharCode(97 + i)) : flags.nodes.split(',').map((s) => s.trim()).filter(Boolean);
     if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_-]+$/.test(id))) this.error('--nodes: give ids like a,b,c or a count', { exit: 2 });
     const readyTimeoutMs = (() => { try { return durationMs(flags['ready-timeout'], 15_000); } catch { return this.error('--ready-timeout is not a duration', { exit: 2 }); } })();
     const id = `cluster-${newRunId()}`;
-    const driver = new ProcessDriver({ runId: id, server: flags.server, kind: 'cluster' });
+    const driver = createDriver('process', { runId: id, server: flags.server, kind: 'cluster' });
     try {
       const nodes = await driver.start({ nodes: ids.map((n) => ({ id: n, start: true, args: [], env: {} })), token: flags.token, readyTimeoutMs });
       if (flags.json) {

@@ -2,7 +2,8 @@
 // the deadline passes. Polling, not sleeping a fixed time.
 
 import { healthOk } from '../health.js';
-import { InfraError, InterruptedError } from '../../engine/errors.js';
+import { InfraError } from '../../engine/errors.js';
+import { PollTimeout, pollUntil } from '../../util/poll.js';
 
 export async function pollHealthy(opts: {
   id: string;
@@ -13,21 +14,15 @@ export async function pollHealthy(opts: {
   dead?: () => string | undefined;
   describe: () => { tried: string; logTail: string };
 }): Promise<void> {
-  const deadline = performance.now() + opts.timeoutMs;
-  let delay = 10;
-  for (;;) {
-    if (opts.signal?.aborted) throw new InterruptedError();
-    if (await healthOk(opts.url, Math.max(200, Math.min(1000, deadline - performance.now())))) return;
-    const dead = opts.dead?.();
-    if (dead) {
-      const d = opts.describe();
-      throw new InfraError(`node ${opts.id} exited before it became healthy (${dead})`, d);
-    }
-    if (performance.now() >= deadline) {
-      const d = opts.describe();
-      throw new InfraError(`node ${opts.id} did not answer GET ${opts.url}/health with 200 within ${Math.round(opts.timeoutMs)} ms`, d);
-    }
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(100, delay * 1.5);
+  try {
+    await pollUntil(async ({ remainingMs }) => {
+      if (await healthOk(opts.url, Math.max(200, Math.min(1000, remainingMs)))) return true;
+      const dead = opts.dead?.();
+      if (dead) throw new InfraError(`node ${opts.id} exited before it became healthy (${dead})`, opts.describe());
+      return false;
+    }, { timeoutMs: opts.timeoutMs, intervalMs: 10, maxIntervalMs: 100, signal: opts.signal, describe: `node ${opts.id} to serve` });
+  } catch (e) {
+    if (!(e instanceof PollTimeout)) throw e;
+    throw new InfraError(`node ${opts.id} did not answer GET ${opts.url}/health with 200 within ${Math.round(opts.timeoutMs)} ms`, opts.describe());
   }
 }

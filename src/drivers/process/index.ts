@@ -9,12 +9,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { ClusterOptions, Driver, NodeExit, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
+import type { Capability, ClusterOptions, Driver, NodeExit, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
 import { InfraError } from '../../engine/errors.js';
 import { defaultServerEntry } from '../../util/paths.js';
 import { freePorts } from './ports.js';
 import { pollHealthy } from './health.js';
-import { isRunning, orphanedRecords, processStart, reapRecord, removeRecord, writeRecord, type RunRecord } from './registry.js';
+import { pollQuietly } from '../../util/poll.js';
+import { isRunning, processStart, removeRecord, writeRecord, type RunRecord } from './registry.js';
+import { processReaper } from './reaper.js';
 
 interface Managed {
   info: NodeInfo;
@@ -36,6 +38,9 @@ export interface ProcessDriverOptions {
 
 export class ProcessDriver implements Driver {
   readonly name = 'process';
+  /** network, clock and disk come with their mechanisms (a fault proxy, libfaketime, tmpfs). */
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['processes', 'reaper']);
+  readonly reaper = processReaper;
   private readonly nodesById = new Map<string, Managed>();
   private readonly server: string;
   private tempDir = '';
@@ -74,10 +79,10 @@ export class ProcessDriver implements Driver {
       const dataDir = join(this.tempDir, n.id);
       this.nodesById.set(n.id, {
         opts: n, args: [],
-        info: { id: n.id, url: `http://127.0.0.1:${port}`, port, state: 'pending', log: join(logDir, `${n.id}.log`), dataDir },
+        info: { id: n.id, url: `http://127.0.0.1:${port}`, peerUrl: `http://127.0.0.1:${port}`, port, state: 'pending', log: join(logDir, `${n.id}.log`), dataDir },
       });
     });
-    const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.url}`).join(',');
+    const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.peerUrl}`).join(',');
     for (const n of initial) this.nodesById.get(n.id)!.args = this.nodeArgs(n, peers);
     for (const n of initial) this.spawn(n.id);
     await Promise.all(initial.map((n) => this.waitHealthy(n.id, opts.readyTimeoutMs, opts.signal)));
@@ -147,8 +152,7 @@ export class ProcessDriver implements Driver {
 
   async noticeExits(): Promise<void> {
     const dying = [...this.nodesById.values()].filter((m) => m.child && !m.exit && m.info.pid !== undefined && !isRunning(m.info.pid));
-    const deadline = performance.now() + 2000;
-    while (dying.some((m) => !m.exit) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await pollQuietly(() => dying.every((m) => m.exit), { timeoutMs: 2000, intervalMs: 5, describe: 'exits to be seen' });
   }
 
   nodes(): NodeInfo[] {
@@ -194,9 +198,7 @@ export class ProcessDriver implements Driver {
     if (m.info.state === 'paused' && signal !== 'SIGKILL') {
       try { process.kill(child.pid!, 'SIGCONT'); } catch { /* gone */ }
     }
-    const deadline = performance.now() + waitMs;
-    while (!m.exit && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    return Boolean(m.exit);
+    return pollQuietly(() => Boolean(m.exit), { timeoutMs: waitMs, intervalMs: 5, describe: `node ${m.info.id} to exit` });
   }
 
   async kill(id: string): Promise<void> {
@@ -235,7 +237,7 @@ export class ProcessDriver implements Driver {
   async addNode(id: string): Promise<NodeInfo> {
     const m = this.expectState(id, ['pending'], 'add');
     const members = [...this.nodesById.values()].filter((n) => n.info.state !== 'pending' || n === m);
-    m.args = this.nodeArgs(m.opts, members.map((n) => `${n.info.id}=${n.info.url}`).join(','));
+    m.args = this.nodeArgs(m.opts, members.map((n) => `${n.info.id}=${n.info.peerUrl}`).join(','));
     this.spawn(id);
     await this.waitHealthy(id, this.cluster.readyTimeoutMs, this.cluster.signal);
     return { ...m.info };
@@ -283,11 +285,6 @@ export class ProcessDriver implements Driver {
     try { if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true }); } catch { /* best effort */ }
     if (this.record) removeRecord(this.o.runId);
   }
-}
-
-/** Reaps what runs killed earlier left behind (their owner is gone). */
-export async function reapOrphans(opts: { all?: boolean } = {}) {
-  return Promise.all(orphanedRecords(opts).map((r) => reapRecord(r)));
 }
 
 function describeExit(e: NodeExit): string {

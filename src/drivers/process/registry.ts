@@ -9,6 +9,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot, stateDir } from '../../util/paths.js';
+import { pollQuietly } from '../../util/poll.js';
+import type { ReapResult } from '../driver.js';
 
 export interface ChildRecord {
   id: string;
@@ -170,16 +172,6 @@ function survivors(rec: RunRecord): Array<{ id: string; pid: number }> {
   return [...found.values()];
 }
 
-export interface ReapResult {
-  run_id: string;
-  kind: RunRecord['kind'];
-  killed: Array<{ id: string; pid: number }>;
-  /** Stopped gracefully (SIGTERM) before any kill. */
-  stopped: Array<{ id: string; pid: number }>;
-  removed: string[];
-  problems: string[];
-}
-
 /** Kills a record's surviving children and removes its temp dir and the record. */
 export async function reapRecord(rec: RunRecord, opts: { graceful?: boolean } = {}): Promise<ReapResult> {
   const res: ReapResult = { run_id: rec.run_id, kind: rec.kind, killed: [], stopped: [], removed: [], problems: [] };
@@ -187,8 +179,7 @@ export async function reapRecord(rec: RunRecord, opts: { graceful?: boolean } = 
     // SIGTERM first (SIGCONT in case it is paused), SIGKILL below for whatever is left.
     const ours = survivors(rec);
     for (const c of ours) { try { process.kill(c.pid, 'SIGTERM'); process.kill(c.pid, 'SIGCONT'); } catch { /* gone */ } }
-    const until = Date.now() + 5000;
-    while (ours.some((c) => isRunning(c.pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await pollQuietly(() => !ours.some((c) => isRunning(c.pid)), { timeoutMs: 5000, describe: 'nodes to stop' });
     for (const c of ours) if (!isRunning(c.pid)) res.stopped.push(c);
   }
   for (const child of survivors(rec)) {
@@ -200,8 +191,7 @@ export async function reapRecord(rec: RunRecord, opts: { graceful?: boolean } = 
     }
   }
   // Wait (bounded) for the kills to take effect before removing their data dirs.
-  const deadline = Date.now() + 5000;
-  while (res.killed.some((k) => isRunning(k.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await pollQuietly(() => !res.killed.some((k) => isRunning(k.pid)), { timeoutMs: 5000, describe: 'killed nodes to exit' });
   const left = new Set(survivors(rec).map((s) => s.pid));
   for (const k of res.killed) if (left.has(k.pid)) res.problems.push(`node ${k.id} (pid ${k.pid}) survived SIGKILL`);
   if (rec.temp_dir && existsSync(rec.temp_dir)) {

@@ -8,7 +8,7 @@ import { DEFAULT_AWAIT_INTERVAL_MS, DEFAULT_AWAIT_TIMEOUT_MS } from '../plan.js'
 import { healthOk } from '../../drivers/health.js';
 import { VerificationError, errorMessage } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
-import { sleep } from '../sleep.js';
+import { PollTimeout, pollUntil } from '../../util/poll.js';
 import { runAdmin } from './admin.js';
 import { checkConsistency } from './consistency.js';
 import { checkCatalog } from './expect-catalog.js';
@@ -46,26 +46,25 @@ export const awaitStep: StepImpl<AwaitSpec> = {
   async run(s, r) {
     const timeoutMs = durationMs(s.timeout, DEFAULT_AWAIT_TIMEOUT_MS);
     const intervalMs = durationMs(s.interval, DEFAULT_AWAIT_INTERVAL_MS, 'interval');
-    const deadline = performance.now() + timeoutMs;
     let last: unknown;
     let attempts = 0;
-    for (;;) {
-      attempts++;
-      r.attempts = attempts;
-      // An attempt may not outlive the await's deadline (a paused node would hang it).
-      const left = Math.max(1, deadline - performance.now());
-      const signal = AbortSignal.any([r.signal, AbortSignal.timeout(Math.ceil(left))]);
-      try {
-        const out = await attempt(r.ctx, s, r, signal);
-        return { attempts, output: out };
-      } catch (e) {
-        if (r.signal.aborted) throw e;
-        // An attempt cut short by the deadline says nothing about the condition: report the
-        // last attempt that actually answered, if there was one.
-        if (!(signal.aborted && last !== undefined)) last = e;
-      }
-      if (performance.now() + intervalMs >= deadline) break;
-      await sleep(intervalMs, r.signal);
+    try {
+      return await pollUntil(async ({ n, remainingMs }) => {
+        attempts = r.attempts = n;
+        // An attempt may not outlive the await's deadline (a paused node would hang it).
+        const signal = AbortSignal.any([r.signal, AbortSignal.timeout(Math.ceil(remainingMs))]);
+        try {
+          return { attempts: n, output: await attempt(r.ctx, s, r, signal) };
+        } catch (e) {
+          if (r.signal.aborted) throw e;
+          // An attempt cut short by the deadline says nothing about the condition: report the
+          // last attempt that actually answered, if there was one.
+          if (!(signal.aborted && last !== undefined)) last = e;
+          return undefined;
+        }
+      }, { timeoutMs, intervalMs, signal: r.signal, describe: 'the await condition' });
+    } catch (e) {
+      if (!(e instanceof PollTimeout)) throw e;
     }
     const reason = errorMessage(last);
     const detail = last instanceof VerificationError ? last.detail : {};

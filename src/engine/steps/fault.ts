@@ -1,31 +1,42 @@
-// fault: a lifecycle fault on one or more nodes (named, or `random` from the seeded
-// generator). Each injection is an operation in the history, like any other.
+// fault: one fault kind of src/faults on its targets (nodes, links or groups;
+// `random` from the seeded generator). The injection is one nemesis operation in the
+// history (f: the kind, value: the targets), then the fault's witness must confirm
+// it took effect within a bounded time, or the step is inconclusive.
 
-import { FAULTS } from '../../faults/index.js';
-import { FAULT_ACTIONS, type FaultSpec } from '../../scenario/types.js';
+import type { Driver } from '../../drivers/driver.js';
+import { describeTarget, targetValue } from '../../faults/fault.js';
+import { FAULTS, faultKind } from '../../faults/index.js';
+import type { FaultSpec } from '../../scenario/types.js';
+import { InconclusiveError, UnsupportedError } from '../errors.js';
 import type { StepImpl } from './step.js';
+
+/** How long a witness may look for its proof. */
+export const WITNESS_TIMEOUT_MS = 5000;
+
+/** Why a driver cannot run this fault kind, or undefined when it can. */
+export function unsupportedFault(kind: string, driver: Pick<Driver, 'name' | 'capabilities'>): string | undefined {
+  const f = FAULTS[kind];
+  if (!f || driver.capabilities.has(f.needs)) return undefined;
+  return `fault "${kind}" needs the "${f.needs}" capability, which the ${driver.name} driver does not have`;
+}
 
 export const fault: StepImpl<FaultSpec> = {
   verifies: false,
   label(s) {
-    const a = FAULT_ACTIONS.find((x) => s[x] !== undefined)!;
-    const t = s[a]!;
-    return `${a} ${Array.isArray(t) ? t.join(', ') : t}`;
+    const kind = faultKind(s)!;
+    return `${kind} ${FAULTS[kind]!.label(s[kind] as never)}`;
   },
-  async run(s, { ctx, path, node: pick }) {
-    const action = FAULT_ACTIONS.find((x) => s[x] !== undefined)!;
-    const f = FAULTS[action];
-    const refs = s[action]!;
-    const targets: string[] = [];
-    for (const ref of Array.isArray(refs) ? refs : [refs]) {
-      // Picked one at a time so `[random, random]` hits two different nodes.
-      const id = ref === 'random' ? pick(ref, f.eligible, targets) : pick(ref);
-      targets.push(id);
-    }
-    await Promise.all(targets.map((node) => ctx.history.op({ f: action, node, step: path }, () => f.inject(ctx.driver, node), { onError: () => 'info' })));
-    for (const node of targets) {
-      if (f.teardownUndo && f.undo) ctx.activeFaults.push({ action, node, undo: () => f.undo!(ctx.driver, node) });
-    }
-    return { action, nodes: targets };
+  async run(s, { ctx, path, node: pick, signal }) {
+    const kind = faultKind(s)!;
+    const f = FAULTS[kind]!;
+    const unsupported = unsupportedFault(kind, ctx.driver);
+    if (unsupported) throw new UnsupportedError(unsupported);
+    const target = f.targets(s[kind] as never, { driver: ctx.driver, pick: (ref, states, exclude) => pick(ref, states, exclude) });
+    const value = targetValue(target);
+    await ctx.history.op({ f: kind, node: null, step: path, value }, () => f.inject(ctx.driver, target), { onError: () => 'info', okValue: () => value });
+    if (f.teardownUndo && f.undo) ctx.activeFaults.push({ action: kind, target: describeTarget(target), undo: () => f.undo!(ctx.driver, target) });
+    const seen = await f.witness(target, { driver: ctx.driver, timeoutMs: WITNESS_TIMEOUT_MS, signal });
+    if (!seen.confirmed) throw new InconclusiveError(`fault not confirmed: ${kind} ${describeTarget(target)}: ${seen.reason}`);
+    return { action: kind, target: value, ...(target.kind === 'nodes' ? { nodes: target.nodes } : {}), witness: seen.evidence };
   },
 };

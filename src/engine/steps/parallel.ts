@@ -22,7 +22,7 @@ export const parallel: StepImpl<Array<Step | Step[]>> = {
       return out;
     }));
     r.children.push(...results.flat());
-    const bad = results.flat().find((x) => x.status === 'failed' || x.status === 'error');
+    const bad = results.flat().find((x) => x.status !== 'passed' && !(x.status === 'skipped' && !x.error));
     if (bad) {
       const err = new VerificationError(`branch step ${bad.path} (${bad.label}) ${bad.status}: ${bad.error?.message ?? ''}`, { diff: bad.error?.diff });
       (err as Error & { childType?: string }).childType = bad.error?.type;
