@@ -37,12 +37,29 @@ steps:
 `;
 const problems = (text: string) => loadScenarioText('f.yaml', text).diagnostics.map(formatDiagnostic);
 
+/** A fault's value naming `nodes`, and how far into it they start; node faults take the nodes alone. */
+const VALUE: Record<string, (nodes: string) => { text: string; at: number }> = {
+  clock: (nodes) => ({ text: `{ node: ${nodes}, offset: +1h }`, at: '{ node: '.length }),
+};
+const valueOf = (k: string, nodes: string) => VALUE[k]?.(nodes) ?? { text: nodes, at: 0 };
+
 t.test('each registered fault passes validate with a declared node and random, and its lint rejects an unknown node at its place', async (t) => {
   for (const k of kinds) {
-    t.same(problems(scenario(`{ ${k}: b }`)), [], `${k}: b`);
-    t.same(problems(scenario(`{ ${k}: [a, random] }`)), [], `${k}: [a, random]`);
-    t.same(problems(scenario(`{ ${k}: [a, zz] }`)), [`f.yaml:4:${20 + k.length}: unknown node "zz" (declared: a, b, c)`], `${k}: unknown node`);
+    t.same(problems(scenario(`{ ${k}: ${valueOf(k, 'b').text} }`)), [], `${k}: b`);
+    t.same(problems(scenario(`{ ${k}: ${valueOf(k, '[a, random]').text} }`)), [], `${k}: [a, random]`);
+    const bad = valueOf(k, '[a, zz]');
+    t.same(problems(scenario(`{ ${k}: ${bad.text} }`)), [`f.yaml:4:${20 + k.length + bad.at}: unknown node "zz" (declared: a, b, c)`], `${k}: unknown node`);
   }
+});
+
+t.test('a clock offset or drift libfaketime cannot express is reported where it is', async (t) => {
+  t.same(problems(scenario('{ clock: { node: a, offset: +1y } }')), ["f.yaml:4:40: unknown unit 'y' in offset '+1y': use ms, s, m, h or d"]);
+  t.same(problems(scenario('{ clock: { node: a, offset: 30s } }')), ["f.yaml:4:40: offset '30s' needs a sign: +30s (ahead) or -30s (behind)"]);
+  t.same(problems(scenario('{ clock: { node: a, offset: 5 } }')), ['f.yaml:4:40: offset 5 needs a sign and a unit: e.g. +5s']);
+  t.same(problems(scenario('{ clock: { node: a, drift: x0 } }')), ['f.yaml:4:39: rate x0 would stop the clock: use a rate between x0.001 and x100']);
+  t.same(problems(scenario("{ clock: { node: a, offset: '@2024-01-01 00:00:00' } }")), ["f.yaml:4:40: absolute times ('@2024-01-01 00:00:00') are not supported: give an offset from now, e.g. +2h"]);
+  t.same(problems(scenario('{ clock: { node: a } }')), ['f.yaml:4:21: give an offset (+30s, -2h, or 0 to reset) or a drift (x1.5)']);
+  t.same(problems(scenario('{ clock: { node: a, offset: -2h, drift: x1.5 } }')), []);
 });
 
 t.test('a kind the registry does not have is rejected by the schema; two kinds in one step by lint', async (t) => {

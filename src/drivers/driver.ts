@@ -63,6 +63,14 @@ export interface ClusterOptions {
   /** Where node logs go (a folder); default: inside the driver's temp dir. */
   logDir?: string;
   signal?: AbortSignal;
+  /** Prepared before the nodes start, when the scenario uses clock or disk faults (engine/capabilities.ts). */
+  prepare?: { clock?: boolean; diskSizeMb?: number };
+}
+
+/** A node's wall clock: `offsetMs` ahead of real time (behind if negative), running at `rate`. */
+export interface ClockSetting {
+  offsetMs: number;
+  rate: number;
 }
 
 export interface TeardownReport {
@@ -135,6 +143,14 @@ export interface Driver {
   logTail(id: string, lines?: number): string;
   /** Stops everything; with keep, leaves the cluster running and says how to clean it. */
   teardown(opts: { keep: boolean }): Promise<TeardownReport>;
+  /** clock capability: from now on node `id` reads real time plus the setting's offset and drift. */
+  setClock?(id: string, setting: ClockSetting): Promise<void>;
+  /** The clock last set on a node and when (epoch ms, real time): what a witness expects. */
+  clockOf?(id: string): { setting: ClockSetting; since: number };
+  /** disk capability: fills node `id`'s data dir until a write fails with ENOSPC. */
+  fillDisk?(id: string): Promise<void>;
+  /** disk capability: gives node `id`'s data dir its room back. */
+  freeDisk?(id: string): Promise<void>;
   /** Synchronous last resort on process exit: kill every child. */
   emergencyKill(): void;
 }

@@ -3,7 +3,7 @@
 // late node needs process control). A need the driver lacks skips the scenario, with
 // the reason and where the need is, rather than failing it halfway.
 
-import type { Capability, Driver } from '../drivers/driver.js';
+import type { Capability, ClusterOptions, Driver } from '../drivers/driver.js';
 import { FAULTS, faultKind } from '../faults/index.js';
 import type { Scenario, Step } from '../scenario/types.js';
 
@@ -37,4 +37,13 @@ export function unsupportedReason(scenario: Scenario, driver: Pick<Driver, 'name
   const missing = scenarioNeeds(scenario).find((n) => !driver.capabilities.has(n.capability));
   if (!missing) return undefined;
   return `the ${driver.name} driver cannot do ${missing.what} (at ${missing.where}): it needs the "${missing.capability}" capability`;
+}
+
+/** Room on each node's tmpfs data dir when a scenario uses disk faults: filling it stays quick. */
+export const DISK_SIZE_MB = 64;
+
+/** What the driver prepares before the nodes start (a clock file, a tmpfs) for the faults used. */
+export function preparations(scenario: Scenario): ClusterOptions['prepare'] {
+  const needs = new Set(scenarioNeeds(scenario).map((n) => n.capability));
+  return { ...(needs.has('clock') ? { clock: true } : {}), ...(needs.has('disk') ? { diskSizeMb: DISK_SIZE_MB } : {}) };
 }

@@ -9,9 +9,13 @@ import { restart } from './restart.js';
 import { resume } from './resume.js';
 import { start } from './start.js';
 import { stop } from './stop.js';
+import { clock } from './clock.js';
+import { disk_full } from './disk-full.js';
+import { disk_free } from './disk-free.js';
 
 export const FAULTS: Readonly<Record<string, Fault<never>>> = {
   kill, stop, start, restart, pause, resume,
+  clock, disk_full, disk_free,
 } as Record<string, Fault<never>>;
 
 export type { Fault };

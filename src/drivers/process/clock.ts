@@ -18,6 +18,7 @@
 
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { pollQuietly } from '../../util/poll.js';
 
 /** Where Debian's libfaketime puts its library, per architecture. */
 const CANDIDATES = [
@@ -172,11 +173,61 @@ export function reapFaketimeLeftovers(shmDir = '/dev/shm'): string[] {
   }
   for (const name of names) {
     const m = /^(?:faketime_shm_|sem\.faketime_sem_)(\d+)$/.exec(name);
-    if (!m || existsSync(`/proc/${m[1]}`)) continue;
+    if (!m || isLive(Number(m[1]))) continue;
     rmSync(`${shmDir}/${name}`, { force: true });
     removed.push(name);
   }
   return removed;
+}
+
+/**
+ * After a run's nodes are gone: waits (bounded) for their query executors too, SIGKILLs any
+ * that linger, then removes the shared memory of every dead faked process. Returns the names removed.
+ */
+export async function reapFaketimeOf(dir: string): Promise<string[]> {
+  const gone = () => fakedProcessesInside(dir).length === 0;
+  if (!(await pollQuietly(gone, { timeoutMs: 2000, intervalMs: 10, describe: 'faked processes to exit' }))) {
+    for (const pid of fakedProcessesInside(dir)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await pollQuietly(gone, { timeoutMs: 2000, intervalMs: 10, describe: 'faked processes to die' });
+  }
+  return reapFaketimeLeftovers();
+}
+
+/**
+ * Live processes under libfaketime whose timestamp file is inside `dir` (a run's temp dir):
+ * its nodes and the query executors they fork, which outlive a node by a moment.
+ */
+export function fakedProcessesInside(dir: string, shmDir = '/dev/shm'): number[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(shmDir);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of names) {
+    const m = /^faketime_shm_(\d+)$/.exec(name);
+    if (!m || !isLive(Number(m[1]))) continue;
+    try {
+      const env = readFileSync(`/proc/${m[1]}/environ`, 'utf8').split('\0');
+      if (env.some((e) => e.startsWith(`FAKETIME_TIMESTAMP_FILE=${prefix}`))) out.push(Number(m[1]));
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
+/** A process that still runs: not gone, and not a zombie (which never cleans up after itself). */
+function isLive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
 }
 
 /** The line libfaketime reads: seconds with '.', and always a rate (see the top of this file). */

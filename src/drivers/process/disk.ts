@@ -10,6 +10,7 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 
 /** The mount's source name: what marks a tmpfs in /proc/mounts as ours. */
@@ -21,33 +22,47 @@ const PAGE = 4096;
 
 export type DiskSupport = { ok: true } | { ok: false; reason: string };
 
-let support: Promise<DiskSupport> | undefined;
+let support: DiskSupport | undefined;
 
 /**
  * Whether this process can run disk faults: it must be root and able to mount a tmpfs (a
- * container without CAP_SYS_ADMIN cannot). Probed once, with a 1 MiB mount under `base`.
+ * container without CAP_SYS_ADMIN cannot). Probed once, with a 1 MiB mount under `base`;
+ * synchronous, so a driver knows its capabilities as soon as it is made.
  */
-export function diskSupport(base = tmpdir()): Promise<DiskSupport> {
+export function diskSupportSync(base = tmpdir()): DiskSupport {
   support ??= probe(base);
   return support;
 }
 
-async function probe(base: string): Promise<DiskSupport> {
+/** diskSupportSync, as a promise. */
+export async function diskSupport(base = tmpdir()): Promise<DiskSupport> {
+  return diskSupportSync(base);
+}
+
+function probe(base: string): DiskSupport {
   const uid = process.getuid?.();
   if (uid !== 0) return { ok: false, reason: `disk faults need root: the process driver mounts a size-limited tmpfs as the node's data dir (running as uid ${uid ?? 'unknown'})` };
   const dir = mkdtempSync(join(base, 'phantom-disk-probe-'));
   try {
-    await mountDataDir(dir, 1);
-    await unmount(dir);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', MOUNT_SOURCE, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('umount', [dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     return { ok: true };
   } catch (err) {
-    return { ok: false, reason: `disk faults need to mount a tmpfs, and that failed here (a container without CAP_SYS_ADMIN cannot): ${(err as Error).message}` };
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    return { ok: false, reason: `disk faults need to mount a tmpfs, and that failed here (a container without CAP_SYS_ADMIN cannot): ${stderr || (err as Error).message}` };
   } finally {
     try {
       rmdirSync(dir);
     } catch {
       /* still mounted: the error above says why, and a reaper finds it */
     }
+  }
+}
+
+/** Detaches our mounts under `prefix` at once (umount -l), for a runner about to exit. */
+export function unmountLazilySync(prefix: string): void {
+  for (const m of findLeftoverMounts(prefix)) {
+    try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* the next run's reaper finds it */ }
   }
 }
 

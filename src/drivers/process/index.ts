@@ -4,12 +4,16 @@
 // tears down in order) and are listed in a run record for reaping. A node's state
 // follows its process: starting until /health answers, stopped when it exits, and an
 // exit the scenario did not cause aborts `crashed`.
+//
+// Clock and disk faults (clock.ts, disk.ts) are prepared before the nodes start, only when
+// the scenario uses them: each node then runs under libfaketime reading its own timestamp
+// file (at offset 0 until a clock fault), and has its data dir on a size-limited tmpfs.
 
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { Capability, ClusterOptions, Driver, NodeExit, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
+import type { Capability, ClockSetting, ClusterOptions, Driver, NodeExit, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
 import { InfraError } from '../../engine/errors.js';
 import { defaultServerEntry } from '../../util/paths.js';
 import { freePorts } from './ports.js';
@@ -17,6 +21,8 @@ import { pollHealthy } from './health.js';
 import { pollQuietly } from '../../util/poll.js';
 import { isRunning, processStart, removeRecord, writeRecord, type RunRecord } from './registry.js';
 import { processReaper } from './reaper.js';
+import { clockEnv, clockSupport, processStartMs, reapFaketimeOf, REAL_CLOCK, resetClock, setClock } from './clock.js';
+import { diskSupportSync, fill, free, mountDataDir, unmount, unmountLazilySync } from './disk.js';
 
 interface Managed {
   info: NodeInfo;
@@ -26,6 +32,11 @@ interface Managed {
   exit?: NodeExit;
   /** We sent the signal that ends it (kill, stop, teardown): its exit is expected. */
   ending?: boolean;
+  /** The libfaketime timestamp file it reads its clock from, and what was last set there. */
+  clockFile?: string;
+  clock?: { setting: ClockSetting; since: number };
+  /** Its data dir is a tmpfs we mounted. */
+  mounted?: boolean;
 }
 
 export interface ProcessDriverOptions {
@@ -38,8 +49,10 @@ export interface ProcessDriverOptions {
 
 export class ProcessDriver implements Driver {
   readonly name = 'process';
-  /** network, clock and disk come with their mechanisms (a fault proxy, libfaketime, tmpfs). */
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['processes', 'reaper']);
+  /** network comes with the fault proxy; clock with libfaketime; disk with root (a tmpfs per node). */
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
+    'processes', 'reaper', ...(clockSupport().ok ? ['clock' as const] : []), ...(diskSupportSync().ok ? ['disk' as const] : []),
+  ]);
   readonly reaper = processReaper;
   private readonly nodesById = new Map<string, Managed>();
   private readonly server: string;
@@ -82,11 +95,36 @@ export class ProcessDriver implements Driver {
         info: { id: n.id, url: `http://127.0.0.1:${port}`, peerUrl: `http://127.0.0.1:${port}`, port, state: 'pending', log: join(logDir, `${n.id}.log`), dataDir },
       });
     });
+    await this.prepareFaults(opts);
     const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.peerUrl}`).join(',');
     for (const n of initial) this.nodesById.get(n.id)!.args = this.nodeArgs(n, peers);
     for (const n of initial) this.spawn(n.id);
     await Promise.all(initial.map((n) => this.waitHealthy(n.id, opts.readyTimeoutMs, opts.signal)));
     return this.nodes();
+  }
+
+  /** Clock files at offset 0 and tmpfs data dirs, each in the run record before it exists. */
+  private async prepareFaults(opts: ClusterOptions): Promise<void> {
+    const all = [...this.nodesById.values()];
+    if (opts.prepare?.clock) {
+      mkdirSync(join(this.tempDir, 'clock'));
+      for (const m of all) m.clockFile = join(this.tempDir, 'clock', `${m.info.id}.faketime`);
+      this.record.clock_files = all.map((m) => m.clockFile!);
+      writeRecord(this.record);
+      for (const m of all) resetClock(m.clockFile!);
+    }
+    if (opts.prepare?.diskSizeMb) {
+      this.record.mounts = all.map((m) => m.info.dataDir!);
+      writeRecord(this.record);
+      for (const m of all) {
+        try {
+          await mountDataDir(m.info.dataDir!, opts.prepare.diskSizeMb);
+        } catch (e) {
+          throw new InfraError(`could not put node ${m.info.id}'s data dir on a tmpfs: ${(e as Error).message}`);
+        }
+        m.mounted = true;
+      }
+    }
   }
 
   private nodeArgs(n: NodeOptions, peers: string): string[] {
@@ -118,7 +156,7 @@ export class ProcessDriver implements Driver {
     try {
       const child = execa(file!, args, {
         detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: fd, stderr: fd,
-        env: { ...m.opts.env }, extendEnv: true,
+        env: { ...m.opts.env, ...(m.clockFile ? clockEnv(m.clockFile) : {}) }, extendEnv: true,
       });
       m.child = child;
       child.on('exit', (code, signal) => this.exited(m, code, signal));
@@ -129,6 +167,12 @@ export class ProcessDriver implements Driver {
     }
     m.info.pid = m.child!.pid;
     this.saveRecord();
+    // libfaketime counts a drift from the process start: a new process needs it restated.
+    if (m.clock && m.clock.setting.rate !== 1 && m.info.pid !== undefined) this.writeClock(m, m.clock);
+  }
+
+  private writeClock(m: Managed, c: { setting: ClockSetting; since: number }): void {
+    setClock(m.clockFile!, c.setting, { since: c.since, ...(c.setting.rate !== 1 ? { processStartMs: processStartMs(m.info.pid!) } : {}) });
   }
 
   /** The state follows the process: whatever ended it, the node is stopped now. */
@@ -234,6 +278,31 @@ export class ProcessDriver implements Driver {
     m.info.state = 'running';
   }
 
+  async setClock(id: string, setting: ClockSetting): Promise<void> {
+    const m = this.expectState(id, ['running'], 'set the clock of');
+    if (!m.clockFile) throw new InfraError(`cannot set the clock of node ${id}: it was started without libfaketime (the scenario's faults did not ask for it)`);
+    const c = { setting, since: Date.now() };
+    this.writeClock(m, c);
+    m.clock = c;
+  }
+
+  clockOf(id: string): { setting: ClockSetting; since: number } {
+    return this.managed(id).clock ?? { setting: REAL_CLOCK, since: 0 };
+  }
+
+  async fillDisk(id: string): Promise<void> {
+    fill(this.mountedDataDir(this.expectState(id, ['running'], 'fill the disk of'), 'fill'));
+  }
+
+  async freeDisk(id: string): Promise<void> {
+    free(this.mountedDataDir(this.expectState(id, ['running'], 'free the disk of'), 'free'));
+  }
+
+  private mountedDataDir(m: Managed, action: string): string {
+    if (!m.mounted) throw new InfraError(`cannot ${action} the disk of node ${m.info.id}: its data dir is not on a tmpfs (the scenario's faults did not ask for one)`);
+    return m.info.dataDir!;
+  }
+
   async addNode(id: string): Promise<NodeInfo> {
     const m = this.expectState(id, ['pending'], 'add');
     const members = [...this.nodesById.values()].filter((n) => n.info.state !== 'pending' || n === m);
@@ -269,6 +338,12 @@ export class ProcessDriver implements Driver {
       }
       m.info.state = 'stopped';
     }));
+    // Only once every node is gone: a mount still in use would need a lazy unmount.
+    for (const m of this.nodesById.values()) {
+      if (!m.mounted) continue;
+      try { await unmount(m.info.dataDir!); m.mounted = false; } catch (e) { report.problems.push((e as Error).message); }
+    }
+    if (this.record.clock_files) await reapFaketimeOf(this.tempDir);
     try {
       rmSync(this.tempDir, { recursive: true, force: true, maxRetries: 3 });
     } catch (e) {
@@ -282,6 +357,7 @@ export class ProcessDriver implements Driver {
     for (const m of this.nodesById.values()) {
       if (m.child && !m.exit && m.info.pid) { m.ending = true; try { process.kill(m.info.pid, 'SIGKILL'); } catch { /* gone */ } }
     }
+    if (this.tempDir) unmountLazilySync(`${this.tempDir}/`);
     try { if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true }); } catch { /* best effort */ }
     if (this.record) removeRecord(this.o.runId);
   }

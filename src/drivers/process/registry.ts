@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { projectRoot, stateDir } from '../../util/paths.js';
 import { pollQuietly } from '../../util/poll.js';
 import type { ReapResult } from '../driver.js';
+import { reapFaketimeOf } from './clock.js';
+import { findLeftoverMounts, unmount } from './disk.js';
 
 export interface ChildRecord {
   id: string;
@@ -33,6 +35,10 @@ export interface RunRecord {
   created: string;
   temp_dir: string;
   children: ChildRecord[];
+  /** Data dirs mounted as a tmpfs (disk faults), listed before each is mounted. */
+  mounts?: string[];
+  /** libfaketime timestamp files (clock faults); their nodes' shared memory is in /dev/shm. */
+  clock_files?: string[];
 }
 
 export function runsDir(): string {
@@ -194,6 +200,16 @@ export async function reapRecord(rec: RunRecord, opts: { graceful?: boolean } = 
   await pollQuietly(() => !res.killed.some((k) => isRunning(k.pid)), { timeoutMs: 5000, describe: 'killed nodes to exit' });
   const left = new Set(survivors(rec).map((s) => s.pid));
   for (const k of res.killed) if (left.has(k.pid)) res.problems.push(`node ${k.id} (pid ${k.pid}) survived SIGKILL`);
+  // Our tmpfs mounts under the temp dir go before it does (a mounted dir cannot be removed).
+  for (const m of rec.temp_dir ? findLeftoverMounts(`${rec.temp_dir}/`) : []) {
+    try {
+      await unmount(m);
+      res.removed.push(`mount ${m}`);
+    } catch (e) {
+      res.problems.push((e as Error).message);
+    }
+  }
+  if (rec.clock_files?.length) res.removed.push(...(await reapFaketimeOf(rec.temp_dir)).map((n) => `/dev/shm/${n}`));
   if (rec.temp_dir && existsSync(rec.temp_dir)) {
     try {
       rmSync(rec.temp_dir, { recursive: true, force: true });
