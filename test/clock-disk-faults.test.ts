@@ -4,7 +4,7 @@
 // the capability skips the scenario (exit 0); teardown after SIGINT and reaping after a
 // SIGKILLed runner leave no tmpfs in /proc/mounts and no libfaketime memory in /dev/shm.
 // Needs root and libfaketime (CI has both): missing, the test fails with the reason.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,7 +139,7 @@ t.test('the scenarios pass where the driver has both', async (t) => {
 });
 
 /** A runner in a sandbox of its own (state and temp dir), stopped in its long wait. */
-async function runnerInWait(t: Parameters<typeof sandbox>[0]) {
+async function runnerInWait(t: Test) {
   const sb = sandbox(t);
   const tmp = join(sb.state, '..', 'tmp');
   mkdirSync(tmp, { recursive: true });
