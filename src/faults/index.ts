@@ -9,9 +9,15 @@ import { restart } from './restart.js';
 import { resume } from './resume.js';
 import { start } from './start.js';
 import { stop } from './stop.js';
+import { partition } from './partition.js';
+import { heal } from './heal.js';
+import { latency } from './latency.js';
+import { bandwidth } from './bandwidth.js';
+import { reset_peer } from './reset-peer.js';
 
 export const FAULTS: Readonly<Record<string, Fault<never>>> = {
   kill, stop, start, restart, pause, resume,
+  partition, heal, latency, bandwidth, reset_peer,
 } as Record<string, Fault<never>>;
 
 export type { Fault };

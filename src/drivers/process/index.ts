@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { Capability, ClusterOptions, Driver, NodeExit, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
+import { CLIENT, type Capability, type ClusterOptions, type Driver, type NodeExit, type NodeInfo, type NodeOptions, type TeardownReport } from '../driver.js';
 import { InfraError } from '../../engine/errors.js';
 import { defaultServerEntry } from '../../util/paths.js';
 import { freePorts } from './ports.js';
@@ -17,6 +17,7 @@ import { pollHealthy } from './health.js';
 import { pollQuietly } from '../../util/poll.js';
 import { isRunning, processStart, removeRecord, writeRecord, type RunRecord } from './registry.js';
 import { processReaper } from './reaper.js';
+import { ProcessLinks } from './links.js';
 
 interface Managed {
   info: NodeInfo;
@@ -39,8 +40,10 @@ export interface ProcessDriverOptions {
 export class ProcessDriver implements Driver {
   readonly name = 'process';
   /** network, clock and disk come with their mechanisms (a fault proxy, libfaketime, tmpfs). */
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['processes', 'reaper']);
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['processes', 'reaper', 'network']);
   readonly reaper = processReaper;
+  /** The fault proxies, when the cluster was started with `network: true` (links.ts). */
+  links?: ProcessLinks;
   private readonly nodesById = new Map<string, Managed>();
   private readonly server: string;
   private tempDir = '';
@@ -82,6 +85,10 @@ export class ProcessDriver implements Driver {
         info: { id: n.id, url: `http://127.0.0.1:${port}`, peerUrl: `http://127.0.0.1:${port}`, port, state: 'pending', log: join(logDir, `${n.id}.log`), dataDir },
       });
     });
+    if (opts.network) {
+      this.links = await ProcessLinks.open(new Map(opts.nodes.map((n, i) => [n.id, ports[i]!])));
+      for (const m of this.nodesById.values()) m.info.clientUrl = this.links.url(CLIENT, m.info.id);
+    }
     const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.peerUrl}`).join(',');
     for (const n of initial) this.nodesById.get(n.id)!.args = this.nodeArgs(n, peers);
     for (const n of initial) this.spawn(n.id);
@@ -94,6 +101,7 @@ export class ProcessDriver implements Driver {
     const args = ['--node-id', n.id, '--http', `127.0.0.1:${m.info.port}`, '--data-dir', m.info.dataDir!, '--peers', peers];
     if (this.cluster.token) args.push('--token', this.cluster.token);
     args.push('--log-format', this.cluster.logFormat ?? 'json');
+    if (this.links) args.push(...this.links.peerUrlArgs(n.id));
     return [...args, ...n.args];
   }
 
@@ -253,6 +261,8 @@ export class ProcessDriver implements Driver {
     const report: TeardownReport = { problems: [], kept: opts.keep };
     if (!this.record) return report;
     if (opts.keep) {
+      // The fault proxies end with this process: a kept cluster of a scenario with network
+      // faults loses its node-to-node routes (README, "Drivers").
       this.record.kind = 'kept';
       writeRecord(this.record);
       for (const m of this.nodesById.values()) m.child?.unref();
@@ -269,6 +279,7 @@ export class ProcessDriver implements Driver {
       }
       m.info.state = 'stopped';
     }));
+    await this.links?.close();
     try {
       rmSync(this.tempDir, { recursive: true, force: true, maxRetries: 3 });
     } catch (e) {
