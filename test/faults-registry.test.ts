@@ -43,8 +43,11 @@ const VALUE: Record<string, (nodes: string) => { text: string; at: number }> = {
 };
 const valueOf = (k: string, nodes: string) => VALUE[k]?.(nodes) ?? { text: nodes, at: 0 };
 
-t.test('each registered fault passes validate with a declared node and random, and its lint rejects an unknown node at its place', async (t) => {
-  for (const k of kinds) {
+// Faults on whole nodes take a node reference; network faults take links (their own test below).
+const nodeKinds = kinds.filter((k) => FAULTS[k]!.needs !== 'network');
+
+t.test('each registered node fault passes validate with a declared node and random, and its lint rejects an unknown node at its place', async (t) => {
+  for (const k of nodeKinds) {
     t.same(problems(scenario(`{ ${k}: ${valueOf(k, 'b').text} }`)), [], `${k}: b`);
     t.same(problems(scenario(`{ ${k}: ${valueOf(k, '[a, random]').text} }`)), [], `${k}: [a, random]`);
     const bad = valueOf(k, '[a, zz]');
@@ -65,4 +68,36 @@ t.test('a clock offset or drift libfaketime cannot express is reported where it 
 t.test('a kind the registry does not have is rejected by the schema; two kinds in one step by lint', async (t) => {
   t.match(problems(scenario('{ partiton: b }')), [/^f\.yaml:4:\d+: unknown key "partiton"/]);
   t.same(problems(scenario('{ kill: a, stop: b }')), ['f.yaml:4:12: one fault per step: found kill and stop']);
+});
+
+// One valid example per network fault (its docs example), and its lint at file:line:col.
+const networkExamples: Record<string, string> = {
+  partition: '{ partition: { isolate: c } }',
+  heal: '{ heal: all }',
+  latency: '{ latency: { node: c, delay: 200ms, jitter: 10ms } }',
+  bandwidth: '{ bandwidth: { from: [a], to: [b], bytes_per_second: 10000 } }',
+  reset_peer: '{ reset_peer: { node: b } }',
+};
+
+t.test('every network fault has a valid example, and each rejects an unknown node at its place', async (t) => {
+  t.same(Object.keys(networkExamples).sort(), kinds.filter((k) => FAULTS[k]!.needs === 'network'));
+  for (const [k, example] of Object.entries(networkExamples)) t.same(problems(scenario(example)), [], example);
+  t.same(problems(scenario('{ partition: [[a], [b, zz]] }')), ['f.yaml:4:25: "c" is in no group: name it, or put "others" in the group the rest joins', 'f.yaml:4:35: unknown node "zz" (declared: a, b, c)']);
+  t.same(problems(scenario('{ latency: { from: [zz], to: [a], delay: 1s } }')), ['f.yaml:4:32: unknown node "zz" (declared: a, b, c)']);
+  t.same(problems(scenario('{ heal: [zz] }')), ['f.yaml:4:21: unknown node "zz" (declared: a, b, c)']);
+});
+
+t.test('bad partitions and shapes are reported at file:line:col', async (t) => {
+  t.same(problems(scenario('{ partition: [[a, b], [b, c]] }')), ['f.yaml:4:35: node "b" is in two groups (1 and 2): groups must not overlap']);
+  t.same(problems(scenario('{ partition: [[a], [b]] }')), ['f.yaml:4:25: "c" is in no group: name it, or put "others" in the group the rest joins']);
+  t.same(problems(scenario('{ partition: [[a], [others]] }')), [], 'others says where the rest goes');
+  t.same(problems(scenario('{ partition: [[client], [others]] }')), [], 'client is the runner');
+  t.same(problems(scenario('{ partition: halves }')), []);
+  t.same(problems(scenario('{ partition: { ring: true, mode: drop } }')), []);
+  t.same(problems(scenario('{ partition: { isolate: a, halves: true } }')), ['f.yaml:4:25: one partition form per step, not isolate and halves']);
+  t.same(problems(scenario('{ partition: { from: [a], to: [a, b] } }')), ['f.yaml:4:25: a is in both from and to']);
+  t.same(problems(scenario('{ latency: { node: c, delay: -5ms } }')), ['f.yaml:4:41: "-5ms" is not a duration (durations are not negative)']);
+  t.same(problems(scenario('{ latency: { node: c, delay: 10ms, jitter: 20ms } }')), ['f.yaml:4:55: jitter 20ms is more than the delay 10ms: a delay cannot go below zero']);
+  t.same(problems(scenario('{ latency: { delay: 10ms } }')), ['f.yaml:4:23: say which links: node, or from and to']);
+  t.same(problems(scenario('{ bandwidth: { node: a, bytes_per_second: 0 } }')), ['f.yaml:4:54: must be at least 1']);
 });

@@ -10,6 +10,8 @@
  * running: answered /health (only running nodes are picked by random, the default node
  * and `all`). paused: SIGSTOPped. stopped: its process has exited, whoever caused it.
  */
+import type { CutMode, Dialable, LinkRef, LinkState, ShapeSpec } from '../net/fault-proxy.js';
+
 export type NodeState = 'pending' | 'starting' | 'running' | 'paused' | 'stopped';
 
 export interface NodeExit {
@@ -37,6 +39,11 @@ export interface NodeInfo {
    * a container network).
    */
   peerUrl: string;
+  /**
+   * Where the scenario's own requests go, when the driver routes them through a link
+   * it can cut (the `client` pseudo-node's link to this node); default: url.
+   */
+  clientUrl?: string;
   port: number;
   state: NodeState;
   /** Per-node log file. */
@@ -65,12 +72,35 @@ export interface ClusterOptions {
   signal?: AbortSignal;
   /** Prepared before the nodes start, when the scenario uses clock or disk faults (engine/capabilities.ts). */
   prepare?: { clock?: boolean; diskSizeMb?: number };
+  /** The scenario uses network faults: route every link through something the driver can cut. */
+  network?: boolean;
 }
 
 /** A node's wall clock: `offsetMs` ahead of real time (behind if negative), running at `rate`. */
 export interface ClockSetting {
   offsetMs: number;
   rate: number;
+}
+
+/** The pseudo-node standing for the runner itself: links client->x carry the scenario's requests. */
+export const CLIENT = 'client';
+
+/**
+ * The directed links a driver with the `network` capability routes and can fault.
+ * A link from->to carries the connections `from` opens to `to` (requests and their answers).
+ */
+export interface LinkControl {
+  /** Why the link cannot be faulted (not routed by the driver), or undefined when it can. */
+  missing(link: LinkRef): string | undefined;
+  cut(links: LinkRef[], mode: CutMode): void;
+  shape(links: LinkRef[], spec: ShapeSpec): void;
+  resetPeer(links: LinkRef[]): void;
+  /** Removes every cut and shape from the given links (default: all). */
+  heal(links?: LinkRef[]): void;
+  /** Where to dial to send traffic over the link, for witnesses. */
+  dialable(link: LinkRef): Dialable;
+  /** Links cut or shaped now. */
+  faulted(): LinkState[];
 }
 
 export interface TeardownReport {
@@ -115,6 +145,8 @@ export interface Driver {
   readonly name: string;
   readonly capabilities: ReadonlySet<Capability>;
   readonly reaper: Reaper;
+  /** Present with the `network` capability once a cluster started with `network: true`. */
+  readonly links?: LinkControl;
   /** Starts every node with start != false and waits until each answers /health. */
   start(opts: ClusterOptions): Promise<NodeInfo[]>;
   nodes(): NodeInfo[];

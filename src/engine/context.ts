@@ -132,7 +132,8 @@ export class ScenarioContext {
   }
 
   url(id: string): string {
-    return this.driver.node(id).url;
+    const n = this.driver.node(id);
+    return n.clientUrl ?? n.url;
   }
 
   db(db: string | undefined): string {

@@ -15,7 +15,7 @@ import { formatTimestamp } from '../scenario/time.js';
 import type { Rng } from './rng.js';
 import { setupTasks } from './setup.js';
 import { PlanError, planScenario, type RunPlan } from './plan.js';
-import { preparations, unsupportedReason } from './capabilities.js';
+import { preparations, scenarioNeeds, unsupportedReason } from './capabilities.js';
 
 export interface ScenarioRunOptions {
   runId: string;
@@ -70,6 +70,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
         nodes: topologyNodes(doc.cluster).map((n) => ({ id: n.id, start: n.start !== false, args: [...(doc.cluster?.args ?? []), ...(n.args ?? [])], env: { ...(doc.cluster?.env ?? {}), ...(n.env ?? {}) } })),
         token: doc.cluster?.token, logFormat: doc.cluster?.log_format, readyTimeoutMs: plan.readyTimeoutMs,
         logDir: o.logDir, signal: o.signal, prepare: preparations(scenario),
+        network: scenarioNeeds(scenario).some((n) => n.capability === 'network'),
       }), { okValue: (ns) => ns.map((n) => ({ id: n.id, url: n.url })) });
       readyMs = Math.round((performance.now() - t) * 10) / 10;
       return { ready_ms: readyMs, nodes: nodes.map((n) => ({ id: n.id, url: n.url, pid: n.pid })) };

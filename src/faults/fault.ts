@@ -11,10 +11,17 @@ import type { JsonPath } from '../scenario/positions.js';
 /** A directed link: traffic from `from` to `to` (a grudge, in Jepsen's words). */
 export interface Link { from: string; to: string }
 
+/** What a link fault does to its links (fixed when its targets resolve). */
+export type LinkEffect =
+  | { cut: 'drop' | 'reject' }
+  | { shape: { latencyMs?: number; jitterMs?: number; bytesPerSecond?: number } }
+  | { reset: true }
+  | { heal: true };
+
 /** What a fault acts on, resolved from its scenario value before it is injected. */
 export type Target =
   | { kind: 'nodes'; nodes: string[] }
-  | { kind: 'links'; links: Link[] }
+  | { kind: 'links'; links: Link[]; effect?: LinkEffect }
   | { kind: 'groups'; groups: Array<{ name: string; nodes: string[] }> };
 
 /** What lint hands a fault to check its value with; paths are relative to that value. */

@@ -12,10 +12,16 @@ import { stop } from './stop.js';
 import { clock } from './clock.js';
 import { disk_full } from './disk-full.js';
 import { disk_free } from './disk-free.js';
+import { partition } from './partition.js';
+import { heal } from './heal.js';
+import { latency } from './latency.js';
+import { bandwidth } from './bandwidth.js';
+import { reset_peer } from './reset-peer.js';
 
 export const FAULTS: Readonly<Record<string, Fault<never>>> = {
   kill, stop, start, restart, pause, resume,
   clock, disk_full, disk_free,
+  partition, heal, latency, bandwidth, reset_peer,
 } as Record<string, Fault<never>>;
 
 export type { Fault };

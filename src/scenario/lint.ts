@@ -183,8 +183,15 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
       report(path, dbNames.length === 0 ? 'missing "db" (no databases are declared to default to)' : `missing "db" (the scenario declares ${dbNames.length} databases)`);
     }
   };
+  /** `unreachable` expects no HTTP answer: nothing about an answer can go with it. */
+  const checkUnreachable = (path: JsonPath, e: object | undefined) => {
+    if (!e || !('unreachable' in e)) return;
+    const others = Object.keys(e).filter((k) => k !== 'unreachable');
+    if (others.length) report([...path, 'unreachable'], `unreachable expects no answer at all: it cannot go with ${others.join(', ')}`);
+  };
   const checkRows = (path: JsonPath, e: RowExpect | undefined) => {
     if (!e) return;
+    checkUnreachable(path, e);
     for (const key of ['rows', 'contains', 'excludes'] as const) {
       (e[key] ?? []).forEach((r, i) => {
         if (typeof r === 'string' && !hasTemplate(r) && !points.has(r)) report([...path, key, i], `unknown point "${r}"` + hintFrom(r, [...points]));
@@ -215,6 +222,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
       if (step.write) {
         const w = step.write; const wp = [...sp, 'write'];
         checkNode([...wp, 'via'], w.via);
+        checkUnreachable([...wp, 'expect'], w.expect);
         needDb(wp, w.db);
         const sources = (['lines', 'file', 'points', 'generate'] as const).filter((k) => w[k] !== undefined);
         if (sources.length !== 1) report(wp, sources.length ? `write from one source, not ${sources.join(' and ')}` : 'nothing to write: give lines, file, points or generate');

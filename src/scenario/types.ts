@@ -65,6 +65,8 @@ export type RowSpec = Record<string, unknown> | string;
 export interface RowExpect {
   status?: number;
   error?: string;
+  /** The request gets no HTTP answer; a substring of the client-side error. */
+  unreachable?: string;
   rows?: RowSpec[];
   ordered?: boolean;
   contains?: RowSpec[];
@@ -96,7 +98,7 @@ export interface WriteSpec {
   no_sync?: boolean;
   /** Overrides the table's write consistency for this request. */
   consistency?: 'one' | 'quorum' | 'all';
-  expect?: { status?: number; error?: string; errors?: Array<{ line: number; message?: string }> };
+  expect?: { status?: number; error?: string; unreachable?: string; errors?: Array<{ line: number; message?: string }> };
 }
 
 export interface QuerySpec {

@@ -260,8 +260,9 @@ function consistencyMessage(b: ShardBatch, acked: number, failed: string[], verb
   return (
     `write consistency not reached for shard ${b.shard.id} of ${b.shard.db}.${b.shard.table}: ` +
     `${acked} of ${b.shard.node_ids.length} replicas ${verb}, ${b.required} required` +
-    (failed.length ? `; unavailable: ${failed.join(', ')}` : '') +
-    (refused.length ? `; refused by ${refused.join(', ')}` : '')
+    // Sorted: replicas fail in whatever order their calls end; the message should not vary.
+    (failed.length ? `; unavailable: ${[...failed].sort().join(', ')}` : '') +
+    (refused.length ? `; refused by ${[...refused].sort().join(', ')}` : '')
   );
 }
 

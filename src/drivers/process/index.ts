@@ -13,7 +13,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { Capability, ClockSetting, ClusterOptions, Driver, NodeExit, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
+import { CLIENT, type Capability, type ClockSetting, type ClusterOptions, type Driver, type NodeExit, type NodeInfo, type NodeOptions, type TeardownReport } from '../driver.js';
 import { InfraError } from '../../engine/errors.js';
 import { defaultServerEntry } from '../../util/paths.js';
 import { freePorts } from './ports.js';
@@ -23,6 +23,7 @@ import { isRunning, processStart, removeRecord, writeRecord, type RunRecord } fr
 import { processReaper } from './reaper.js';
 import { clockEnv, clockSupport, processStartMs, reapFaketimeOf, REAL_CLOCK, resetClock, setClock } from './clock.js';
 import { diskSupportSync, fill, free, mountDataDir, unmount, unmountLazilySync } from './disk.js';
+import { ProcessLinks } from './links.js';
 
 interface Managed {
   info: NodeInfo;
@@ -49,11 +50,13 @@ export interface ProcessDriverOptions {
 
 export class ProcessDriver implements Driver {
   readonly name = 'process';
-  /** network comes with the fault proxy; clock with libfaketime; disk with root (a tmpfs per node). */
+  /** network through the fault proxy; clock with libfaketime; disk with root (a tmpfs per node). */
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
-    'processes', 'reaper', ...(clockSupport().ok ? ['clock' as const] : []), ...(diskSupportSync().ok ? ['disk' as const] : []),
+    'processes', 'reaper', 'network', ...(clockSupport().ok ? ['clock' as const] : []), ...(diskSupportSync().ok ? ['disk' as const] : []),
   ]);
   readonly reaper = processReaper;
+  /** The fault proxies, when the cluster was started with `network: true` (links.ts). */
+  links?: ProcessLinks;
   private readonly nodesById = new Map<string, Managed>();
   private readonly server: string;
   private tempDir = '';
@@ -96,6 +99,10 @@ export class ProcessDriver implements Driver {
       });
     });
     await this.prepareFaults(opts);
+    if (opts.network) {
+      this.links = await ProcessLinks.open(new Map(opts.nodes.map((n, i) => [n.id, ports[i]!])));
+      for (const m of this.nodesById.values()) m.info.clientUrl = this.links.url(CLIENT, m.info.id);
+    }
     const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.peerUrl}`).join(',');
     for (const n of initial) this.nodesById.get(n.id)!.args = this.nodeArgs(n, peers);
     for (const n of initial) this.spawn(n.id);
@@ -132,6 +139,7 @@ export class ProcessDriver implements Driver {
     const args = ['--node-id', n.id, '--http', `127.0.0.1:${m.info.port}`, '--data-dir', m.info.dataDir!, '--peers', peers];
     if (this.cluster.token) args.push('--token', this.cluster.token);
     args.push('--log-format', this.cluster.logFormat ?? 'json');
+    if (this.links) args.push(...this.links.peerUrlArgs(n.id));
     return [...args, ...n.args];
   }
 
@@ -322,6 +330,8 @@ export class ProcessDriver implements Driver {
     const report: TeardownReport = { problems: [], kept: opts.keep };
     if (!this.record) return report;
     if (opts.keep) {
+      // The fault proxies end with this process: a kept cluster of a scenario with network
+      // faults loses its node-to-node routes (README, "Drivers").
       this.record.kind = 'kept';
       writeRecord(this.record);
       for (const m of this.nodesById.values()) m.child?.unref();
@@ -338,6 +348,7 @@ export class ProcessDriver implements Driver {
       }
       m.info.state = 'stopped';
     }));
+    await this.links?.close();
     // Only once every node is gone: a mount still in use would need a lazy unmount.
     for (const m of this.nodesById.values()) {
       if (!m.mounted) continue;

@@ -8,6 +8,7 @@ import { parseCsv } from '../../verifiers/golden.js';
 import { parseJsonExact } from '../../verifiers/exact-json.js';
 import { checkRows, type Row, type RowChecks } from '../../verifiers/rows.js';
 import type { StepImpl } from './step.js';
+import { expectUnreachable } from './unreachable.js';
 
 export interface QueryOutcome { node: string; status: number; rows: Row[]; count: number; body: string }
 
@@ -15,11 +16,16 @@ export interface QueryOutcome { node: string; status: number; rows: Row[]; count
 export async function runQuery(ctx: ScenarioContext, s: QuerySpec, node: string, step: string, signal: AbortSignal): Promise<QueryOutcome> {
   const db = ctx.db(s.db);
   const format = s.format ?? 'json';
-  const res = await ctx.client.call({
+  const call = () => ctx.client.call({
     node, url: ctx.url(node), method: 'GET', path: '/api/v3/query_sql', f: 'query', step, signal,
     query: { db, q: s.sql, format, local: s.local ? 'true' : undefined },
     value: { db, sql: s.sql, ...(s.local ? { local: true } : {}) },
   });
+  if (s.expect?.unreachable !== undefined) {
+    const error = await expectUnreachable(`query via ${node}`, s.expect.unreachable, call, signal);
+    return { node, status: 0, rows: [], count: 0, body: error };
+  }
+  const res = await call();
   const want = s.expect?.status ?? (s.expect?.error ? 400 : 200);
   if (res.status !== want) {
     throw new VerificationError(`query via ${node}: expected status ${want}, got ${res.status}: ${res.text.slice(0, 500)}`, { expected: want, actual: { status: res.status, body: res.json ?? res.text } });

@@ -8,6 +8,7 @@ import { durationNs } from '../../scenario/duration.js';
 import { VerificationError } from '../errors.js';
 import { generatePoints, pointToLine } from '../points.js';
 import type { StepImpl } from './step.js';
+import { expectUnreachable } from './unreachable.js';
 
 export const write: StepImpl<WriteSpec> = {
   verifies: (s) => s.expect !== undefined,
@@ -37,11 +38,15 @@ export const write: StepImpl<WriteSpec> = {
       precision ??= 'ns';
     }
     const lines = body.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')).length;
-    const res = await ctx.client.call({
+    const call = () => ctx.client.call({
       node, url: ctx.url(node), method: 'POST', path: '/api/v3/write_lp', f: 'write', step: path, signal,
       query: { db, precision, accept_partial: s.accept_partial, no_sync: s.no_sync, consistency: s.consistency },
       body, value: { db, lines, body: body.length <= 2000 ? body : `${body.slice(0, 2000)}...` },
     });
+    if (s.expect?.unreachable !== undefined) {
+      return { node, db, lines, unreachable: await expectUnreachable(`write via ${node}`, s.expect.unreachable, call, signal) };
+    }
+    const res = await call();
     const e = s.expect ?? {};
     const wantStatus = e.status ?? (e.errors || e.error ? 400 : 204);
     if (res.status !== wantStatus) {

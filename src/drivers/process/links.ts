@@ -1,0 +1,85 @@
+// Network faults on the process driver: every directed link between declared nodes,
+// and from the runner (`client`) to each node, is a LinkProxy this process owns. Node a
+// gets `--peer-url b=<proxy a->b>` for every other declared node b, so its calls to b
+// cross link a->b; the catalog keeps each node's direct URL (what --peers names).
+//
+// Links are opened for every declared node at cluster start, also those added later with
+// add_node (their ports are known then): a node started first already routes to a late
+// node through its proxy once the catalog names it, and the late node gets its flags when
+// it starts. The listeners live in the runner: a runner that dies (even SIGKILLed) takes
+// them along, so there is nothing to reap; but a kept cluster (`run --keep`) loses its
+// node-to-node routes with the runner (documented in the README).
+import { CLIENT, type LinkControl } from '../driver.js';
+import { ProxySet, linkName, type CutMode, type Dialable, type LinkRef, type LinkState, type ShapeSpec } from '../../net/fault-proxy.js';
+
+export class ProcessLinks implements LinkControl {
+  private constructor(private readonly proxies: ProxySet) {}
+
+  /** Opens a proxy for every ordered pair of nodes and client->node; `ports` are where nodes listen. */
+  static async open(ports: ReadonlyMap<string, number>): Promise<ProcessLinks> {
+    const set = new ProxySet();
+    const ids = [...ports.keys()];
+    try {
+      await Promise.all(ids.flatMap((to) => [CLIENT, ...ids].filter((from) => from !== to)
+        .map((from) => set.add(from, to, { host: '127.0.0.1', port: ports.get(to)! }))));
+    } catch (e) {
+      await set.close();
+      throw e;
+    }
+    return new ProcessLinks(set);
+  }
+
+  /** The URL `from` uses to reach `to`. */
+  url(from: string, to: string): string {
+    return this.proxies.link({ from, to }).url;
+  }
+
+  /** The start flags routing `id`'s calls to every other node through its links. */
+  peerUrlArgs(id: string): string[] {
+    return this.proxies.all().filter((l) => l.from === id).flatMap((l) => ['--peer-url', `${l.to}=${l.url}`]);
+  }
+
+  missing(link: LinkRef): string | undefined {
+    if (link.from === link.to) return `link ${linkName(link)} joins a node to itself`;
+    if (link.to === CLIENT) return undefined; // answers to the runner ride on client->x: nothing separate to cut
+    try {
+      this.proxies.link(link);
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  /** Links whose traffic crosses a proxy ('x->client' has none: it is the answer half of client->x). */
+  private routed(links: LinkRef[]): LinkRef[] {
+    return links.filter((l) => l.to !== CLIENT);
+  }
+
+  cut(links: LinkRef[], mode: CutMode): void {
+    this.proxies.cut(this.routed(links), mode);
+  }
+
+  shape(links: LinkRef[], spec: ShapeSpec): void {
+    this.proxies.shape(this.routed(links), spec);
+  }
+
+  resetPeer(links: LinkRef[]): void {
+    this.proxies.resetPeer(this.routed(links));
+  }
+
+  heal(links?: LinkRef[]): void {
+    this.proxies.heal(links && this.routed(links));
+  }
+
+  dialable(link: LinkRef): Dialable {
+    return { port: this.proxies.link(link).port };
+  }
+
+  faulted(): LinkState[] {
+    return this.proxies.faulted();
+  }
+
+  close(): Promise<void> {
+    return this.proxies.close();
+  }
+}
