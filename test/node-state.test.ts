@@ -58,6 +58,15 @@ t.test('a node that crashes mid-step (exit 1) is an infrastructure error, not a 
   t.match(test.nodes, [{ id: 'a', state: 'stopped', exit: { code: 1, unexpected: true } }]);
 });
 
+t.test('a port that answers as another node is an infrastructure error, not a started node', async (t) => {
+  // What happened when a link proxy took a node's port before the node bound it: the proxy
+  // forwarded /health to another node, and the runner took that for the node it started.
+  const sb = sandbox(t);
+  const r = await cli(['run', engine('pass-one-node.yaml'), '--out', sb.out, '--server', join(FIXTURES, 'servers', 'answers-as-another.mjs')], { env: sb.env });
+  t.equal(r.exitCode, 3, r.stdout);
+  t.match(r.stdout, /node a: port \d+ answers as node someone-else, not as a/);
+});
+
 t.test("a node the scenario kills is expected to be down: no infrastructure error", async (t) => {
   const sb = sandbox(t);
   const r = await cli(['run', engine('random-kill.yaml'), '--out', sb.out, '--seed', '3'], { env: sb.env });

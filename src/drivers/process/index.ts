@@ -18,6 +18,7 @@ import { InfraError } from '../../engine/errors.js';
 import { defaultServerEntry } from '../../util/paths.js';
 import { freePorts } from './ports.js';
 import { pollHealthy } from './health.js';
+import { pingNodeId } from '../health.js';
 import { pollQuietly } from '../../util/poll.js';
 import { isRunning, processStart, removeRecord, writeRecord, type RunRecord } from './registry.js';
 import { processReaper } from './reaper.js';
@@ -89,7 +90,9 @@ export class ProcessDriver implements Driver {
     mkdirSync(logDir, { recursive: true });
 
     const initial = opts.nodes.filter((n) => n.start);
-    const ports = await freePorts(opts.nodes.length);
+    // Nodes and (with network faults) their link proxies get ports from one call, so no two collide.
+    const links = opts.network ? ProcessLinks.count(opts.nodes.length) : 0;
+    const ports = await freePorts(opts.nodes.length + links);
     opts.nodes.forEach((n, i) => {
       const port = ports[i]!;
       const dataDir = join(this.tempDir, n.id);
@@ -100,7 +103,7 @@ export class ProcessDriver implements Driver {
     });
     await this.prepareFaults(opts);
     if (opts.network) {
-      this.links = await ProcessLinks.open(new Map(opts.nodes.map((n, i) => [n.id, ports[i]!])));
+      this.links = await ProcessLinks.open(new Map(opts.nodes.map((n, i) => [n.id, ports[i]!])), ports.slice(opts.nodes.length));
       for (const m of this.nodesById.values()) m.info.clientUrl = this.links.url(CLIENT, m.info.id);
     }
     const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.peerUrl}`).join(',');
@@ -228,6 +231,13 @@ export class ProcessDriver implements Driver {
       dead: () => (m.exit ? describeExit(m.exit) : undefined),
       describe: () => ({ tried: this.command(m.args).join(' '), logTail: this.logTail(id) }),
     });
+    // Healthy, but is it this node? Another process on its port (it could not bind) would pass.
+    const answeredAs = await pingNodeId(m.info.url);
+    if (answeredAs !== undefined && answeredAs !== id) {
+      throw new InfraError(`node ${id}: port ${m.info.port} answers as node ${answeredAs}, not as ${id} (${m.exit ? describeExit(m.exit) : 'another process holds the port'})`, {
+        tried: this.command(m.args).join(' '), logTail: this.logTail(id),
+      });
+    }
     // Serving now: from here on random picks, the default node and `all` may choose it.
     if (m.info.state === 'starting') m.info.state = 'running';
   }

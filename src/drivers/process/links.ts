@@ -15,13 +15,24 @@ import { ProxySet, linkName, type CutMode, type Dialable, type LinkRef, type Lin
 export class ProcessLinks implements LinkControl {
   private constructor(private readonly proxies: ProxySet) {}
 
-  /** Opens a proxy for every ordered pair of nodes and client->node; `ports` are where nodes listen. */
-  static async open(ports: ReadonlyMap<string, number>): Promise<ProcessLinks> {
+  /** How many links `nodes` nodes need: every ordered pair, and client->node. */
+  static count(nodes: number): number {
+    return nodes * nodes;
+  }
+
+  /**
+   * Opens a proxy for every ordered pair of nodes and client->node; `ports` are where nodes
+   * listen, `listenPorts` (ProcessLinks.count of them) where the proxies do. Both come from one
+   * freePorts call: a proxy listening on "any free port" could take a port handed out for a
+   * node that has not bound it yet, and then answer /health for it with another node's voice.
+   */
+  static async open(ports: ReadonlyMap<string, number>, listenPorts: readonly number[]): Promise<ProcessLinks> {
     const set = new ProxySet();
     const ids = [...ports.keys()];
+    const pairs = ids.flatMap((to) => [CLIENT, ...ids].filter((from) => from !== to).map((from) => ({ from, to })));
+    if (listenPorts.length < pairs.length) throw new Error(`${pairs.length} links need as many ports, got ${listenPorts.length}`);
     try {
-      await Promise.all(ids.flatMap((to) => [CLIENT, ...ids].filter((from) => from !== to)
-        .map((from) => set.add(from, to, { host: '127.0.0.1', port: ports.get(to)! }))));
+      await Promise.all(pairs.map(({ from, to }, i) => set.add(from, to, { host: '127.0.0.1', port: ports.get(to)! }, listenPorts[i])));
     } catch (e) {
       await set.close();
       throw e;
