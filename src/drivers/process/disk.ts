@@ -7,8 +7,7 @@
 // A full tmpfs still accepts a new empty file (an inode, no block) and small appends into the
 // last, partly used page of a file: the witnesses write a whole page into a new file.
 
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
@@ -25,38 +24,38 @@ export type DiskSupport = { ok: true } | { ok: false; reason: string };
 let support: DiskSupport | undefined;
 
 /**
- * Whether this process can run disk faults: it must be root and able to mount a tmpfs (a
- * container without CAP_SYS_ADMIN cannot). Probed once, with a 1 MiB mount under `base`;
- * synchronous, so a driver knows its capabilities as soon as it is made.
+ * Whether this process can run disk faults: it must be root with CAP_SYS_ADMIN, which
+ * mount(2) needs (a container without it cannot mount a tmpfs). Read from /proc, never tried:
+ * every driver asks when it is made, and a trial mount would cost every run two commands and
+ * leave a mount and a temp dir behind when the runner is killed in the middle of it.
  */
-export function diskSupportSync(base = tmpdir()): DiskSupport {
-  support ??= probe(base);
+export function diskSupportSync(): DiskSupport {
+  support ??= probe();
   return support;
 }
 
 /** diskSupportSync, as a promise. */
-export async function diskSupport(base = tmpdir()): Promise<DiskSupport> {
-  return diskSupportSync(base);
+export async function diskSupport(): Promise<DiskSupport> {
+  return diskSupportSync();
 }
 
-function probe(base: string): DiskSupport {
+/** CAP_SYS_ADMIN's bit in the capability sets of /proc/<pid>/status. */
+const CAP_SYS_ADMIN = 21n;
+
+function probe(): DiskSupport {
   const uid = process.getuid?.();
   if (uid !== 0) return { ok: false, reason: `disk faults need root: the process driver mounts a size-limited tmpfs as the node's data dir (running as uid ${uid ?? 'unknown'})` };
-  const dir = mkdtempSync(join(base, 'phantom-disk-probe-'));
+  let effective: bigint | undefined;
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', MOUNT_SOURCE, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    execFileSync('umount', [dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return { ok: true };
-  } catch (err) {
-    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
-    return { ok: false, reason: `disk faults need to mount a tmpfs, and that failed here (a container without CAP_SYS_ADMIN cannot): ${stderr || (err as Error).message}` };
-  } finally {
-    try {
-      rmdirSync(dir);
-    } catch {
-      /* still mounted: the error above says why, and a reaper finds it */
-    }
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) effective = BigInt(`0x${m[1]}`);
+  } catch {
+    /* no /proc: assume root can mount; a failing mount is then an infrastructure error */
   }
+  if (effective !== undefined && (effective & (1n << CAP_SYS_ADMIN)) === 0n) {
+    return { ok: false, reason: 'disk faults need to mount a tmpfs, which needs CAP_SYS_ADMIN, and this process lacks it (a container started without it cannot mount)' };
+  }
+  return { ok: true };
 }
 
 /** Detaches our mounts under `prefix` at once (umount -l), for a runner about to exit. */
