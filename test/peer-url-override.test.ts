@@ -3,25 +3,17 @@
 // the catalog keeps b's own URL throughout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { LinkProxy } from '../src/net/fault-proxy.js';
 import { SERVER } from './helpers.js';
+import { freePorts } from '../src/drivers/process/ports.js';
 
 const ids = ['a', 'b', 'c'];
 const root = mkdtempSync(join(tmpdir(), 'phantom-peer-url-'));
 const procs: ChildProcess[] = [];
 const logs: string[] = [];
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +23,9 @@ async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 15_
   }
 }
 
-const ports = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await freePort()] as const)));
+// One call: ports asked for one at a time could come back twice.
+const free = await freePorts(ids.length);
+const ports = Object.fromEntries(ids.map((id, i) => [id, free[i]!] as const));
 const url = (id: string) => `http://127.0.0.1:${ports[id]}`;
 const link = await LinkProxy.listen({ from: 'a', to: 'b', upstream: { host: '127.0.0.1', port: ports.b! } });
 t.teardown(async () => {

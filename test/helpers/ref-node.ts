@@ -1,7 +1,7 @@
 // One real reference-server node as a child process, for tests of process-driver mechanisms
 // (clock, disk) that must choose its data dir and environment before it starts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { freePorts } from '../../src/drivers/process/ports.js';
 import { SERVER } from '../helpers.js';
 
 export interface RefNode {
@@ -18,17 +18,9 @@ export interface RefNode {
   exited(): boolean;
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 export async function startRefNode(opts: { dataDir: string; env?: Record<string, string>; id?: string }): Promise<RefNode> {
   const id = opts.id ?? 'solo';
-  const port = await freePort();
+  const [port] = await freePorts(1);
   const url = `http://127.0.0.1:${port}`;
   const node: RefNode = {
     id, url, dataDir: opts.dataDir, log: [], proc: undefined as unknown as ChildProcess,
