@@ -74,6 +74,8 @@ export interface ClusterOptions {
   prepare?: { clock?: boolean; diskSizeMb?: number };
   /** The scenario uses network faults: route every link through something the driver can cut. */
   network?: boolean;
+  /** Where the driver draws its own random numbers (latency jitter): a stream of the run's seed. */
+  random?: () => number;
 }
 
 /** A node's wall clock: `offsetMs` ahead of real time (behind if negative), running at `rate`. */

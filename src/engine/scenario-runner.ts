@@ -71,6 +71,9 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
         token: doc.cluster?.token, logFormat: doc.cluster?.log_format, readyTimeoutMs: plan.readyTimeoutMs,
         logDir: o.logDir, signal: o.signal, prepare: preparations(scenario),
         network: scenarioNeeds(scenario).some((n) => n.capability === 'network'),
+        // A stream of its own: jitter draws (one per chunk, as traffic flows) never shift the
+        // scenario's other seeded choices.
+        random: ((jitter) => () => jitter.float())(o.rng.derive('driver')),
       }), { okValue: (ns) => ns.map((n) => ({ id: n.id, url: n.url })) });
       readyMs = Math.round((performance.now() - t) * 10) / 10;
       return { ready_ms: readyMs, nodes: nodes.map((n) => ({ id: n.id, url: n.url, pid: n.pid })) };

@@ -103,7 +103,7 @@ export class ProcessDriver implements Driver {
     });
     await this.prepareFaults(opts);
     if (opts.network) {
-      this.links = await ProcessLinks.open(new Map(opts.nodes.map((n, i) => [n.id, ports[i]!])), ports.slice(opts.nodes.length));
+      this.links = await ProcessLinks.open(new Map(opts.nodes.map((n, i) => [n.id, ports[i]!])), ports.slice(opts.nodes.length), opts.random);
       for (const m of this.nodesById.values()) m.info.clientUrl = this.links.url(CLIENT, m.info.id);
     }
     const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.peerUrl}`).join(',');

@@ -26,8 +26,8 @@ export class ProcessLinks implements LinkControl {
    * freePorts call: a proxy listening on "any free port" could take a port handed out for a
    * node that has not bound it yet, and then answer /health for it with another node's voice.
    */
-  static async open(ports: ReadonlyMap<string, number>, listenPorts: readonly number[]): Promise<ProcessLinks> {
-    const set = new ProxySet();
+  static async open(ports: ReadonlyMap<string, number>, listenPorts: readonly number[], random?: () => number): Promise<ProcessLinks> {
+    const set = new ProxySet(random);
     const ids = [...ports.keys()];
     const pairs = ids.flatMap((to) => [CLIENT, ...ids].filter((from) => from !== to).map((from) => ({ from, to })));
     if (listenPorts.length < pairs.length) throw new Error(`${pairs.length} links need as many ports, got ${listenPorts.length}`);
