@@ -10,6 +10,9 @@ import t, { type Test } from 'tap';
 import { Wal, type WalEntry, type WalRecord } from '../src/storage/wal.js';
 import { HintedHandoff } from '../src/repair/hints.js';
 import type { Logger } from '../src/util/log.js';
+import { Catalog } from '../src/catalog/catalog.js';
+import type { CatalogEntry } from '../src/catalog/commands.js';
+import type { PeerClient } from '../src/cluster/peer-client.js';
 
 const entry = (v: number): WalEntry => ({ db: 'd', table: 'm', shard: 1, ver: v, points: [['m', { k: 'x' }, ['v', 0, v], String(v)]] });
 
@@ -61,4 +64,37 @@ t.test('hints: a short write fails the store and leaves no torn line behind', as
   hints.store('b', [entry(2)]);
   const lines = fs.readFileSync(path.join(disk.dir, 'b.hints'), 'utf8').split('\n').filter(Boolean);
   t.same(lines.map((l) => (JSON.parse(l) as WalEntry[])[0]!.ver), [2], 'one whole hint line, the one stored');
+});
+
+t.test('catalog follower: an entry that does not fit on disk is not applied either', async (t) => {
+  const disk = nearlyFullDisk(t);
+  const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
+  const noPeers = { call: async () => { throw new Error('no peers in this test'); } } as unknown as PeerClient;
+  const liveness = { isUp: () => true, markDown() {} };
+  const open = () => {
+    const c = new Catalog(disk.dir, 'b', [{ id: 'a', url: 'http://127.0.0.1:1' }, { id: 'b', url: 'http://127.0.0.1:2' }], noPeers, liveness, quiet);
+    c.open();
+    return c;
+  };
+  const page: { cluster_id: string; version: number; entries: CatalogEntry[] } = {
+    cluster_id: 'c1', version: 3, entries: [
+      { index: 1, command: { type: 'bootstrap', cluster_id: 'c1', leader: 'a', nodes: [{ id: 'a', url: 'http://127.0.0.1:1' }, { id: 'b', url: 'http://127.0.0.1:2' }] } },
+      { index: 2, command: { type: 'create_database', db: 'one' } },
+      { index: 3, command: { type: 'create_database', db: 'two' } },
+    ],
+  };
+  const follower = open();
+  const firstLine = JSON.stringify(page.entries[0]).length + 1;
+  disk.set(firstLine + 5); // entry 1 fits, entry 2 is cut off
+  t.throws(() => follower.receive({ ...page }, 'a'), { code: 'ENOSPC' });
+  t.equal(follower.version, 1, 'the entry that was not written is not applied');
+  disk.set(Infinity); // disk_free: the leader pushes (or the follower pulls) again
+  follower.receive({ ...page }, 'a');
+  t.equal(follower.version, 3);
+  follower.stop();
+
+  const reopened = open();
+  t.equal(reopened.version, 3, 'after a restart the log holds every entry, none lost to the full disk');
+  t.same(Object.keys(reopened.state.databases).sort(), ['one', 'two']);
+  reopened.stop();
 });

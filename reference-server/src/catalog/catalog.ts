@@ -461,9 +461,14 @@ export class Catalog {
     );
   }
 
+  /**
+   * A committed entry from the leader: on disk first, then in memory. The other order would let
+   * a failed write (a full disk) leave the entry applied but not logged, and the next entry
+   * logged after a gap that the next start cuts everything from.
+   */
   private appendApplied(entry: CatalogEntry): void {
-    applyCommand(this.state, entry.command);
     this.persist(entry);
+    applyCommand(this.state, entry.command);
     this.entries.push(entry);
     this.notify(entry.command);
   }
