@@ -6,8 +6,9 @@
 (() => {
   const OUTCOMES = ['ok', 'fail', 'info', 'pending'];
   const COLORS = { ok: '#2f9e44', fail: '#e03131', info: '#f08c00', pending: '#868e96', passed: '#2f9e44', failed: '#e03131', error: '#f08c00', skipped: '#ced4da', interrupted: '#f08c00', inconclusive: '#f08c00' };
-  const BANDS = { down: 'rgba(224,49,49,.16)', paused: 'rgba(240,140,0,.20)', restart: 'rgba(112,72,232,.18)' };
-  const BAND_EDGE = { down: '#e03131', paused: '#f08c00', restart: '#7048e8' };
+  const BANDS = { down: 'rgba(224,49,49,.16)', paused: 'rgba(240,140,0,.20)', restart: 'rgba(112,72,232,.18)', cut: 'rgba(134,46,156,.16)', slow: 'rgba(25,113,194,.16)', disk: 'rgba(92,64,51,.18)', clock: 'rgba(8,127,91,.16)' };
+  const BAND_EDGE = { down: '#e03131', paused: '#f08c00', restart: '#7048e8', cut: '#862e9c', slow: '#1971c2', disk: '#5c4033', clock: '#087f5b' };
+  const BAND_LABEL = { down: 'node down (kill/stop)', paused: 'node paused', restart: 'restarting', cut: 'partitioned (until heal)', slow: 'slow link (latency/bandwidth, until heal)', disk: 'disk full', clock: 'clock changed' };
   /** Above this many visible operations the timeline draws a density per pixel column. */
   const EACH_MARK_LIMIT = 30000;
   const ROW_H = 20; const AXIS_H = 22; const GUTTER = 96;
@@ -83,9 +84,10 @@
       } };
       walk(scenario.setup, 0); walk(scenario.steps, 0);
       const stepRows = this.spans.some((sp) => sp.depth === 1) ? 2 : 1;
-      // Lanes: nodes in name order, the client last.
+      // Lanes: nodes in name order, then the client, then the nemesis.
       const laneNames = meta ? meta.lanes : [];
-      const order = laneNames.map((name, k) => ({ name, k })).sort((a, b) => (a.name === 'client') - (b.name === 'client') || a.name.localeCompare(b.name));
+      const rank = (name) => (name === 'nemesis' ? 2 : name === 'client' ? 1 : 0);
+      const order = laneNames.map((name, k) => ({ name, k })).sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
       this.rows = [];
       for (let r = 0; r < stepRows; r++) this.rows.push({ kind: 'steps', depth: r, label: r ? 'branches' : 'steps' });
       this.laneRow = new Int32Array(laneNames.length);
@@ -113,25 +115,40 @@
       this.attach();
     }
 
-    /** Fault periods per node: kill/stop until start/restart, pause until resume, restart while it runs. */
+    /**
+     * Fault periods per node lane: kill/stop until start/restart, pause until resume, restart
+     * while it runs, a partition or a shaped link until heal, a full disk until disk_free, a
+     * changed clock until the next clock change. Fault operations name their nodes in
+     * `meta.nemesis`; runs from before it kept the node on the operation itself.
+     */
     faultBands() {
       const ops = this.ops; const meta = this.meta;
       if (!ops) return [];
       const fIdx = (name) => meta.f.indexOf(name);
-      const F = { kill: fIdx('kill'), stop: fIdx('stop'), start: fIdx('start'), restart: fIdx('restart'), pause: fIdx('pause'), resume: fIdx('resume') };
+      const F = {}; for (const name of ['kill', 'stop', 'start', 'restart', 'pause', 'resume', 'partition', 'latency', 'bandwidth', 'heal', 'disk_full', 'disk_free', 'clock']) F[name] = fIdx(name);
       const bands = []; const open = new Map();
       const close = (lane, kinds, t) => { for (const kind of kinds) { const key = `${lane}:${kind}`; const b = open.get(key); if (b) { b.t1 = t; open.delete(key); } } };
       const begin = (lane, kind, t, r) => { const key = `${lane}:${kind}`; if (open.has(key)) return; const b = { lane, kind, t0: t, t1: null, row: r }; open.set(key, b); bands.push(b); };
-      for (let r = 0; r < ops.n; r++) {
-        const f = ops.f[r]; const lane = ops.lane[r];
-        if (ops.outcome[r] === 1) continue; // fail: it certainly did not happen
+      const apply = (r, lanes) => {
+        if (ops.outcome[r] === 1) return; // fail: it certainly did not happen
+        const f = ops.f[r];
         const t0 = ops.start[r]; const t1 = ops.end[r] === ops.end[r] ? ops.end[r] : this.endAll;
-        if (f === F.kill || f === F.stop) begin(lane, 'down', t0, r);
-        else if (f === F.pause) begin(lane, 'paused', t0, r);
-        else if (f === F.resume) close(lane, ['paused'], t1);
-        else if (f === F.start) close(lane, ['down'], t1);
-        else if (f === F.restart) { close(lane, ['down', 'paused'], t0); bands.push({ lane, kind: 'restart', t0, t1, row: r }); }
-      }
+        for (const lane of lanes) {
+          if (f === F.kill || f === F.stop) begin(lane, 'down', t0, r);
+          else if (f === F.pause) begin(lane, 'paused', t0, r);
+          else if (f === F.resume) close(lane, ['paused'], t1);
+          else if (f === F.start) close(lane, ['down'], t1);
+          else if (f === F.restart) { close(lane, ['down', 'paused'], t0); bands.push({ lane, kind: 'restart', t0, t1, row: r }); }
+          else if (f === F.partition) begin(lane, 'cut', t0, r);
+          else if (f === F.latency || f === F.bandwidth) begin(lane, 'slow', t0, r);
+          else if (f === F.heal) close(lane, ['cut', 'slow'], t1);
+          else if (f === F.disk_full) begin(lane, 'disk', t0, r);
+          else if (f === F.disk_free) close(lane, ['disk'], t1);
+          else if (f === F.clock) { close(lane, ['clock'], t0); begin(lane, 'clock', t0, r); }
+        }
+      };
+      if (meta.nemesis) for (const [r, lanes] of meta.nemesis) apply(r, lanes);
+      else for (let r = 0; r < ops.n; r++) apply(r, [ops.lane[r]]);
       for (const b of bands) if (b.t1 === null) b.t1 = this.endAll;
       return bands;
     }
@@ -189,7 +206,7 @@
       const drawn = this.drawOps(ctx, g, rowY);
       ctx.restore();
       this.marksDrawn = drawn;
-      hook.timelines[this.i] = { marksDrawn: drawn, mode: this.mode, ops: this.ops ? this.ops.n : 0, bands: this.bands.length, spans: this.spans.length, view: this.view.slice() };
+      hook.timelines[this.i] = { marksDrawn: drawn, mode: this.mode, ops: this.ops ? this.ops.n : 0, bands: this.bands.length, bandLanes: this.bands.map((b) => `${this.meta.lanes[b.lane]}:${b.kind}`), spans: this.spans.length, view: this.view.slice() };
       hook.marksDrawn = hook.timelines.reduce((a, tl) => a + (tl ? tl.marksDrawn : 0), 0);
       if (this.chart) this.chart.draw(this.view);
     }
@@ -478,7 +495,7 @@
       sec.append(el('h3', {}, 'Timeline'),
         el('div', { class: 'legend' },
           ['ok', 'fail', 'info', 'pending'].map((k) => el('span', {}, el('span', { class: 'mark', style: `background:${COLORS[k]}` }), k === 'pending' ? 'never completed' : k === 'info' ? 'info (unknown outcome)' : k)),
-          Object.keys(BANDS).map((k) => el('span', {}, el('span', { class: 'mark', style: `background:${BAND_EDGE[k]};opacity:.5` }), k === 'down' ? 'node down (kill/stop)' : k === 'paused' ? 'node paused' : 'restarting'))),
+          Object.keys(BANDS).map((k) => el('span', {}, el('span', { class: 'mark', style: `background:${BAND_EDGE[k]};opacity:.5` }), BAND_LABEL[k]))),
         el('div', { class: 'toolbar' }, el('button', { onclick: () => { if (holder.tl) { holder.tl.view = holder.tl.full.slice(); holder.tl.highlight = null; holder.tl.draw(); } } }, 'reset zoom'),
           `wheel: zoom, drag: pan, double click: reset; ${meta ? meta.count : 0} operations`),
         el('div', { class: 'timeline-wrap' }, canvas));

@@ -39,7 +39,7 @@ async function open(file: string): Promise<Opened> {
 
 const hook = (page: Page) => page.evaluate(() => (window as any).__phantomReport);
 
-t.test('a known history: one mark per operation, the kill as a band, no error, no request', async (t) => {
+t.test('a known history: one mark per operation, faults as bands on their nodes, no error, no request', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'phantom-report-browser-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const { invokes } = writeSyntheticRun(dir, 40);
@@ -51,7 +51,8 @@ t.test('a known history: one mark per operation, the kill as a band, no error, n
   t.same(h.errors, [], 'the page drew without errors');
   t.equal(invokes, 40);
   t.equal(h.marksDrawn, 40, 'every operation drawn once, the unfinished one too');
-  t.match(h.timelines[0], { mode: 'each', ops: 40, bands: 1 }, 'kill b .. start b is one band');
+  t.match(h.timelines[0], { mode: 'each', ops: 40, bands: 3 }, 'kill b .. start b is one band; the partition one on a and one on b');
+  t.same(h.timelines[0].bandLanes, ['b:down', 'a:cut', 'b:cut'], 'each band on the lane of the node the fault acted on');
   t.same(consoleErrors, [], 'no console errors');
   t.same(requests, [pathToFileURL(file).href], 'no request but the file itself');
 

@@ -29,7 +29,10 @@ t.test('report regenerates a self-contained report.html for a run that had none'
   t.match(html, /Content-Security-Policy" content="default-src 'none'/, 'the page may not load anything');
   const data = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!);
   t.equal(data.scenarios[0].ops.count, 20, 'every operation is embedded');
-  t.same(data.scenarios[0].ops.lanes.sort(), ['a', 'b', 'client']);
+  const lanes: string[] = data.scenarios[0].ops.lanes;
+  t.same([...lanes].sort(), ['a', 'b', 'client', 'nemesis'], 'fault operations have a lane of their own');
+  const namesOf = (row: [number, number[]]) => row[1].map((l) => lanes[l]).sort();
+  t.same(data.scenarios[0].ops.nemesis.map(namesOf), [['b'], ['b'], ['a', 'b'], ['a', 'b']], 'each fault operation names the node lanes it acts on (kill, start, partition, heal)');
   t.same(data.scenarios[0].logs, [{ node: 'a', href: 'logs/a.log' }, { node: 'b', href: 'logs/b.log' }], 'node logs linked relative to the run folder');
   t.ok(html.includes('id="ops-0"'), 'the columns are embedded');
 });

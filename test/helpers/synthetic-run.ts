@@ -1,6 +1,7 @@
 // A run folder written by hand (journal.json + history.jsonl), for report tests that need a
-// known history: `ops` operations spread over nodes a and b, a kill and a start of b, one
-// operation that never completed, and a failed step with a diff.
+// known history: `ops` operations spread over nodes a and b, a kill and a start of b and a
+// partition of a from b and its heal (fault operations as the engine records them: no node,
+// their targets in the value), one operation that never completed, and a failed step with a diff.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,12 +24,14 @@ export function writeSyntheticRun(dir: string, ops: number): { invokes: number }
     if (outcome) entry(outcome, f, node, step, t + 2, inv, extra);
   };
   op('start_cluster', null, 'setup.0', 0, 'ok');
-  op('kill', 'b', '1', 10, 'ok');
-  for (let i = 0; i < ops - 4; i++) {
+  op('kill', null, '1', 10, 'ok', { value: ['b'] });
+  for (let i = 0; i < ops - 6; i++) {
     const t = 20 + (i * 1000) / Math.max(1, ops);
     op(i % 3 ? 'write' : 'query', i % 2 ? 'a' : 'b', '1', t, i % 2 ? 'ok' : i % 4 ? 'fail' : 'info', i % 2 ? { value: { rows: i } } : { error: 'connect ECONNREFUSED' });
   }
-  op('start', 'b', '1', 1030, 'ok');
+  op('start', null, '1', 1030, 'ok', { value: ['b'] });
+  op('partition', null, '1', 1032, 'ok', { value: [['a', 'b'], ['b', 'a']] });
+  op('heal', null, '1', 1036, 'ok', { value: [['a', 'b'], ['b', 'a']] });
   op('query', 'a', '2', 1040, null); // never completed: the run was cut short
   writeFileSync(join(dir, 'history.jsonl'), lines.join('\n') + '\n');
   for (const n of ['a', 'b']) writeFileSync(join(dir, 'logs', `${n}.log`), `{"node_id":"${n}","msg":"started"}\n`);

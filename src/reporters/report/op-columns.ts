@@ -3,12 +3,15 @@
 // operations fit in a few megabytes and the page draws them without building objects.
 
 import type { HistoryEntry } from '../../engine/history.js';
+import { FAULTS } from '../../faults/index.js';
 
 /** Row outcome codes, as the page reads them. */
 export const OUTCOME = { ok: 0, fail: 1, info: 2, pending: 3 } as const;
 
 /** Lane of operations that no node served (cluster start, routing). */
 export const CLIENT_LANE = 'client';
+/** Lane of fault operations (Jepsen's nemesis process); their targets get bands on node lanes. */
+export const NEMESIS_LANE = 'nemesis';
 
 /** Text kept for hovering, per operation, until this many characters in total. */
 const VALUE_BUDGET_CHARS = 2_000_000;
@@ -72,7 +75,24 @@ export interface ScenarioColumns {
   bytes: Buffer;
   /** [row, invoke value, completion value] for the first rows, within the text budget. */
   values: Array<[number, string, string]>;
+  /** [row, lanes of the nodes it acts on] for every fault operation: the page draws its period. */
+  nemesis: Array<[number, number[]]>;
   latency: LatencySeries;
+}
+
+/**
+ * The nodes a fault operation's value names: a node list (kill, clock, disk_full), directed
+ * links as [from, to] pairs (partition, latency, heal), or named groups.
+ */
+function nodesOfFaultValue(v: unknown): string[] {
+  const out = new Set<string>();
+  const visit = (x: unknown) => {
+    if (typeof x === 'string') out.add(x);
+    else if (Array.isArray(x)) x.forEach(visit);
+    else if (x && typeof x === 'object') Object.values(x).forEach(visit);
+  };
+  visit(v);
+  return [...out];
 }
 
 /** Operations that measure the system under load (not faults, setup or health checks). */
@@ -94,6 +114,9 @@ export class ScenarioColumnsBuilder {
   /** invoke index -> row, until the completion arrives. */
   private readonly open = new Map<number, number>();
   private readonly values: Array<[number, string, string]> = [];
+  private readonly nemesis: Array<[number, number[]]> = [];
+  /** Fault operations still open -> their lanes (the completion's value may name more nodes). */
+  private readonly openFaults = new Map<number, number[]>();
   private valueChars = 0;
   private wall0: number | null = null;
   private last = 0;
@@ -107,8 +130,15 @@ export class ScenarioColumnsBuilder {
     if (this.wall0 === null) { const w = Date.parse(e.wall); if (!Number.isNaN(w)) this.wall0 = w - e.time_ms; }
     if (e.type === 'invoke') {
       const row = this.start.length;
+      const fault = e.node === null && Object.hasOwn(FAULTS, e.f);
+      if (fault) {
+        const lanes: number[] = [];
+        this.nemesis.push([row, lanes]);
+        this.openFaults.set(row, lanes);
+        this.addFaultLanes(lanes, e.value);
+      }
       this.start.push(e.time_ms); this.end.push(Number.NaN); this.index.push(e.index);
-      this.lane.push(this.laneNames.id(e.node ?? CLIENT_LANE)); this.step.push(this.stepNames.id(e.step));
+      this.lane.push(this.laneNames.id(e.node ?? (fault ? NEMESIS_LANE : CLIENT_LANE))); this.step.push(this.stepNames.id(e.step));
       this.error.push(0); this.outcome.push(OUTCOME.pending); this.f.push(this.fNames.id(e.f));
       this.open.set(e.index, row);
       this.keepValue(row, e.value, 1);
@@ -117,10 +147,19 @@ export class ScenarioColumnsBuilder {
     const row = this.open.get(e.invoke_index);
     if (row === undefined) return; // a completion without its invoke: a truncated history
     this.open.delete(e.invoke_index);
+    const faultLanes = this.openFaults.get(row);
+    if (faultLanes) { this.addFaultLanes(faultLanes, e.value); this.openFaults.delete(row); }
     this.end.set(row, e.time_ms);
     this.outcome.set(row, OUTCOME[e.type]);
     if (e.error !== undefined) this.error.set(row, this.errorNames.id(e.error));
     this.keepValue(row, e.value, 2);
+  }
+
+  private addFaultLanes(lanes: number[], value: unknown) {
+    for (const node of nodesOfFaultValue(value)) {
+      const lane = this.laneNames.id(node);
+      if (!lanes.includes(lane)) lanes.push(lane);
+    }
   }
 
   private keepValue(row: number, v: unknown, slot: 1 | 2) {
@@ -140,7 +179,7 @@ export class ScenarioColumnsBuilder {
     return {
       scenario: this.scenario, count: this.count, wall0_ms: this.wall0, end_ms: this.last,
       f: this.fNames.list, lanes: this.laneNames.list, steps: this.stepNames.list, errors: this.errorNames.list,
-      bytes, values: this.values, latency: this.latency(),
+      bytes, values: this.values, nemesis: this.nemesis, latency: this.latency(),
     };
   }
 

@@ -47,7 +47,7 @@ export function renderReport(journal: Journal, columns: ScenarioColumns[], runDi
       const c = paired[i];
       return {
         logs: s.nodes.map((n) => ({ node: n.id, href: logHref(runDir, journal.run_id, n.log) })),
-        ops: c ? { count: c.count, wall0_ms: c.wall0_ms, end_ms: c.end_ms, f: c.f, lanes: c.lanes, steps: c.steps, errors: c.errors, values: c.values, latency: c.latency } : null,
+        ops: c ? { count: c.count, wall0_ms: c.wall0_ms, end_ms: c.end_ms, f: c.f, lanes: c.lanes, steps: c.steps, errors: c.errors, values: c.values, nemesis: c.nemesis, latency: c.latency } : null,
       };
     }),
   };
