@@ -48,8 +48,8 @@ export function sandbox(t: { teardown(fn: () => void | Promise<void>): void }): 
 export interface CliResult { exitCode: number; stdout: string; stderr: string }
 
 /** Runs bin/run.js (plain output: CI is set) and never throws on a non-zero exit. */
-export async function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
-  const r = await execa(process.execPath, [BIN, ...args], { reject: false, cwd: opts.cwd ?? ROOT, env: { ...opts.env, CI: '1', NO_COLOR: '1' } });
+export async function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const r = await execa(process.execPath, [BIN, ...args], { reject: false, cwd: opts.cwd ?? ROOT, env: { ...opts.env, CI: '1', NO_COLOR: '1' }, ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}) });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 

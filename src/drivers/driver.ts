@@ -109,6 +109,8 @@ export interface TeardownReport {
   /** Things that could not be cleaned up; non-empty means exit 4. */
   problems: string[];
   kept: boolean;
+  /** What a person poking at a kept cluster should know about it. */
+  notes?: string[];
 }
 
 /** What reaping one earlier run (or kept cluster) did. */

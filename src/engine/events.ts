@@ -87,7 +87,7 @@ export interface TestResult {
   ready_ms: number | null;
   setup: StepResult[];
   steps: StepResult[];
-  teardown: { duration_ms: number; problems: string[]; kept: boolean };
+  teardown: { duration_ms: number; problems: string[]; kept: boolean; notes?: string[] };
   error?: StepError;
   /** Why the scenario was skipped (verdict skipped). */
   skip_reason?: string;

@@ -115,18 +115,20 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
     try { await f.undo?.(); } catch (e) { problems.push(`undo ${f.action} on ${f.target}: ${errorMessage(e)}`); }
   }
   let kept = false;
+  let notes: string[] | undefined;
   const nodes = o.driver.nodes();
   try {
     const report = await o.driver.teardown({ keep: o.keep });
     problems.push(...report.problems);
     kept = report.kept;
+    notes = report.notes;
   } catch (e) {
     problems.push(`teardown: ${errorMessage(e)}`);
   }
   await client.close();
   const result: TestResult = {
     info: o.info, verdict, started_at: startedAt, duration_ms: Math.round(performance.now() - t0), ready_ms: readyMs,
-    setup, steps, teardown: { duration_ms: Math.round(performance.now() - td0), problems, kept },
+    setup, steps, teardown: { duration_ms: Math.round(performance.now() - td0), problems, kept, ...(notes?.length ? { notes } : {}) },
     ...((verdict as Verdict) === 'skipped' ? { skip_reason: error?.message } : error ? { error } : {}), nodes,
     resolved: resolved(ctx),
     history_count: history.all().length,

@@ -98,6 +98,7 @@ export class ConsoleReporter implements Reporter {
       this.write(`    ${this.c.red(r.error.message)}`);
     }
     if (r.teardown.kept) this.write(this.c.yellow(`  cluster left running (--keep): ${r.nodes.map((x) => `${x.id}=${x.url}`).join(' ')}; remove it with \`phantom-test clean --all\``));
+    for (const note of r.teardown.notes ?? []) this.write(this.c.yellow(`  kept cluster: ${note}`));
     for (const p of r.teardown.problems) this.write(this.c.red(`  cleanup: ${p}`));
   }
 

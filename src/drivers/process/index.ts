@@ -342,6 +342,10 @@ export class ProcessDriver implements Driver {
     if (opts.keep) {
       // The fault proxies end with this process: a kept cluster of a scenario with network
       // faults loses its node-to-node routes (README, "Drivers").
+      if (this.links) {
+        report.notes = ['its nodes reached each other through fault proxies inside this run, which close now: calls between nodes (replication, catalog, cross-node queries) fail on the kept cluster; each node still answers on its own URL'];
+        await this.links.close(); // open listeners would keep the runner from ever exiting
+      }
       this.record.kind = 'kept';
       writeRecord(this.record);
       for (const m of this.nodesById.values()) m.child?.unref();
