@@ -50,6 +50,8 @@ t.test('two shards merge into one run: totals add up, junit validates, report.ht
   t.match(j, { format: 'phantom-test/journal', seed: 5, verdict: 'failed', exit_code: 1, files: [files[1], files[0]], merged_from: { total: 2 } });
   t.same(j.scenarios.map((s: { name: string }) => s.name), ['wrong rows', 'one node passes'], 'the scenarios in suite order');
   t.same(j.merged_from.shards.map((s: { index: number; run_id: string }) => [s.index, s.run_id]), parts.map((p) => [p.shard.index, p.run_id]));
+  t.same(j.argv, ['run', ...files, '--seed', '5', '--out', join(sb.out, 'shard-1'), '--reporter', 'json,junit'], 'argv replays the whole suite: the shard\'s command without --shard');
+  t.match(j.merged_from.argv, ['merge-reports']);
   t.equal(j.started_at, parts[0].started_at);
   t.equal(j.finished_at, parts[1].finished_at);
 
@@ -112,4 +114,12 @@ t.test('bad input: exit 2, a message naming the folder and what is wrong, nothin
     t.match(r.stderr, message, what);
     t.notOk(existsSync(out), `${what}: nothing written`);
   }
+});
+
+t.test('merge-reports --help explains it with examples', async (t) => {
+  const r = await cli(['merge-reports', '--help']);
+  t.equal(r.exitCode, 0);
+  t.match(r.stdout, /EXAMPLES/);
+  const top = await cli(['--help']);
+  t.match(top.stdout, /merge-reports\s+Combine the run folders/);
 });

@@ -25,6 +25,8 @@ const EXIT_OF: Record<ShardVerdict, number> = { cleanup_failed: EXIT.cleanup, er
 
 export type MergedJournal = Journal & {
   merged_from: {
+    /** The merge-reports command line (the journal's own argv is the whole suite's run). */
+    argv: string[];
     total: number;
     suite: { files: string[]; hash: string };
     shards: Array<{ index: number; run_id: string; dir: string; argv: string[]; started_at: string; finished_at: string; duration_ms: number; verdict: string; exit_code: number }>;
@@ -50,6 +52,11 @@ function withLogsMoved(s: Journal['scenarios'][number], shard: ShardRun, mergedD
   };
 }
 
+/** A shard's command line without its --shard: the run of the whole suite, which the report offers to replay. */
+function wholeSuiteArgv(argv: string[]): string[] {
+  return argv.filter((a, i) => !(a === '--shard' || a.startsWith('--shard=') || argv[i - 1] === '--shard'));
+}
+
 export function mergedJournal(shards: ShardRun[], runId: string, mergedDir: string, argv: string[]): MergedJournal {
   const first = shards[0]!.journal;
   const starts = shards.map((s) => s.journal.started_at).sort();
@@ -64,7 +71,7 @@ export function mergedJournal(shards: ShardRun[], runId: string, mergedDir: stri
     run_id: runId,
     seed: first.seed,
     driver: first.driver,
-    argv,
+    argv: wholeSuiteArgv(first.argv),
     started_at,
     finished_at,
     // The shards ran side by side: the run took from the first start to the last end.
@@ -73,6 +80,7 @@ export function mergedJournal(shards: ShardRun[], runId: string, mergedDir: stri
     exit_code: EXIT_OF[verdict],
     files: shards.flatMap((s) => s.journal.files),
     merged_from: {
+      argv,
       total: first.shard.total,
       suite: first.shard.suite,
       shards: shards.map((s) => ({
