@@ -3,7 +3,8 @@ import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { loadScenarios } from '../scenario/loader.js';
 import { DRIVERS } from '../drivers/names.js';
 import { InterruptedError } from '../engine/errors.js';
-import { REPORTERS } from '../reporters/names.js';
+import { DEFAULT_REPORTERS, REPORTERS } from '../reporters/names.js';
+import { ShardError, parseShard, selectShard } from '../engine/shard.js';
 
 export default class Run extends Command {
   static override summary = 'Run scenarios, each on a fresh cluster.';
@@ -18,6 +19,7 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
     '<%= config.bin %> run scenarios/replication.yaml --keep            # leave the cluster up to poke at',
     '<%= config.bin %> run scenarios/ --reporter console,junit --bail',
     '<%= config.bin %> run scenarios/ --json > result.json',
+    '<%= config.bin %> run scenarios/ --shard 2/3 --reporter console,json,junit,github   # one of 3 CI machines',
   ];
   static override strict = false;
   static override args = { paths: Args.string({ description: 'scenario files or folders (searched for *.yaml, *.yml)', required: true }) };
@@ -25,11 +27,12 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
     driver: Flags.string({ description: 'how the cluster is run', options: [...DRIVERS], default: 'process' }),
     seed: Flags.integer({ description: 'seed of every random choice (default: random, recorded in the journal)', min: 0, max: 2 ** 32 - 1 }),
     out: Flags.string({ description: 'folder for run reports', default: 'reports' }),
-    reporter: Flags.string({ description: `comma-separated reporters: ${REPORTERS.join(', ')}`, default: REPORTERS.join(',') }),
+    reporter: Flags.string({ description: `comma-separated reporters: ${REPORTERS.join(', ')}`, default: DEFAULT_REPORTERS.join(',') }),
     keep: Flags.boolean({ description: 'leave the cluster running after the run (remove it later with `clean --all`)' }),
     bail: Flags.boolean({ description: 'stop after the first scenario that does not pass' }),
     server: Flags.string({ description: 'server entry for the process driver (default: reference-server/dist/main.js, or $PHANTOM_SERVER)' }),
     json: Flags.boolean({ description: 'print the run summary as JSON on stdout (console output goes to stderr)' }),
+    shard: Flags.string({ description: 'run only shard i of n (e.g. 2/3): the files sorted by path, cut into n contiguous parts; combine the shards with merge-reports' }),
   };
 
   async run(): Promise<void> {
@@ -38,11 +41,27 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
     const unknown = reporters.filter((r) => !(REPORTERS as readonly string[]).includes(r));
     if (unknown.length) this.error(`unknown reporter(s): ${unknown.join(', ')} (available: ${REPORTERS.join(', ')})`, { exit: 2 });
 
-    const { scenarios, diagnostics } = await loadScenarios(argv as string[]);
+    let shard;
+    try { shard = flags.shard === undefined ? undefined : parseShard(flags.shard); } catch (e) {
+      if (e instanceof ShardError) this.error(e.message, { exit: 2 });
+      throw e;
+    }
+
+    const loaded = await loadScenarios(argv as string[]);
+    const { diagnostics } = loaded;
     if (diagnostics.length) {
       for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
       process.stderr.write(`${diagnostics.length} problem(s) found; nothing was started\n`);
       this.exit(2);
+    }
+    // Every shard validates the whole suite (above), then runs its own part of it.
+    const sharded = shard ? selectShard(loaded.scenarios, (s) => s.file, shard) : undefined;
+    const scenarios = sharded ? sharded.selected : loaded.scenarios;
+    if (sharded && scenarios.length === 0) {
+      const n = sharded.record.suite.files.length;
+      (flags.json ? process.stderr : process.stdout).write(`shard ${shard!.index}/${shard!.total} has no scenarios (${n} file(s) over ${shard!.total} shards): nothing to run\n`);
+      if (flags.json) process.stdout.write(JSON.stringify({ run_id: null, verdict: 'passed', exit_code: 0, shard: `${shard!.index}/${shard!.total}`, scenarios: [] }, null, 2) + '\n');
+      return;
     }
 
     // First Ctrl-C: stop after tearing down. Second: kill the nodes now.
@@ -67,7 +86,7 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
       result = await runScenarios(scenarios, {
         seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail,
         server: flags.server, argv: process.argv.slice(2), signal: ac.signal,
-        consoleStream: flags.json ? process.stderr : process.stdout,
+        consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record,
       });
     } catch (e) {
       // Not a verdict on the system under test (exit 1 would say so): the runner itself failed.

@@ -3,6 +3,7 @@
 
 import type { NodeInfo } from '../drivers/driver.js';
 import type { HistoryEntry } from './history.js';
+import type { ShardRecord } from './shard.js';
 
 export interface RunInfo {
   run_id: string;
@@ -13,6 +14,8 @@ export interface RunInfo {
   report_dir: string | null;
   files: string[];
   argv: string[];
+  /** --shard: which part of which suite this run is. */
+  shard?: ShardRecord;
 }
 
 export interface TestInfo {

@@ -8,6 +8,7 @@ import { createDriver, reaperFor } from '../drivers/index.js';
 import type { Driver } from '../drivers/driver.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConsoleReporter } from '../reporters/console.js';
+import { GithubReporter } from '../reporters/github.js';
 import { HistoryReporter } from '../reporters/history.js';
 import { HtmlReporter } from '../reporters/html.js';
 import { JournalReporter } from '../reporters/journal.js';
@@ -16,6 +17,7 @@ import { createRunDir, linkLatest, newRunId } from '../reporters/run-dir.js';
 import { PACKAGE_ROOT, stateDir } from '../util/paths.js';
 import { Reporters, type Reporter, type RunInfo, type RunResult, type TestResult } from './events.js';
 import { Rng, randomSeed } from './rng.js';
+import type { ShardRecord } from './shard.js';
 import { logDirFor, runScenario } from './scenario-runner.js';
 
 export const EXIT = { passed: 0, failed: 1, invalid: 2, infra: 3, cleanup: 4, interrupted: 130 } as const;
@@ -36,6 +38,8 @@ export interface RunOptions {
   createDriver?: typeof createDriver;
   /** Extra listeners (tests, benchmarks). */
   extraReporters?: Reporter[];
+  /** --shard: recorded in the journal (the scenarios are already this shard's). */
+  shard?: ShardRecord;
 }
 
 export function toolVersion(): string {
@@ -58,6 +62,7 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const reportDir = o.out ? createRunDir(o.out, runId) : null;
   const list: Reporter[] = [];
   if (o.reporters.includes('console')) list.push(new ConsoleReporter({ stream: o.consoleStream }));
+  if (o.reporters.includes('github')) list.push(new GithubReporter({ stream: o.consoleStream }));
   if (reportDir) {
     // The history and report.html are part of the run's record whenever files are written.
     list.push(new HistoryReporter(reportDir));
@@ -69,7 +74,7 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const events = new Reporters(list);
   const run: RunInfo = {
     run_id: runId, seed, driver: o.driver, started_at: new Date().toISOString(), report_dir: reportDir,
-    files: scenarios.map((s) => s.file), argv: o.argv,
+    files: scenarios.map((s) => s.file), argv: o.argv, ...(o.shard ? { shard: o.shard } : {}),
   };
   await events.onBegin(run);
   installExitHook();

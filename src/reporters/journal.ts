@@ -25,6 +25,7 @@ export function journalDocument(r: RunResult, toolVersion: string) {
     verdict: r.verdict,
     exit_code: r.exit_code,
     files: r.run.files,
+    ...(r.run.shard ? { shard: r.run.shard } : {}),
     scenarios: r.tests.map((t) => ({
       file: t.info.file,
       name: t.info.name,

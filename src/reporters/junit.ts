@@ -33,16 +33,25 @@ export function classnameOf(file: string): string {
   return displayPath(file).replace(/\.ya?ml$/, '').replace(/^\.\//, '').replace(/\//g, '.');
 }
 
+export interface StepLocation { file: string; line: number; col: number }
+
+/** Where a step is (from its `where`, file:line:col) with the file as `displayPath` shows it. */
+export function stepLocation(where: string | undefined, file: string): StepLocation | undefined {
+  const m = where && /:(\d+):(\d+)$/.exec(where);
+  return m ? { file: displayPath(file), line: Number(m[1]), col: Number(m[2]) } : undefined;
+}
+
 /** The step's file:line:col with the file as `displayPath` shows it. */
 function position(where: string | undefined, file: string): string | undefined {
-  const m = where && /:(\d+):(\d+)$/.exec(where);
-  return m ? `${displayPath(file)}:${m[1]}:${m[2]}` : undefined;
+  const l = stepLocation(where, file);
+  return l ? `${l.file}:${l.line}:${l.col}` : undefined;
 }
 
 interface Problem { kind: 'failure' | 'error' | 'skipped'; message: string; type?: string; body: string }
 interface Case { name: string; ms: number; problem?: Problem; at?: string }
 
-function flatten(steps: StepResult[]): StepResult[] {
+/** Every step, parallel branches' steps after their parallel step. */
+export function flatten(steps: StepResult[]): StepResult[] {
   return steps.flatMap((s) => [s, ...flatten(s.children ?? [])]);
 }
 
