@@ -31,7 +31,7 @@ t.test('a kept cluster of a scenario with network faults: the run says its proxi
   t.equal(clean.exitCode, 0, clean.stderr);
   for (const n of nodes) {
     const port = (n as unknown as { port: number }).port;
-    await t.rejects(request(`http://127.0.0.1:${port}/health`), undefined, `node ${n.id} is gone after clean --all`);
+    await t.rejects(request(`http://127.0.0.1:${port}/health`), `node ${n.id} is gone after clean --all`);
   }
 });
 

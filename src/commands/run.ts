@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Args, Command, Flags } from '@oclif/core';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { loadScenarios } from '../scenario/loader.js';
@@ -20,6 +21,7 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
     '<%= config.bin %> run scenarios/ --reporter console,junit --bail',
     '<%= config.bin %> run scenarios/ --json > result.json',
     '<%= config.bin %> run scenarios/ --shard 2/3 --reporter console,json,junit,github   # one of 3 CI machines',
+    '<%= config.bin %> run scenarios/ --jobs 2                     # two scenarios at once, each on its own cluster',
   ];
   static override strict = false;
   static override args = { paths: Args.string({ description: 'scenario files or folders (searched for *.yaml, *.yml)', required: true }) };
@@ -30,6 +32,7 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
     reporter: Flags.string({ description: `comma-separated reporters: ${REPORTERS.join(', ')}`, default: DEFAULT_REPORTERS.join(',') }),
     keep: Flags.boolean({ description: 'leave the cluster running after the run (remove it later with `clean --all`)' }),
     bail: Flags.boolean({ description: 'stop after the first scenario that does not pass' }),
+    jobs: Flags.string({ char: 'j', description: 'scenarios run at once, each on its own cluster: a number, or auto (one per CPU core)', default: '1' }),
     server: Flags.string({ description: 'server entry for the process driver (default: reference-server/dist/main.js, or $PHANTOM_SERVER)' }),
     json: Flags.boolean({ description: 'print the run summary as JSON on stdout (console output goes to stderr)' }),
     shard: Flags.string({ description: 'run only shard i of n (e.g. 2/3): the files sorted by path, cut into n contiguous parts; combine the shards with merge-reports' }),
@@ -46,6 +49,8 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
       if (e instanceof ShardError) this.error(e.message, { exit: 2 });
       throw e;
     }
+    const jobs = parseJobs(flags.jobs);
+    if (jobs === undefined) this.error(`--jobs must be a whole number of at least 1, or auto (got ${JSON.stringify(flags.jobs)})`, { exit: 2 });
 
     const loaded = await loadScenarios(argv as string[]);
     const { diagnostics } = loaded;
@@ -84,7 +89,7 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
       // Loaded here: oclif loads every command's module, and validate or clean need no engine.
       const { runScenarios } = await import('../engine/run.js');
       result = await runScenarios(scenarios, {
-        seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail,
+        seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail, jobs,
         server: flags.server, argv: process.argv.slice(2), signal: ac.signal,
         consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record,
       });
@@ -105,4 +110,10 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
     }
     if (result.exit_code !== 0) this.exit(result.exit_code);
   }
+}
+
+/** --jobs: a whole number >= 1, or auto (one per core; the run never uses more than it has scenarios). */
+function parseJobs(v: string): number | undefined {
+  if (v === 'auto') return Math.max(1, availableParallelism());
+  return /^[1-9][0-9]*$/.test(v) ? Number(v) : undefined;
 }

@@ -1,6 +1,6 @@
 // A run: several scenarios, one seed, one report folder. Reaps what earlier killed
-// runs left, runs each scenario on a fresh cluster, and maps the outcome onto the
-// exit codes of DESIGN.md.
+// runs left, runs each scenario on a fresh cluster (or a shared one: cluster.reuse),
+// up to --jobs at once, and maps the outcome onto the exit codes of DESIGN.md.
 
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,6 +9,7 @@ import type { Driver } from '../drivers/driver.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConsoleReporter } from '../reporters/console.js';
 import { GithubReporter } from '../reporters/github.js';
+import { ScenarioBlocks } from '../reporters/scenario-blocks.js';
 import { HistoryReporter } from '../reporters/history.js';
 import { HtmlReporter } from '../reporters/html.js';
 import { JournalReporter } from '../reporters/journal.js';
@@ -19,6 +20,8 @@ import { Reporters, type Reporter, type RunInfo, type RunResult, type TestResult
 import { Rng, randomSeed } from './rng.js';
 import type { ShardRecord } from './shard.js';
 import { logDirFor, runScenario } from './scenario-runner.js';
+import { SharedClusters } from './shared-clusters.js';
+import { reuseKey } from '../scenario/reuse.js';
 
 export const EXIT = { passed: 0, failed: 1, invalid: 2, infra: 3, cleanup: 4, interrupted: 130 } as const;
 
@@ -36,6 +39,8 @@ export interface RunOptions {
   consoleStream?: NodeJS.WriteStream;
   /** Makes each scenario's driver (tests); default: the driver named by `driver`. */
   createDriver?: typeof createDriver;
+  /** Scenarios run at once, each on its own cluster (default 1). */
+  jobs?: number;
   /** Extra listeners (tests, benchmarks). */
   extraReporters?: Reporter[];
   /** --shard: recorded in the journal (the scenarios are already this shard's). */
@@ -61,7 +66,11 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const seed = o.seed ?? randomSeed();
   const reportDir = o.out ? createRunDir(o.out, runId) : null;
   const list: Reporter[] = [];
-  if (o.reporters.includes('console')) list.push(new ConsoleReporter({ stream: o.consoleStream }));
+  const jobs = Math.max(1, Math.min(o.jobs ?? 1, scenarios.length));
+  // Scenarios running at once print as whole blocks, each when it ends (no live line).
+  if (o.reporters.includes('console')) {
+    list.push(jobs > 1 ? new ScenarioBlocks(new ConsoleReporter({ stream: o.consoleStream, live: false })) : new ConsoleReporter({ stream: o.consoleStream }));
+  }
   if (o.reporters.includes('github')) list.push(new GithubReporter({ stream: o.consoleStream }));
   if (reportDir) {
     // The history and report.html are part of the run's record whenever files are written.
@@ -77,6 +86,7 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
     files: scenarios.map((s) => s.file), argv: o.argv, ...(o.shard ? { shard: o.shard } : {}),
   };
   await events.onBegin(run);
+  if (jobs > 1) events.onLog(`running up to ${jobs} scenarios at once, each on its own cluster`);
   installExitHook();
 
   {
@@ -86,26 +96,68 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   }
 
   const rng = new Rng(seed);
-  const tests: TestResult[] = [];
-  for (const [index, scenario] of scenarios.entries()) {
-    if (o.signal.aborted) break;
-    const key = relative(process.cwd(), scenario.file) || scenario.file;
-    const scenarioRng = rng.derive(key);
-    const slug = slugify(key);
-    const driver = (o.createDriver ?? createDriver)(o.driver, { runId: `${runId}-${index}`, server: o.server });
+  const makeDriver = (id: string) => (o.createDriver ?? createDriver)(o.driver, { runId: `${runId}-${id}`, server: o.server });
+  const logRoot = join(stateDir(), 'logs', runId);
+  const slugs = uniqueSlugs(scenarios.map((s) => slugify(fileKey(s))));
+  const shared = new SharedClusters(makeDriver, live);
+  const reuseKeys = scenarios.map((s) => reuseKey(s.doc.cluster));
+  /** Reusing scenarios not started yet, per key: a shared cluster is kept only for them. */
+  const waitingFor = new Map<string, number>();
+  for (const k of reuseKeys) if (k) waitingFor.set(k, (waitingFor.get(k) ?? 0) + 1);
+  // Up to `jobs` scenarios at once, taken in declared order; results keep that order.
+  const results: TestResult[] = [];
+  /** Cleanup problems of the run's shared clusters outside any scenario's teardown: exit 4. */
+  const runProblems: string[] = [];
+  let started = 0;
+  let stopStarting = false;
+  const runOne = async (index: number): Promise<TestResult> => {
+    const scenario = scenarios[index]!;
+    const scenarioRng = rng.derive(fileKey(scenario));
+    const info = { file: scenario.file, name: scenario.doc.name, description: scenario.doc.description, seed: scenarioRng.seed, index };
+    const base = { runId, rng: scenarioRng, events, keep: o.keep, signal: o.signal, info };
+    const key = reuseKeys[index];
+    if (key) {
+      waitingFor.set(key, waitingFor.get(key)! - 1);
+      const lease = shared.acquire(key, scenario.doc.cluster?.token);
+      let released = false;
+      const release = async () => {
+        released = true;
+        const more = waitingFor.get(key)! > 0 && !stopStarting;
+        const r = await lease.release({ more, keep: o.keep, signal: o.signal });
+        if (r.retired) events.onLog(`${r.retired} (after ${scenario.file})`);
+        return r;
+      };
+      const result = await runScenario(scenario, {
+        ...base, driver: lease.driver, shared: { reused: lease.reused, name: lease.name, release },
+        logDir: logDirFor(reportDir, lease.name.replace(/ /g, '-'), false, logRoot),
+      });
+      // A scenario skipped before its cluster started still gives the cluster back.
+      if (!released) runProblems.push(...(await release()).problems);
+      return result;
+    }
+    const driver = makeDriver(String(index));
     live.add(driver);
     try {
-      tests.push(await runScenario(scenario, {
-        runId, rng: scenarioRng, driver, events, keep: o.keep, signal: o.signal,
-        info: { file: scenario.file, name: scenario.doc.name, description: scenario.doc.description, seed: scenarioRng.seed, index },
-        logDir: logDirFor(reportDir, slug, scenarios.length === 1, join(stateDir(), 'logs', runId)),
-      }));
+      return await runScenario(scenario, { ...base, driver, logDir: logDirFor(reportDir, slugs[index]!, scenarios.length === 1, logRoot) });
     } finally {
       live.delete(driver);
     }
-    const last = tests[tests.length - 1]!;
-    if (o.bail && last.verdict !== 'passed' && last.verdict !== 'skipped') break;
-  }
+  };
+  const worker = async () => {
+    while (!stopStarting && !o.signal.aborted && started < scenarios.length) {
+      const index = started++;
+      const r = await runOne(index);
+      results[index] = r;
+      // --bail: start nothing more; scenarios already running finish.
+      if (o.bail && r.verdict !== 'passed' && r.verdict !== 'skipped') stopStarting = true;
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: jobs }, worker));
+  // Shared clusters whose next scenario never started (--bail, Ctrl-C), or left by a crash.
+  runProblems.push(...await shared.closeAll(o.keep));
+  for (const p of runProblems) events.onLog(`cleanup: ${p}`);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  const tests = results.slice(0, started);
 
   // What never started still belongs in the reports (JUnit lists it as skipped).
   const bailed = !o.signal.aborted && tests.length < scenarios.length;
@@ -113,7 +165,7 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
     file: s.file, name: s.doc.name, reason: bailed ? 'not run: --bail stopped the run after a scenario that did not pass' : 'not run: the run was interrupted',
   }));
   const interrupted = o.signal.aborted || tests.some((t) => t.verdict === 'interrupted');
-  const cleanupFailed = tests.some((t) => t.teardown.problems.length > 0);
+  const cleanupFailed = runProblems.length > 0 || tests.some((t) => t.teardown.problems.length > 0);
   const errored = tests.some((t) => t.verdict === 'error');
   // An unconfirmed fault proves nothing either way: it fails the run like a failed check.
   const failed = tests.some((t) => t.verdict === 'failed' || t.verdict === 'inconclusive');
@@ -123,6 +175,21 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   await events.onEnd(result);
   if (o.out && reportDir) linkLatest(o.out, runId);
   return result;
+}
+
+/** A scenario's name within the run (its seed derives from it): the path from the working directory. */
+function fileKey(s: Scenario): string {
+  return relative(process.cwd(), s.file) || s.file;
+}
+
+/** Log folders never shared: a second a/b.yaml vs a_b.yaml gets a suffix. */
+function uniqueSlugs(slugs: string[]): string[] {
+  const seen = new Set<string>();
+  return slugs.map((s, i) => {
+    const slug = seen.has(s) ? `${s}-${i}` : s;
+    seen.add(slug);
+    return slug;
+  });
 }
 
 function slugify(s: string): string {

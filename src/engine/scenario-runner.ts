@@ -3,7 +3,7 @@
 // always tear down: undo faults that need it, stop every node, remove temp dirs.
 
 import { join } from 'node:path';
-import type { Driver } from '../drivers/driver.js';
+import type { Driver, TeardownReport } from '../drivers/driver.js';
 import { stepKind, topologyNodes, type Scenario } from '../scenario/types.js';
 import { ClusterClient } from './client.js';
 import { ScenarioContext } from './context.js';
@@ -26,6 +26,11 @@ export interface ScenarioRunOptions {
   logDir: string;
   keep: boolean;
   signal: AbortSignal;
+  /**
+   * The cluster is shared with other scenarios (cluster.reuse): started by an earlier one
+   * when reused, and given back at teardown instead of being stopped.
+   */
+  shared?: { reused: boolean; name: string; release(): Promise<TeardownReport> };
 }
 
 export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Promise<TestResult> {
@@ -64,7 +69,10 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
 
   try {
     // Cluster start is a setup step of its own, so its timing shows in every report.
-    const up = await timed('setup.0', 'cluster', `start ${plural(topologyNodes(doc.cluster).filter((n) => n.start !== false).length, 'node')} (${o.driver.name} driver)`, 0, o, ctx, async () => {
+    const nodeCount = plural(topologyNodes(doc.cluster).filter((n) => n.start !== false).length, 'node');
+    const up = o.shared?.reused ? await timed('setup.0', 'cluster', `reuse ${o.shared.name} (${nodeCount}, ${o.driver.name} driver)`, 0, o, ctx, async () => {
+      return { reused: o.shared!.name, nodes: o.driver.nodes().map((n) => ({ id: n.id, url: n.url, pid: n.pid })) };
+    }) : await timed('setup.0', 'cluster', `start ${nodeCount} (${o.driver.name} driver${o.shared ? `, ${o.shared.name}` : ''})`, 0, o, ctx, async () => {
       const t = performance.now();
       const nodes = await history.op({ f: 'start_cluster', node: null, step: 'setup.0' }, () => o.driver.start({
         nodes: topologyNodes(doc.cluster).map((n) => ({ id: n.id, start: n.start !== false, args: [...(doc.cluster?.args ?? []), ...(n.args ?? [])], env: { ...(doc.cluster?.env ?? {}), ...(n.env ?? {}) } })),
@@ -118,7 +126,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   let notes: string[] | undefined;
   const nodes = o.driver.nodes();
   try {
-    const report = await o.driver.teardown({ keep: o.keep });
+    const report = o.shared ? await o.shared.release() : await o.driver.teardown({ keep: o.keep });
     problems.push(...report.problems);
     kept = report.kept;
     notes = report.notes;

@@ -18,6 +18,7 @@ import type { JsonPath } from './positions.js';
 import { suggest } from './schema.js';
 import { HASH_SPACE, hashBound } from './hash.js';
 import { FAULTS } from '../faults/index.js';
+import { lintReuse } from './reuse.js';
 
 /** `needle`: text inside the value to point at (a template in a longer string). */
 export type Report = (path: JsonPath, message: string, key?: boolean, needle?: string) => void;
@@ -32,6 +33,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
   });
   const lateNodes = new Set(nodes.filter((n) => n.start === false).map((n) => n.id));
   if (nodes.every((n) => n.start === false)) report(['cluster', 'nodes'], 'at least one node must start with the cluster');
+  lintReuse(doc.cluster, doc.steps, report);
 
   // `registered`: also nodes the scenario itself registers through an admin call.
   const registered = registeredNodes(doc.steps ?? []);

@@ -19,6 +19,8 @@ export interface ClusterSpec {
   ready_timeout?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Share one cluster with the run's other compatible reusing scenarios (src/scenario/reuse.ts). */
+  reuse?: boolean;
 }
 
 export interface ShardSpec {

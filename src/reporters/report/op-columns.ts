@@ -207,17 +207,22 @@ export class ScenarioColumnsBuilder {
   }
 }
 
-/** Splits a run's history (scenarios one after another) into one builder per scenario. */
+/**
+ * Splits a run's history into one builder per scenario. Scenarios run one after another
+ * or, with --jobs, at once with their operations interleaved: an operation belongs to
+ * the latest scenario of its name (each scenario's history starts again at index 0).
+ */
 export class RunColumnsBuilder {
   readonly scenarios: ScenarioColumnsBuilder[] = [];
-  private current: ScenarioColumnsBuilder | null = null;
+  private readonly current = new Map<string, ScenarioColumnsBuilder>();
 
   add(e: HistoryEntry) {
-    // Each scenario's history starts again at index 0.
-    if (!this.current || e.index === 0 || e.scenario !== this.current.scenario) {
-      this.current = new ScenarioColumnsBuilder(e.scenario);
-      this.scenarios.push(this.current);
+    let b = this.current.get(e.scenario);
+    if (!b || e.index === 0) {
+      b = new ScenarioColumnsBuilder(e.scenario);
+      this.current.set(e.scenario, b);
+      this.scenarios.push(b);
     }
-    this.current.add(e);
+    b.add(e);
   }
 }

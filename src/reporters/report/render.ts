@@ -31,10 +31,18 @@ function logHref(runDir: string, runId: string, log: string | undefined): string
   return pathToFileURL(resolve(log)).href;
 }
 
-/** Pairs the journal's scenarios with their histories (same order; a scenario may have none). */
+/**
+ * Pairs the journal's scenarios with their histories: each takes the first unused history
+ * of its name (with --jobs, histories may begin in another order); a scenario may have none.
+ */
 function pair(journal: Journal, columns: ScenarioColumns[]): Array<ScenarioColumns | null> {
-  let j = 0;
-  return journal.scenarios.map((s) => (columns[j]?.scenario === s.name ? columns[j++]! : null));
+  const used = new Set<number>();
+  return journal.scenarios.map((s) => {
+    const j = columns.findIndex((c, k) => !used.has(k) && c.scenario === s.name);
+    if (j < 0) return null;
+    used.add(j);
+    return columns[j]!;
+  });
 }
 
 export function renderReport(journal: Journal, columns: ScenarioColumns[], runDir: string): string {
