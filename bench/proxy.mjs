@@ -9,6 +9,7 @@
 // Sender and receiver run in child processes, like real nodes; the proxy runs here, as it does
 // inside the runner.
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -20,6 +21,7 @@ const MAIN = path.join(ROOT, 'reference-server/dist/main.js');
 const { LinkProxy, ProxySet, probeLink } = await import(path.join(ROOT, 'dist/net/fault-proxy.js'));
 
 const BULK_BYTES = 256 << 20;
+const BULK_RUNS = 5;
 const PINGS = 5000;
 
 const percentile = (xs, p) => {
@@ -30,7 +32,8 @@ const median = (xs) => percentile(xs, 50);
 
 /** A child process running `code`; resolves with its first stdout line parsed as JSON. */
 function child(code, args = []) {
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', code, ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', code, ...args.map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  proc.stdin.on('error', () => undefined);
   const first = new Promise((resolve, reject) => {
     let buf = '';
     proc.stdout.on('data', (b) => {
@@ -43,26 +46,53 @@ function child(code, args = []) {
   return { proc, first };
 }
 
-// Sink: counts bytes until the sender ends, then answers the count. Echo: sends back what it gets.
+// Echo: sends back what it gets. Bulk: the first byte of a connection says which way the bulk
+// goes: 'U' (upload: the client sends, this server counts and answers the count when the client
+// ends) or 'D<bytes>' (download: this server sends <bytes> in 1 MiB writes, then ends). Any line
+// on stdin asks for this process's CPU seconds so far (the bench reads it around each run).
 const SERVERS = `
 import net from 'node:net';
 const kind = process.argv[1];
-const server = net.createServer({ noDelay: true }, (s) => {
-  if (kind === 'echo') return s.pipe(s);
-  let n = 0;
-  s.on('data', (b) => { n += b.length; });
-  s.on('end', () => s.end(String(n)));
+const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+const chunk = Buffer.alloc(1 << 20, 7);
+const bulk = (s) => s.once('data', (first) => {
+  if (first[0] === 0x55) {
+    let n = first.length - 1;
+    s.on('data', (b) => { n += b.length; });
+    s.on('end', () => s.end(String(n)));
+    return;
+  }
+  const bytes = Number(first.subarray(1).toString());
+  let sent = 0;
+  const pump = () => {
+    while (sent < bytes) {
+      sent += chunk.length;
+      if (!s.write(chunk)) return s.once('drain', pump);
+    }
+    s.end();
+  };
+  s.resume();
+  pump();
 });
+const server = net.createServer({ noDelay: true }, (s) => (kind === 'echo' ? s.pipe(s) : bulk(s)));
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
+process.stdin.on('data', () => console.log(JSON.stringify({ cpu: cpu() })));
 `;
 
-// Bulk sender: writes BYTES in 1 MiB chunks, ends, waits for the sink's count.
-const SENDER = `
+// Bulk client: uploads BYTES in 1 MiB writes and waits for the server's count, or asks for a
+// download of BYTES and counts them. Answers its wall time and the CPU it spent from connect on.
+const CLIENT = `
 import net from 'node:net';
-const [port, bytes] = process.argv.slice(1).map(Number);
+const [way, port, bytes] = [process.argv[1], ...process.argv.slice(2).map(Number)];
+const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
 const chunk = Buffer.alloc(1 << 20, 7);
+const c0 = cpu();
 const t0 = performance.now();
+let got = 0;
+let answer = '';
 const s = net.connect({ port, host: '127.0.0.1' }, () => {
+  if (way === 'download') return s.write('D' + bytes);
+  s.write('U');
   let sent = 0;
   const pump = () => {
     while (sent < bytes) {
@@ -73,11 +103,12 @@ const s = net.connect({ port, host: '127.0.0.1' }, () => {
   };
   pump();
 });
-let answer = '';
-s.on('data', (b) => { answer += b; });
+s.on('data', (b) => { if (way === 'download') got += b.length; else answer += b; });
 s.on('end', () => {
-  if (Number(answer) !== bytes) throw new Error('sink got ' + answer + ' of ' + bytes);
-  console.log(JSON.stringify({ ms: performance.now() - t0 }));
+  const n = way === 'download' ? got : Number(answer);
+  if (n !== bytes) throw new Error(way + ': ' + n + ' of ' + bytes + ' bytes arrived');
+  console.log(JSON.stringify({ ms: performance.now() - t0, cpu: cpu() - c0 }));
+  s.end();
 });
 `;
 
@@ -105,19 +136,45 @@ async function server(kind) {
   return { proc: c.proc, port: (await c.first).port };
 }
 
-async function throughput(sinkPort, proxyPort) {
-  const runs = { direct: [], proxied: [], proxyCpu: [] };
-  for (let i = 0; i < 3; i++) {
-    for (const [name, port] of [['direct', sinkPort], ['proxied', proxyPort]]) {
-      const cpu0 = process.cpuUsage();
-      const { ms } = await child(SENDER, [port, BULK_BYTES]).first;
-      const cpu = process.cpuUsage(cpu0);
-      runs[name].push(BULK_BYTES / 2 ** 20 / (ms / 1000));
-      // What the proxy alone could carry on one core: bytes per CPU second this process spent.
-      if (name === 'proxied') runs.proxyCpu.push(BULK_BYTES / 2 ** 20 / ((cpu.user + cpu.system) / 1e6));
+/** The server child's CPU seconds so far (it answers a line on stdin with one on stdout). */
+function serverCpu(srv) {
+  return new Promise((resolve) => {
+    srv.proc.stdout.once('data', (b) => resolve(JSON.parse(String(b)).cpu));
+    srv.proc.stdin.write('\n');
+  });
+}
+
+const ownCpu = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+/**
+ * Bulk transfers both ways, direct and through the link, interleaved; each figure is the median
+ * over the runs. Besides the rate, each party's CPU seconds per GiB moved: the client, the
+ * server, and this process, which runs the proxy (its own cost when direct is ~0).
+ */
+async function throughput(bulk, link) {
+  const out = {};
+  for (const way of ['upload', 'download']) {
+    const runs = { direct: [], proxied: [] };
+    for (let i = 0; i < BULK_RUNS; i++) {
+      for (const [name, port] of [['direct', bulk.port], ['proxied', link.port]]) {
+        const [server0, proxy0] = [await serverCpu(bulk), ownCpu()];
+        const delay = monitorEventLoopDelay({ resolution: 1 });
+        delay.enable();
+        const { ms, cpu } = await child(CLIENT, [way, port, BULK_BYTES]).first;
+        delay.disable();
+        const [server, proxy] = [(await serverCpu(bulk)) - server0, ownCpu() - proxy0];
+        const gib = BULK_BYTES / 2 ** 30;
+        runs[name].push({ mib_s: BULK_BYTES / 2 ** 20 / (ms / 1000), client: cpu / gib, server: server / gib, proxy: proxy / gib, loop_p99_ms: delay.percentile(99) / 1e6 });
+      }
     }
+    const m = (name, key) => median(runs[name].map((r) => r[key]));
+    const party = (name) => ({ mib_s: m(name, 'mib_s'), client_cpu_s_per_gib: m(name, 'client'), server_cpu_s_per_gib: m(name, 'server'), proxy_cpu_s_per_gib: m(name, 'proxy') });
+    out[way] = { direct: party('direct'), proxied: party('proxied'), loop_delay_p99_ms: { direct: m('direct', 'loop_p99_ms'), proxied: m('proxied', 'loop_p99_ms') }, samples: runs };
   }
-  return { direct_mib_s: median(runs.direct), proxied_mib_s: median(runs.proxied), proxy_cpu_mib_s: median(runs.proxyCpu), samples: runs };
+  return out;
 }
 
 /** Alternating direct and proxied runs; each percentile is the median over the runs. */
@@ -198,30 +255,59 @@ async function partition() {
 }
 
 export async function run() {
-  const sink = await server('sink');
+  const bulk = await server('bulk');
   const echo = await server('echo');
-  const sinkLink = await LinkProxy.listen({ from: 'x', to: 'sink', upstream: { host: '127.0.0.1', port: sink.port } });
+  const bulkLink = await LinkProxy.listen({ from: 'x', to: 'bulk', upstream: { host: '127.0.0.1', port: bulk.port } });
   const echoLink = await LinkProxy.listen({ from: 'x', to: 'echo', upstream: { host: '127.0.0.1', port: echo.port } });
   try {
-    const bulk = await throughput(sink.port, sinkLink.port);
+    const load_average = os.loadavg()[0];
+    const transfers = await throughput(bulk, bulkLink);
     const rtt = await latency(echo.port, echoLink.port);
     const part = await partition();
-    return { load_average: os.loadavg()[0], throughput: bulk, latency: rtt, partition: part };
+    return { load_average, cores: os.cpus().length, throughput: transfers, latency: rtt, partition: part };
   } finally {
-    await Promise.all([sinkLink.close(), echoLink.close()]);
-    sink.proc.kill();
+    await Promise.all([bulkLink.close(), echoLink.close()]);
+    bulk.proc.kill();
     echo.proc.kill();
   }
+}
+
+/** The figures that explain a bulk ratio: where the CPU goes and what it allows. */
+function bulkCosts(w, cores) {
+  const total = (p) => p.client_cpu_s_per_gib + p.server_cpu_s_per_gib + p.proxy_cpu_s_per_gib;
+  const busiest = (p) => Math.max(p.client_cpu_s_per_gib, p.server_cpu_s_per_gib, p.proxy_cpu_s_per_gib);
+  const d = w.direct;
+  const p = w.proxied;
+  return {
+    direct_total: total(d),
+    proxied_total: total(p),
+    // One core running only the proxy would move this much.
+    proxy_one_core_mib_s: 1024 / p.proxy_cpu_s_per_gib,
+    // When the cores are the limit, throughput goes as 1 / total CPU per GiB.
+    cpu_bound_ratio: total(d) / total(p),
+    cpu_bound_direct_mib_s: (1024 * cores) / total(d),
+    cpu_bound_proxied_mib_s: (1024 * cores) / total(p),
+    // With a core for each party, each side is limited by its busiest party.
+    core_each_ratio: Math.min(1, busiest(d) / busiest(p)),
+  };
 }
 
 export function report(r) {
   const { throughput: t, latency: l, partition: p } = r;
   const ratio = (v, goal) => `ratio ${(v / goal).toFixed(2)}`;
-  console.log(`fault proxy on ${os.cpus().length} cores, load average ${r.load_average.toFixed(1)}`);
-  const share = t.proxied_mib_s / t.direct_mib_s;
-  console.log(`  bulk ${BULK_BYTES >> 20} MiB:       direct ${t.direct_mib_s.toFixed(0)} MiB/s, proxied ${t.proxied_mib_s.toFixed(0)} MiB/s: ${share.toFixed(2)} of direct (goal >= 0.80: ${ratio(share, 0.8)})`);
-  // Sender, proxy and sink each want a core: with fewer free cores the proxy's share is CPU-bound.
-  console.log(`  proxy CPU cost:      ${t.proxy_cpu_mib_s.toFixed(0)} MiB per CPU second (${(t.proxy_cpu_mib_s / t.direct_mib_s).toFixed(2)} x the direct rate: the proxy alone is ${t.proxy_cpu_mib_s >= t.direct_mib_s * 0.8 ? 'not' : 'also'} the bottleneck given a core of its own)`);
+  const f2 = (x) => x.toFixed(2);
+  console.log(`fault proxy on ${r.cores} cores, load average ${r.load_average.toFixed(1)} (other work on the machine takes CPU from every party)`);
+  console.log(`  bulk ${BULK_BYTES >> 20} MiB, direct and proxied interleaved, median of ${BULK_RUNS}:`);
+  for (const [way, w] of Object.entries(t)) {
+    const share = w.proxied.mib_s / w.direct.mib_s;
+    const c = bulkCosts(w, r.cores);
+    const cpu = (q) => `client ${f2(q.client_cpu_s_per_gib)} + server ${f2(q.server_cpu_s_per_gib)}`;
+    console.log(`    ${way.padEnd(8)}: direct ${w.direct.mib_s.toFixed(0)} MiB/s, proxied ${w.proxied.mib_s.toFixed(0)} MiB/s: ${share.toFixed(2)} of direct (goal >= 0.80: ${ratio(share, 0.8)})`);
+    console.log(`      CPU s per GiB: direct ${cpu(w.direct)} = ${f2(c.direct_total)}; proxied ${cpu(w.proxied)} + proxy ${f2(w.proxied.proxy_cpu_s_per_gib)} = ${f2(c.proxied_total)}`);
+    console.log(`      proxy capacity on one core: ${c.proxy_one_core_mib_s.toFixed(0)} MiB/s = ${f2(c.proxy_one_core_mib_s / w.direct.mib_s)} x direct throughput`);
+    console.log(`      CPU-bound on ${r.cores} cores: direct <= ${c.cpu_bound_direct_mib_s.toFixed(0)} MiB/s, proxied <= ${c.cpu_bound_proxied_mib_s.toFixed(0)} MiB/s: ${f2(c.cpu_bound_ratio)} of direct; with a spare core per party: ${f2(c.core_each_ratio)}`);
+    console.log(`      this (the runner's) event loop, p99 delay: ${w.loop_delay_p99_ms.proxied.toFixed(1)} ms while proxying, ${w.loop_delay_p99_ms.direct.toFixed(1)} ms while idle (direct)`);
+  }
   console.log(`  64-byte round trip:  direct p50 ${l.direct_p50_us.toFixed(0)} us / p99 ${l.direct_p99_us.toFixed(0)} us, proxied p50 ${l.proxied_p50_us.toFixed(0)} us / p99 ${l.proxied_p99_us.toFixed(0)} us`);
   console.log(`  added per hop:       p50 ${l.added_p50_us.toFixed(0)} us (goal < 100 us: ${ratio(l.added_p50_us, 100)}), p99 ${l.added_p99_us.toFixed(0)} us`);
   console.log(`  partition (${p.cut} of ${p.links} links cut, 5 nodes), applied and witnessed:`);
