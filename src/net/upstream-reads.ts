@@ -1,9 +1,10 @@
 // Reads from the socket a proxied connection dials upstream into buffers of our own (net.connect's
 // `onread`), instead of a fresh 64 KiB buffer per read. Once a read fills its buffer (a bulk
 // transfer), the next reads go into 1 MiB buffers: a sixteenth of the read syscalls, callbacks
-// and allocations per byte, which is most of what the proxy costs (its bytes are copied by the
-// kernel either way). Node offers `onread` only on sockets it dials: the accepted (client) side
-// of a link still reads 64 KiB at a time.
+// and allocations per byte, which is most of what the proxy costs per byte (the kernel copies
+// each byte in and out either way). bench/proxy.mjs: ~0.75 -> ~0.4 CPU s per GiB downloaded.
+// Node offers `onread` only on sockets it dials: the accepted (client) side of a link still
+// reads 64 KiB at a time.
 //
 // A buffer is read into again only after `done` says the bytes read into it were written (the
 // write's callback) or copied; until then the next read gets another buffer. A connection keeps
