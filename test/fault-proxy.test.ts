@@ -123,12 +123,14 @@ t.test('a bulk download (upstream reads into reused buffers) arrives intact acro
   const ended = new Promise<void>((r) => s.once('end', () => r()));
   t.ok(await until(() => n > 8 << 20), 'bytes flow through the link');
   link.cut('drop');
-  // What was already in flight still lands; then nothing, for as long as the cut lasts.
+  // What was already in flight still lands; then nothing, for as long as the cut lasts. Quiet
+  // means unchanged over several polls (each after an I/O phase), not just a stretch of time.
   let seen = -1;
-  let since = 0;
+  let polls = 0;
   const quiet = () => {
-    if (n !== seen) (seen = n), (since = Date.now());
-    return Date.now() - since >= 150;
+    polls = n === seen ? polls + 1 : 0;
+    seen = n;
+    return polls >= 6;
   };
   t.ok(await until(quiet), 'the download stalls');
   const stalled = n;
