@@ -12,14 +12,15 @@
 // inside the runner.
 //
 // Why bulk is below 0.8 on a 2-core machine. A userspace proxy receives and sends every byte:
-// the same syscalls the sender and the receiver make, so it costs about what they cost together
-// (measured: direct client + server 0.6-1.0 CPU s/GiB; the proxy 0.65-0.85 s/GiB for uploads,
-// ~0.4 s/GiB for downloads, of which only ~0.12 s/GiB is JavaScript: the rest is the kernel's
-// copies and loopback TCP). With three busy parties on two cores the CPU is the limit, and
-// throughput goes as 1 / total CPU per GiB: ratio <= direct / (direct + proxy), 0.5-0.7 here.
-// 0.8 would need the proxy at a quarter of the direct parties' cost. What lowers it is fewer,
-// larger reads: the upstream socket (dialled by us) reads into reused 1 MiB buffers; the client
-// socket is accepted, and Node has no public way to set its read buffer (64 KiB per read), nor
+// the same syscalls the sender and the receiver make, so it costs about what they cost together.
+// Measured (CPU s per GiB, load average 8-12 from other work): direct client + server 0.7-1.0;
+// the proxy 0.74-0.85 for uploads and 0.37-0.45 for downloads, of which only 0.04-0.17 is user
+// space (JavaScript, Node): the rest is the kernel's copies and loopback TCP. With three busy
+// parties on two cores the CPU is the limit and throughput goes as 1 / total CPU per GiB, so
+// proxied / direct <= D / (D' + P) (D, D': client + server direct and proxied, P: the proxy),
+// and 0.8 needs P <= D / 0.8 - D' (0.3-0.6 here): downloads fit, uploads do not. What lowers P is
+// fewer, larger reads: the upstream socket (dialled by us) reads into reused 1 MiB buffers; the
+// client socket is accepted, and Node has no public way to set its read buffer (64 KiB per read),
 // SO_RCVBUF or splice(2). Given a spare core per party the limit is the busiest party instead,
 // and the bench prints that ratio too.
 //
