@@ -7,6 +7,7 @@
 // close is not forwarded either (the packet would be lost): it is forwarded on release.
 import net from 'node:net';
 import { Pump, type PumpMode } from './pump.js';
+import { UpstreamReads } from './upstream-reads.js';
 
 export interface Upstream {
   host: string;
@@ -53,12 +54,15 @@ export class ProxiedConnection {
       return;
     }
     if (up.kind === 'held') return; // like a dropped SYN: the server never hears of it
-    const upstream = net.connect({ host: this.target.host, port: this.target.port, allowHalfOpen: true, noDelay: true });
+    // What upstream answers is read into our own buffers (see UpstreamReads); the client's
+    // socket was accepted, and Node offers no such option for those.
+    const reads = new UpstreamReads();
+    const upstream = net.connect({ host: this.target.host, port: this.target.port, allowHalfOpen: true, noDelay: true, onread: reads.onread });
     this.upstream = upstream;
     upstream.on('error', () => undefined);
     upstream.on('close', () => this.sideClosed(upstream));
     this.up = new Pump(this.client, upstream, this.random);
-    this.down = new Pump(upstream, this.client, this.random);
+    this.down = new Pump(upstream, this.client, this.random, reads);
     this.up.set(up);
     this.down.set(down);
   }

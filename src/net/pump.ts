@@ -1,5 +1,6 @@
 // One direction of a proxied connection: moves bytes from `src` to `dst` in one of three modes.
-//   pipe:   `src.pipe(dst)`, the fast path: no JavaScript of ours per chunk.
+//   pipe:   the fast path: `src.pipe(dst)` (no JavaScript of ours per chunk), or, when `src`
+//           reads into our own buffers (UpstreamReads), each chunk written as it is read.
 //   shaped: each chunk is queued with the time it is due (latency, jitter, bandwidth) and
 //           written when due; order is always kept (a chunk is never due before the previous).
 //   held:   nothing moves; `src` is paused so the kernel buffers fill and the sender stalls,
@@ -7,6 +8,7 @@
 // Switching modes never loses or reorders bytes: whatever is queued is written first.
 import type net from 'node:net';
 import type { DirectionShape } from './link-shape.js';
+import type { UpstreamReads } from './upstream-reads.js';
 
 export type PumpMode = { kind: 'pipe' } | { kind: 'held' } | { kind: 'shaped'; shape: DirectionShape };
 
@@ -31,12 +33,15 @@ export class Pump {
   /** The destination has been ended: nothing more will ever be written. */
   done = false;
 
+  /** `reads`: src was dialled with `reads.onread`, so its bytes come from there, not 'data'. */
   constructor(
     private readonly src: net.Socket,
     private readonly dst: net.Socket,
     private readonly random: () => number,
+    private readonly reads?: UpstreamReads,
   ) {
     src.pause();
+    if (reads) reads.deliver = this.arrive;
     src.on('end', () => {
       if (this.mode.kind === 'pipe' && this.queue.length === 0) this.finish();
       else this.enqueue(null, 0);
@@ -49,7 +54,7 @@ export class Pump {
 
   set(mode: PumpMode): void {
     if (this.done) return;
-    if (this.mode.kind === 'pipe') this.src.unpipe(this.dst);
+    if (this.mode.kind === 'pipe' && !this.reads) this.src.unpipe(this.dst);
     this.src.off('data', this.onData);
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -60,10 +65,11 @@ export class Pump {
       // Everything queued goes first, in order; then the kernel-to-kernel path.
       this.writeQueued(Infinity);
       if (this.done) return;
-      this.src.pipe(this.dst, { end: false });
+      if (this.reads) this.resumeIfRoom();
+      else this.src.pipe(this.dst, { end: false });
       return;
     }
-    this.src.on('data', this.onData);
+    if (!this.reads) this.src.on('data', this.onData);
     this.schedule();
     this.resumeIfRoom();
   }
@@ -84,6 +90,24 @@ export class Pump {
       this.enqueue(piece, Math.max(0, shape.latencyMs + jitter), ready);
     }
     if (this.queuedBytes > HIGH_WATER) this.src.pause();
+  };
+
+  /** A chunk read by `reads` into its buffer; `done` lets it reuse the buffer. */
+  private readonly arrive = (chunk: Buffer, done: () => void): boolean => {
+    if (this.mode.kind === 'pipe') {
+      if (this.dst.write(chunk, done)) return true;
+      this.waitForDrain();
+      return false;
+    }
+    // The slow paths keep chunks a while: they keep a copy, and the buffer is free at once.
+    const copy = Buffer.from(chunk);
+    done();
+    if (this.mode.kind === 'shaped') {
+      this.onData(copy);
+      return true; // onData pauses src itself when its queue is full
+    }
+    this.enqueue(copy, 0); // held: read before the pause took effect; delivered on release
+    return false;
   };
 
   private enqueue(chunk: Buffer | null, delayMs: number, from = performance.now()): void {
@@ -112,18 +136,23 @@ export class Pump {
       const { chunk } = this.queue.shift()!;
       if (chunk === null) return this.finish();
       this.queuedBytes -= chunk.length;
-      if (!this.dst.write(chunk) && !this.waitingForDrain) {
-        this.waitingForDrain = true;
-        this.dst.once('drain', () => {
-          this.waitingForDrain = false;
-          this.resumeIfRoom();
-        });
-      }
+      if (!this.dst.write(chunk)) this.waitForDrain();
     }
   }
 
+  private waitForDrain(): void {
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    this.dst.once('drain', () => {
+      this.waitingForDrain = false;
+      this.resumeIfRoom();
+    });
+  }
+
+  /** Reads again, unless dst is full or (shaped) too much is queued. pipe() does this itself. */
   private resumeIfRoom(): void {
-    if (this.mode.kind === 'shaped' && !this.waitingForDrain && this.queuedBytes <= HIGH_WATER / 2) this.src.resume();
+    if (this.waitingForDrain) return;
+    if (this.mode.kind === 'shaped' ? this.queuedBytes <= HIGH_WATER / 2 : this.mode.kind === 'pipe' && this.reads) this.src.resume();
   }
 
   private finish(): void {
