@@ -1,17 +1,20 @@
-import { Args, Command, Flags } from '@oclif/core';
-import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { Args, Flags } from '@oclif/core';
+import { PhantomCommand } from '../cli/command.js';
+import { invalidScenarios } from '../cli/failure.js';
 import { loadScenarios } from '../scenario/loader.js';
 import { DRIVERS } from '../drivers/names.js';
 import { InterruptedError } from '../engine/errors.js';
 import { REPORTERS } from '../reporters/names.js';
 
-export default class Run extends Command {
+export default class Run extends PhantomCommand {
   static override summary = 'Run scenarios, each on a fresh cluster.';
   static override description = `Validates every scenario first (any problem: exit 2, nothing started), then for each one starts a cluster, runs the steps, checks the expectations and tears down.
 
 Reports go to <out>/<run-id>/ (report.html, journal.json, history.jsonl, junit.xml, logs/) and <out>/latest points at the newest run.
 
-Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 3 infrastructure error (cluster could not start or be reached); 4 cleanup failed; 130 interrupted (teardown ran).`;
+Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 3 infrastructure error (cluster could not start or be reached); 4 cleanup failed; 70 phantom-test itself crashed (a bug: please report it); 130 interrupted (teardown ran).
+
+With --json, a run that could not start or finish prints {"error": {code, message, exit_code, diagnostics?}} on stdout instead of the summary (see README, "--json output").`;
   static override examples = [
     '<%= config.bin %> run scenarios/sharded-write-and-query.yaml',
     '<%= config.bin %> run scenarios/ --seed 7',
@@ -39,11 +42,7 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
     if (unknown.length) this.error(`unknown reporter(s): ${unknown.join(', ')} (available: ${REPORTERS.join(', ')})`, { exit: 2 });
 
     const { scenarios, diagnostics } = await loadScenarios(argv as string[]);
-    if (diagnostics.length) {
-      for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
-      process.stderr.write(`${diagnostics.length} problem(s) found; nothing was started\n`);
-      this.exit(2);
-    }
+    if (diagnostics.length) throw invalidScenarios(diagnostics, 'nothing was started');
 
     // First Ctrl-C: stop after tearing down. Second: kill the nodes now.
     const ac = new AbortController();
@@ -70,9 +69,9 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
         consoleStream: flags.json ? process.stderr : process.stdout,
       });
     } catch (e) {
-      // Not a verdict on the system under test (exit 1 would say so): the runner itself failed.
-      process.stderr.write(`phantom-test failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-      return this.exit(3);
+      // Not a verdict on the system under test (exit 1 would say so): PhantomCommand reports it as
+      // infra (3: the machine refused, e.g. an unwritable --out) or as a crash (70: a bug of ours).
+      throw e;
     }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
