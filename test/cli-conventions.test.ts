@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { Errors } from '@oclif/core';
 import { describeFailure, jsonRequested, CommandFailure } from '../src/cli/failure.js';
 import { InfraError } from '../src/engine/errors.js';
+import { asCrash } from '../src/cli/crash.js';
 import { BIN, FIXTURES, ROOT, cli, pidsWith, sandbox, until } from './helpers.js';
 
 const engine = (f: string) => join(FIXTURES, 'engine', f);
@@ -32,6 +33,9 @@ t.test('describeFailure: each kind of error gets its code and exit code', async 
   t.match(describeFailure(new Errors.ModuleLoadError('dist/commands/run.js')), { code: 'crash', exit_code: 70 }, 'a command that does not load is ours to fix');
   const f = new CommandFailure({ code: 'invalid_scenario', message: '1 problem(s) found', exit_code: 2, diagnostics: [] }, '');
   t.equal(describeFailure(f), f.failure);
+  // Outside our commands (oclif's own code, a plugin), oclif would exit 1 for a plain error.
+  t.match(asCrash(new TypeError('x')), { oclif: { exit: 70 } }, 'a plain error leaves bin/run.js as a crash');
+  t.match(asCrash(new Errors.CLIError('bad flag', { exit: 2 })), { oclif: { exit: 2 } }, 'an oclif error keeps its code');
   t.ok(jsonRequested(['x.yaml', '--json']));
   t.notOk(jsonRequested(['--', '--json']), 'after --, --json is an argument');
 });
