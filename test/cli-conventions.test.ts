@@ -3,7 +3,8 @@
 // for mistyped commands that never wait for an answer in a script, and the help and
 // autocomplete plugins.
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -97,6 +98,25 @@ t.test('validate, clean and cluster: --json failures carry the same error object
   t.equal(infra.exitCode, 3);
   t.match(jsonError(t, infra.stdout, 'cluster up'), { error: { code: 'infra', exit_code: 3, message: /reference server not found/, tried: /\/nonexistent\/main\.js/ } });
   t.match(infra.stderr, /cluster up failed: reference server not found/);
+});
+
+// A data dir nobody can delete: a node that chattr +i's a file in it (root only).
+const canLock = process.getuid?.() === 0 ? false : 'needs root (chattr +i)';
+
+t.test('cluster down --json: what it could not remove is an error object too (exit 4)', { skip: canLock }, async (t) => {
+  const sb = sandbox(t);
+  const up = await cli(['cluster', 'up', '--nodes', '1', '--server', join(FIXTURES, 'servers', 'locks-data-dir.mjs'), '--json'], { env: sb.env });
+  t.equal(up.exitCode, 0, 'cluster up', { stderr: up.stderr });
+  const locked = join(JSON.parse(up.stdout).nodes[0].data_dir, 'locked');
+  t.teardown(() => { try { execFileSync('chattr', ['-i', locked]); } catch { /* gone */ } });
+  t.ok(await until(() => existsSync(locked)), 'the node locked a file in its data dir');
+  const down = await cli(['cluster', 'down', '--json'], { env: sb.env });
+  t.equal(down.exitCode, 4, 'cleanup failed', { stderr: down.stderr });
+  t.match(JSON.parse(down.stdout), { stopped: [{ problems: [/could not remove/] }], error: { code: 'cleanup_failed', exit_code: 4, message: /could not remove/ } });
+  execFileSync('chattr', ['-i', locked]);
+  const clean = await cli(['clean', '--all', '--json'], { env: sb.env });
+  t.equal(clean.exitCode, 0);
+  t.notOk('error' in JSON.parse(clean.stdout), 'no error once everything could be removed');
 });
 
 t.test('a crash is exit 70 with its stack, not 2, and stops the nodes', async (t) => {
