@@ -1,8 +1,9 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { PhantomCommand } from '../cli/command.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-export default class Report extends Command {
+export default class Report extends PhantomCommand {
   static override summary = "Write a run's report.html again from its journal and history.";
   static override description = `Reads <run-dir>/journal.json and <run-dir>/history.jsonl and writes <run-dir>/report.html: a single file with no network access, to open in any browser. Works for runs made by older versions too.
 

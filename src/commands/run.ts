@@ -1,19 +1,22 @@
 import { availableParallelism } from 'node:os';
-import { Args, Command, Flags } from '@oclif/core';
-import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { Args, Flags } from '@oclif/core';
+import { PhantomCommand } from '../cli/command.js';
+import { invalidScenarios } from '../cli/failure.js';
 import { loadScenarios } from '../scenario/loader.js';
 import { DRIVERS } from '../drivers/names.js';
 import { InterruptedError } from '../engine/errors.js';
 import { DEFAULT_REPORTERS, REPORTERS } from '../reporters/names.js';
 import { ShardError, parseShard, selectShard } from '../engine/shard.js';
 
-export default class Run extends Command {
+export default class Run extends PhantomCommand {
   static override summary = 'Run scenarios, each on a fresh cluster.';
   static override description = `Validates every scenario first (any problem: exit 2, nothing started), then for each one starts a cluster, runs the steps, checks the expectations and tears down.
 
 Reports go to <out>/<run-id>/ (report.html, journal.json, history.jsonl, junit.xml, logs/) and <out>/latest points at the newest run.
 
-Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 3 infrastructure error (cluster could not start or be reached); 4 cleanup failed; 130 interrupted (teardown ran).`;
+Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 3 infrastructure error (cluster could not start or be reached); 4 cleanup failed; 70 phantom-test itself crashed (a bug: please report it); 130 interrupted (teardown ran).
+
+With --json, a run that could not start or finish prints {"error": {code, message, exit_code, diagnostics?}} on stdout instead of the summary (see README, "--json output").`;
   static override examples = [
     '<%= config.bin %> run scenarios/sharded-write-and-query.yaml',
     '<%= config.bin %> run scenarios/ --seed 7',
@@ -54,11 +57,7 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
 
     const loaded = await loadScenarios(argv as string[]);
     const { diagnostics } = loaded;
-    if (diagnostics.length) {
-      for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
-      process.stderr.write(`${diagnostics.length} problem(s) found; nothing was started\n`);
-      this.exit(2);
-    }
+    if (diagnostics.length) throw invalidScenarios(diagnostics, 'nothing was started');
     // Every shard validates the whole suite (above), then runs its own part of it.
     const sharded = shard ? selectShard(loaded.scenarios, (s) => s.file, shard) : undefined;
     const scenarios = sharded ? sharded.selected : loaded.scenarios;
@@ -94,9 +93,9 @@ Exit codes: 0 all passed; 1 a verification failed; 2 invalid scenario or usage; 
         consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record,
       });
     } catch (e) {
-      // Not a verdict on the system under test (exit 1 would say so): the runner itself failed.
-      process.stderr.write(`phantom-test failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-      return this.exit(3);
+      // Not a verdict on the system under test (exit 1 would say so): PhantomCommand reports it as
+      // infra (3: the machine refused, e.g. an unwritable --out) or as a crash (70: a bug of ours).
+      throw e;
     }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -47,8 +47,9 @@ export const clock: Fault<ClockSpec> = {
     required: ['node'],
     additionalProperties: false,
     properties: {
-      node: { $ref: '#/definitions/nodeRefs' },
-      offset: { description: 'Ahead (+) or behind (-) real time: +30s, -2h, +250ms, 0.', type: ['string', 'number'] },
+      node: { $ref: '#/definitions/nodeRefs', description: 'The node(s) whose clock changes.' },
+      // anyOf, not a union type: the schema compiles in ajv's strict mode (test/schema.test.ts).
+      offset: { description: 'Ahead (+) or behind (-) real time: +30s, -2h, +250ms, 0.', anyOf: [{ type: 'string' }, { type: 'number' }], examples: ['+30s', '-2h', 0] },
       drift: { description: 'From now on the clock runs this many times as fast: x1.5, x0.5.', type: 'string' },
     },
   },

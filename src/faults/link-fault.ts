@@ -49,9 +49,9 @@ export interface LinkSelector {
 
 export const selectorSchema = {
   node: { $ref: '#/definitions/nodeRefs', description: 'Every link between these nodes and the other nodes (not the client).' },
-  direction: { enum: ['in', 'out', 'both'], description: 'With node: out (its calls to others), in (others\' calls to it), both (default).' },
+  direction: { enum: ['in', 'out', 'both'], description: 'With node: out (its calls to others), in (others\' calls to it), both (default).', default: 'both' },
   from: { $ref: '#/definitions/nodeRefs', description: 'With to: the links from each of these to each node of to (client: the runner).' },
-  to: { $ref: '#/definitions/nodeRefs' },
+  to: { $ref: '#/definitions/nodeRefs', description: 'With from: the nodes at the other end of the links.' },
 };
 
 export function lintSelector(s: LinkSelector, l: FaultLint): void {

@@ -2,29 +2,30 @@
 // by its result), plain lines when not a TTY or when CI is set. A failure shows
 // the step, where it is, what was expected and a diff.
 
-import chalk, { Chalk } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
 import type { Reporter, RunInfo, RunResult, StepInfo, StepResult, TestInfo, TestResult } from '../engine/events.js';
 import { formatMs } from '../scenario/duration.js';
+import { colorLevel } from '../util/color.js';
 import { showValue } from '../verifiers/values.js';
 
 export interface ConsoleOptions {
   stream?: NodeJS.WriteStream;
-  /** Live line rewriting; default: stream is a TTY and CI is not set. */
+  /** Live line rewriting; default: stream is a TTY, CI is not set and TERM is not dumb (no cursor control there). */
   live?: boolean;
 }
 
 export class ConsoleReporter implements Reporter {
   private readonly out: NodeJS.WriteStream;
   private readonly live: boolean;
-  private readonly c: typeof chalk;
+  private readonly c: ChalkInstance;
   private pending: string | null = null;
   /** Parallel steps running now: their branches' lines wait, to print in declared order. */
   private openParallels = 0;
 
   constructor(o: ConsoleOptions = {}) {
     this.out = o.stream ?? process.stdout;
-    this.live = o.live ?? (Boolean(this.out.isTTY) && !process.env.CI);
-    this.c = new Chalk({ level: this.out.isTTY && !process.env.NO_COLOR ? chalk.level || 1 : 0 });
+    this.live = o.live ?? (Boolean(this.out.isTTY) && !process.env.CI && process.env.TERM !== 'dumb');
+    this.c = new Chalk({ level: colorLevel(process.env, this.out) });
   }
 
   private write(line: string) {

@@ -1,8 +1,9 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { PhantomCommand } from '../../cli/command.js';
 import { healthOk } from '../../drivers/health.js';
 import { reaperFor } from '../../drivers/index.js';
 
-export default class ClusterStatus extends Command {
+export default class ClusterStatus extends PhantomCommand {
   static override summary = 'Show the nodes of the cluster started by `cluster up` and whether each answers /health.';
   static override examples = ['<%= config.bin %> cluster status', '<%= config.bin %> cluster status --json'];
   static override flags = { json: Flags.boolean({ description: 'print {clusters: [{id, nodes: [{id, url, pid, running, healthy}]}]} as JSON' }) };

@@ -1,11 +1,13 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { PhantomCommand } from '../../cli/command.js';
+import { CommandFailure, describeFailure } from '../../cli/failure.js';
 import { createDriver, reaperFor } from '../../drivers/index.js';
-import { InfraError, errorMessage } from '../../engine/errors.js';
+import { InfraError } from '../../engine/errors.js';
 import { newRunId } from '../../reporters/run-dir.js';
 import { durationMs } from '../../scenario/duration.js';
 import { stateDir } from '../../util/paths.js';
 
-export default class ClusterUp extends Command {
+export default class ClusterUp extends PhantomCommand {
   static override summary = 'Start the reference cluster in the background and print its endpoints.';
   static override description = 'For manual poking: the nodes keep running after this command returns, until `cluster down`. Exit 3 when a node cannot start (with the command tried and its last log lines).';
   static override examples = [
@@ -41,9 +43,10 @@ export default class ClusterUp extends Command {
       }
     } catch (e) {
       await driver.teardown({ keep: false });
-      const d = e instanceof InfraError ? e.detail : {};
-      process.stderr.write(`cluster up failed: ${errorMessage(e)}\n${d.tried ? `tried: ${d.tried}\n` : ''}${d.logTail ? `last log lines:\n${d.logTail}\n` : ''}`);
-      this.exit(3);
+      // A node that cannot start is infra (3); anything else is a bug (70): PhantomCommand says so.
+      if (!(e instanceof InfraError)) throw e;
+      const d = e.detail;
+      throw new CommandFailure(describeFailure(e), `cluster up failed: ${e.message}\n${d.tried ? `tried: ${d.tried}\n` : ''}${d.logTail ? `last log lines:\n${d.logTail}\n` : ''}`);
     }
   }
 }
