@@ -1,6 +1,7 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { PhantomCommand } from '../cli/command.js';
 
-export default class MergeReports extends Command {
+export default class MergeReports extends PhantomCommand {
   static override summary = 'Combine the run folders of `run --shard i/n` into one run.';
   static override description = `Reads the shards' run folders (each one's journal.json, history.jsonl and logs/) and writes one new run folder, <out>/<run-id>/, with one journal.json, history.jsonl, junit.xml and report.html, as if one machine had run the whole suite; <out>/latest points at it.
 
