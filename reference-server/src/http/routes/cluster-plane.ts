@@ -6,6 +6,7 @@ import { isJsonObject, optionalString } from '../json-body.js';
 import { formatRfc3339, parseTimestamp } from '../../util/time.js';
 import { NODE_STATUSES, tableShards, type NodeStatus, type ShardDef } from '../../catalog/state.js';
 import { HASH_SPACE, shardKeyHash } from '../../sharding/hash.js';
+import { copyNodes } from '../../sharding/ownership.js';
 import type { ShardDigest } from '../../storage/store.js';
 
 /** A shard as the API shows it: times in RFC3339 with nanoseconds. */
@@ -80,7 +81,7 @@ export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
       return ctx.sendJson(200, { shard_id: shard.id, node_id: node.config.nodeId, row_count: d.row_count, checksum: d.checksum });
     }
     const replicas = await Promise.all(
-      shard.node_ids.map(async (id) => {
+      copyNodes(shard).map(async (id) => {
         try {
           const d: ShardDigest =
             id === node.config.nodeId
