@@ -8,7 +8,9 @@ import { createLogger, type Logger } from './util/log.js';
 import { Metrics } from './util/metrics.js';
 import { PeerClient, type PeerResponse } from './cluster/peer-client.js';
 import { Liveness } from './cluster/liveness.js';
-import { Catalog } from './catalog/catalog.js';
+import { leaderOrderedCatalog, type Catalog } from './catalog/catalog.js';
+import { FileCatalogLog } from './catalog/log-store.js';
+import { HttpCatalogTransport } from './catalog/http-transport.js';
 import { ShardRouter } from './sharding/router.js';
 import { Wal, type WalEntry } from './storage/wal.js';
 import { ShardStore } from './storage/store.js';
@@ -68,7 +70,14 @@ export class ReferenceNode {
     this.peers = new PeerClient(config.nodeId, config.token, () => this.catalog.version, config.peerUrls);
     const peers = config.peers.length > 0 ? config.peers : [{ id: config.nodeId, url: `http://${config.host}:${config.port}` }];
     this.liveness = new Liveness(this.peers, (id) => this.catalog.urlOf(id));
-    this.catalog = new Catalog(path.join(config.dataDir, 'catalog'), config.nodeId, peers, this.peers, this.liveness, this.log);
+    this.catalog = leaderOrderedCatalog({
+      selfId: config.nodeId,
+      bootstrapPeers: peers,
+      store: new FileCatalogLog(path.join(config.dataDir, 'catalog')),
+      transport: new HttpCatalogTransport(this.peers, (id) => this.catalog.urlOf(id)),
+      liveness: this.liveness,
+      log: this.log,
+    });
     this.router = new ShardRouter(() => this.catalog.state);
     this.wal = new Wal(path.join(config.dataDir, 'wal'));
     this.store = new ShardStore(path.join(config.dataDir, 'shards.sqlite'));

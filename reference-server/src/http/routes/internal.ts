@@ -10,15 +10,15 @@ import { readCatalogPage, readCatalogRequest, readReplicaWrite, readScanRequest 
 export function internalRoutes(r: Router, node: ReferenceNode): void {
   r.on('GET', '/internal/catalog/log', (ctx) => {
     const from = intParam(ctx, 'from', 1);
-    ctx.send(200, stringifyWithBigInt(node.catalog.page(from)), 'application/json');
+    ctx.send(200, stringifyWithBigInt(node.catalog.rpc.page(from)), 'application/json');
   });
   r.on('POST', '/internal/catalog/append', async (ctx) => {
-    node.catalog.receive(readCatalogPage(await ctx.jsonWithBigInt()), sender(ctx));
+    node.catalog.rpc.receive(readCatalogPage(await ctx.jsonWithBigInt()), sender(ctx));
     ctx.noContent();
   });
   r.on('POST', '/internal/catalog/propose', async (ctx) => {
     const req = readCatalogRequest(await ctx.jsonWithBigInt());
-    ctx.sendJson(200, await node.catalog.leaderHandle(req));
+    ctx.sendJson(200, await node.catalog.rpc.leaderHandle(req));
   });
 
   r.on('POST', '/internal/write', async (ctx) => {
