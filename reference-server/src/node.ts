@@ -20,14 +20,15 @@ import { ReplicaRefused, WriteCoordinator } from './write/coordinator.js';
 import { DistributedQuery } from './cluster/distributed-query.js';
 import { QueryExecutor } from './query/executor.js';
 import { createHttpServer } from './http/server.js';
+import type { NodeApi } from './http/node-api.js';
 import { Gate } from './util/gate.js';
 import type { Point } from './types.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 /** Query executor processes per node: two heavy queries at once still leave the node responsive. */
 const QUERY_EXECUTORS = 2;
 
-export class ReferenceNode {
+export class ReferenceNode implements NodeApi {
   readonly log: Logger;
   readonly metrics = new Metrics();
   readonly peers: PeerClient;

@@ -1,5 +1,5 @@
 // The cluster plane (our extension of the API): membership, shard layouts, routing, checksums.
-import type { ReferenceNode } from '../../node.js';
+import type { NodeApi } from '../node-api.js';
 import type { Router } from '../router.js';
 import { HttpError } from '../../util/errors.js';
 import { isJsonObject, optionalString } from '../json-body.js';
@@ -14,7 +14,7 @@ export function renderShard(s: ShardDef): Record<string, unknown> {
   return { ...s, time_range: [formatRfc3339(s.time_range[0]), formatRfc3339(s.time_range[1])] };
 }
 
-export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
+export function clusterPlaneRoutes(r: Router, node: NodeApi): void {
   const state = () => node.catalog.state;
   const base = '/api/v3/cluster';
 
@@ -125,7 +125,7 @@ export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
   });
 }
 
-function shardById(node: ReferenceNode, raw: string): ShardDef {
+function shardById(node: NodeApi, raw: string): ShardDef {
   const id = Number(raw);
   const s = Number.isInteger(id) ? node.catalog.state.shards[id] : undefined;
   if (!s) throw new HttpError(404, `shard not found: ${raw}`);
