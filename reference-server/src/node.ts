@@ -8,7 +8,9 @@ import { createLogger, type Logger } from './util/log.js';
 import { Metrics } from './util/metrics.js';
 import { PeerClient, type PeerResponse } from './cluster/peer-client.js';
 import { Liveness } from './cluster/liveness.js';
-import { Catalog } from './catalog/catalog.js';
+import { leaderOrderedCatalog, type Catalog } from './catalog/catalog.js';
+import { FileCatalogLog } from './catalog/log-store.js';
+import { HttpCatalogTransport } from './catalog/http-transport.js';
 import { ShardRouter } from './sharding/router.js';
 import { Wal, type WalEntry } from './storage/wal.js';
 import { ShardStore } from './storage/store.js';
@@ -18,14 +20,15 @@ import { ReplicaRefused, WriteCoordinator } from './write/coordinator.js';
 import { DistributedQuery } from './cluster/distributed-query.js';
 import { QueryExecutor } from './query/executor.js';
 import { createHttpServer } from './http/server.js';
+import type { NodeApi } from './http/node-api.js';
 import { Gate } from './util/gate.js';
 import type { Point } from './types.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 /** Query executor processes per node: two heavy queries at once still leave the node responsive. */
 const QUERY_EXECUTORS = 2;
 
-export class ReferenceNode {
+export class ReferenceNode implements NodeApi {
   readonly log: Logger;
   readonly metrics = new Metrics();
   readonly peers: PeerClient;
@@ -68,7 +71,14 @@ export class ReferenceNode {
     this.peers = new PeerClient(config.nodeId, config.token, () => this.catalog.version, config.peerUrls);
     const peers = config.peers.length > 0 ? config.peers : [{ id: config.nodeId, url: `http://${config.host}:${config.port}` }];
     this.liveness = new Liveness(this.peers, (id) => this.catalog.urlOf(id));
-    this.catalog = new Catalog(path.join(config.dataDir, 'catalog'), config.nodeId, peers, this.peers, this.liveness, this.log);
+    this.catalog = leaderOrderedCatalog({
+      selfId: config.nodeId,
+      bootstrapPeers: peers,
+      store: new FileCatalogLog(path.join(config.dataDir, 'catalog')),
+      transport: new HttpCatalogTransport(this.peers, (id) => this.catalog.urlOf(id)),
+      liveness: this.liveness,
+      log: this.log,
+    });
     this.router = new ShardRouter(() => this.catalog.state);
     this.wal = new Wal(path.join(config.dataDir, 'wal'));
     this.store = new ShardStore(path.join(config.dataDir, 'shards.sqlite'));

@@ -10,7 +10,9 @@ import t, { type Test } from 'tap';
 import { Wal, type WalEntry, type WalRecord } from '../src/storage/wal.js';
 import { HintedHandoff } from '../src/repair/hints.js';
 import type { Logger } from '../src/util/log.js';
-import { Catalog } from '../src/catalog/catalog.js';
+import { leaderOrderedCatalog } from '../src/catalog/catalog.js';
+import { FileCatalogLog } from '../src/catalog/log-store.js';
+import { HttpCatalogTransport } from '../src/catalog/http-transport.js';
 import type { CatalogEntry } from '../src/catalog/commands.js';
 import type { PeerClient } from '../src/cluster/peer-client.js';
 
@@ -72,7 +74,9 @@ t.test('catalog follower: an entry that does not fit on disk is not applied eith
   const noPeers = { call: async () => { throw new Error('no peers in this test'); } } as unknown as PeerClient;
   const liveness = { isUp: () => true, markDown() {} };
   const open = () => {
-    const c = new Catalog(disk.dir, 'b', [{ id: 'a', url: 'http://127.0.0.1:1' }, { id: 'b', url: 'http://127.0.0.1:2' }], noPeers, liveness, quiet);
+    const bootstrapPeers = [{ id: 'a', url: 'http://127.0.0.1:1' }, { id: 'b', url: 'http://127.0.0.1:2' }];
+    const transport = new HttpCatalogTransport(noPeers, (id) => bootstrapPeers.find((p) => p.id === id)?.url);
+    const c = leaderOrderedCatalog({ selfId: 'b', bootstrapPeers, store: new FileCatalogLog(disk.dir), transport, liveness, log: quiet });
     c.open();
     return c;
   };
@@ -86,10 +90,10 @@ t.test('catalog follower: an entry that does not fit on disk is not applied eith
   const follower = open();
   const firstLine = JSON.stringify(page.entries[0]).length + 1;
   disk.set(firstLine + 5); // entry 1 fits, entry 2 is cut off
-  t.throws(() => follower.receive({ ...page }, 'a'), { code: 'ENOSPC' });
+  t.throws(() => follower.rpc.receive({ ...page }, 'a'), { code: 'ENOSPC' });
   t.equal(follower.version, 1, 'the entry that was not written is not applied');
   disk.set(Infinity); // disk_free: the leader pushes (or the follower pulls) again
-  follower.receive({ ...page }, 'a');
+  follower.rpc.receive({ ...page }, 'a');
   t.equal(follower.version, 3);
   follower.stop();
 

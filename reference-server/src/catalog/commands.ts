@@ -5,6 +5,7 @@ import type { ColumnSchema } from '../types.js';
 import { HttpError } from '../util/errors.js';
 import type { CatalogState, NodeStatus, ShardDef, TableDef } from './state.js';
 import { NODE_STATUSES, names } from './state.js';
+import { holdsCopy } from '../sharding/ownership.js';
 
 export type CatalogCommand =
   | { type: 'bootstrap'; cluster_id: string; leader: string; nodes: Array<{ id: string; url: string }> }
@@ -112,7 +113,7 @@ export function applyCommand(state: CatalogState, cmd: CatalogCommand): void {
       break;
     case 'remove_node': {
       if (!state.nodes[cmd.id]) throw new HttpError(404, `node not found: ${cmd.id}`);
-      const owning = Object.values(state.shards).filter((s) => s.node_ids.includes(cmd.id));
+      const owning = Object.values(state.shards).filter((s) => holdsCopy(s, cmd.id));
       if (owning.length > 0) {
         throw new HttpError(409, `node ${cmd.id} still owns shards ${owning.map((s) => s.id).join(', ')}; decommission it first`);
       }

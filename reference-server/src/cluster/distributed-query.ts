@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ShardDef } from '../catalog/state.js';
 import { tableShards } from '../catalog/state.js';
 import { shardKeyHash } from '../sharding/hash.js';
+import { readNodes } from '../sharding/ownership.js';
 import type { ShardStore } from '../storage/store.js';
 import { PeerUnreachable, type PeerResponse } from './peer-client.js';
 import {
@@ -181,7 +182,7 @@ export class DistributedQuery {
    * tried. A node still catching up after a restart reads its own copy only as a last resort.
    */
   private pickOwner(s: ShardDef, tried: string[]): string | undefined {
-    const candidates = s.node_ids.filter((n) => !tried.includes(n) && this.d.catalog.state.nodes[n]);
+    const candidates = readNodes(s).filter((n) => !tried.includes(n) && this.d.catalog.state.nodes[n]);
     const self = candidates.includes(this.d.selfId);
     if (self && this.d.isCaughtUp()) return this.d.selfId;
     return candidates.find((n) => n !== this.d.selfId && this.d.isUp(n)) ?? (self ? this.d.selfId : candidates[0]);

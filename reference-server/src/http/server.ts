@@ -3,7 +3,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { HttpError } from '../util/errors.js';
-import type { ReferenceNode } from '../node.js';
+import type { NodeApi } from './node-api.js';
 import { Context } from './context.js';
 import { Router } from './router.js';
 import { dataPlaneRoutes } from './routes/data-plane.js';
@@ -14,7 +14,7 @@ const OPEN_PATHS = new Set(['/health', '/ping']);
 /** How long a client request that arrives while the node starts waits for it. */
 const START_WAIT_MS = 5000;
 
-export function createHttpServer(node: ReferenceNode): http.Server {
+export function createHttpServer(node: NodeApi): http.Server {
   const router = new Router();
   dataPlaneRoutes(router, node);
   clusterPlaneRoutes(router, node);
@@ -34,7 +34,7 @@ export function createHttpServer(node: ReferenceNode): http.Server {
   return server;
 }
 
-async function handle(node: ReferenceNode, router: Router, ctx: Context): Promise<void> {
+async function handle(node: NodeApi, router: Router, ctx: Context): Promise<void> {
   let pathname = ctx.req.url ?? '';
   let group = 'invalid';
   try {

@@ -11,6 +11,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Consistency, ShardDef, TableDef } from '../catalog/state.js';
 import { shardKeyHash } from '../sharding/hash.js';
 import type { ShardRouter } from '../sharding/router.js';
+import { writeNodes } from '../sharding/ownership.js';
 import { encodePoints } from '../storage/point-codec.js';
 import type { WalEntry } from '../storage/wal.js';
 import type { HintedHandoff } from '../repair/hints.js';
@@ -116,13 +117,13 @@ export class WriteCoordinator {
 
     // All-or-nothing writes refuse up front when an owner set cannot reach consistency.
     if (!req.acceptPartial) {
-      const owners = new Set([...batches.values()].flatMap((b) => b.shard.node_ids));
+      const owners = new Set([...batches.values()].flatMap((b) => writeNodes(b.shard)));
       owners.delete(this.d.selfId);
       const down = new Set(await this.d.liveness.confirmDown([...owners]));
       for (const b of batches.values()) {
-        const live = b.shard.node_ids.filter((n) => !down.has(n)).length;
+        const live = writeNodes(b.shard).filter((n) => !down.has(n)).length;
         if (live < b.required) {
-          const missing = b.shard.node_ids.filter((n) => down.has(n));
+          const missing = writeNodes(b.shard).filter((n) => down.has(n));
           return { linesWritten: 0, errors: [], unavailable: consistencyMessage(b, live, missing, 'available (nothing was written)') };
         }
       }
@@ -189,7 +190,7 @@ export class WriteCoordinator {
       if (!b) {
         const table = tableOf(p.measurement);
         const level = override ?? table.consistency;
-        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, shard.node_ids.length), acks: 0, failures: [], refusals: [] }));
+        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, writeNodes(shard).length), acks: 0, failures: [], refusals: [] }));
       }
       b.points.push(p);
     }
@@ -204,7 +205,7 @@ export class WriteCoordinator {
       // One version for the whole write: repeated identities are merged first (later line wins).
       const rows = mergeSameIdentity(b.points);
       const entry: WalEntry = { db: req.db, table: b.table.name, shard: b.shard.id, ver, points: encodePoints(rows) };
-      for (const n of b.shard.node_ids) {
+      for (const n of writeNodes(b.shard)) {
         let w = perNode.get(n);
         if (!w) perNode.set(n, (w = { entries: [], shards: [], decoded: [] }));
         w.entries.push(entry);
@@ -259,7 +260,7 @@ export class WriteCoordinator {
 function consistencyMessage(b: ShardBatch, acked: number, failed: string[], verb = 'acknowledged', refused: string[] = []): string {
   return (
     `write consistency not reached for shard ${b.shard.id} of ${b.shard.db}.${b.shard.table}: ` +
-    `${acked} of ${b.shard.node_ids.length} replicas ${verb}, ${b.required} required` +
+    `${acked} of ${writeNodes(b.shard).length} replicas ${verb}, ${b.required} required` +
     // Sorted: replicas fail in whatever order their calls end; the message should not vary.
     (failed.length ? `; unavailable: ${[...failed].sort().join(', ')}` : '') +
     (refused.length ? `; refused by ${[...refused].sort().join(', ')}` : '')

@@ -1,11 +1,12 @@
 // The cluster plane (our extension of the API): membership, shard layouts, routing, checksums.
-import type { ReferenceNode } from '../../node.js';
+import type { NodeApi } from '../node-api.js';
 import type { Router } from '../router.js';
 import { HttpError } from '../../util/errors.js';
 import { isJsonObject, optionalString } from '../json-body.js';
 import { formatRfc3339, parseTimestamp } from '../../util/time.js';
 import { NODE_STATUSES, tableShards, type NodeStatus, type ShardDef } from '../../catalog/state.js';
 import { HASH_SPACE, shardKeyHash } from '../../sharding/hash.js';
+import { copyNodes } from '../../sharding/ownership.js';
 import type { ShardDigest } from '../../storage/store.js';
 
 /** A shard as the API shows it: times in RFC3339 with nanoseconds. */
@@ -13,7 +14,7 @@ export function renderShard(s: ShardDef): Record<string, unknown> {
   return { ...s, time_range: [formatRfc3339(s.time_range[0]), formatRfc3339(s.time_range[1])] };
 }
 
-export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
+export function clusterPlaneRoutes(r: Router, node: NodeApi): void {
   const state = () => node.catalog.state;
   const base = '/api/v3/cluster';
 
@@ -80,7 +81,7 @@ export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
       return ctx.sendJson(200, { shard_id: shard.id, node_id: node.config.nodeId, row_count: d.row_count, checksum: d.checksum });
     }
     const replicas = await Promise.all(
-      shard.node_ids.map(async (id) => {
+      copyNodes(shard).map(async (id) => {
         try {
           const d: ShardDigest =
             id === node.config.nodeId
@@ -124,7 +125,7 @@ export function clusterPlaneRoutes(r: Router, node: ReferenceNode): void {
   });
 }
 
-function shardById(node: ReferenceNode, raw: string): ShardDef {
+function shardById(node: NodeApi, raw: string): ShardDef {
   const id = Number(raw);
   const s = Number.isInteger(id) ? node.catalog.state.shards[id] : undefined;
   if (!s) throw new HttpError(404, `shard not found: ${raw}`);

@@ -1,7 +1,7 @@
 // InfluxDB 3 Core's data plane: writes (v3, v2 and v1 shapes), SQL queries, database and table
 // configuration, health, ping and metrics.
-import type { ReferenceNode } from '../../node.js';
-import { VERSION } from '../../node.js';
+import type { NodeApi } from '../node-api.js';
+import { VERSION } from '../../version.js';
 import type { Router } from '../router.js';
 import type { Context } from '../context.js';
 import { HttpError } from '../../util/errors.js';
@@ -17,7 +17,7 @@ const NAME = /^[A-Za-z0-9_][A-Za-z0-9_\-.]{0,127}$/;
 const MAX_HASH_PARTITIONS = 1024;
 const MAX_REPLICATION_FACTOR = 16;
 
-export function dataPlaneRoutes(r: Router, node: ReferenceNode): void {
+export function dataPlaneRoutes(r: Router, node: NodeApi): void {
   // Healthy means able to serve: a node still joining the catalog would fail catalog requests.
   r.on('GET', '/health', (ctx) => (node.started.isOpen ? ctx.send(200, 'OK') : ctx.send(503, `starting: ${node.startPhase}`)));
   r.on('GET', '/ping', (ctx) => {
@@ -113,7 +113,7 @@ export function dataPlaneRoutes(r: Router, node: ReferenceNode): void {
   });
 }
 
-async function write(node: ReferenceNode, ctx: Context, api: 'v3' | 'v2' | 'v1', db: string, opts: { acceptPartial: boolean; noSync: boolean }) {
+async function write(node: NodeApi, ctx: Context, api: 'v3' | 'v2' | 'v1', db: string, opts: { acceptPartial: boolean; noSync: boolean }) {
   let precision;
   try {
     precision = parsePrecision(api, ctx.query.get('precision'));

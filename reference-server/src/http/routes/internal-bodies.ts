@@ -14,7 +14,7 @@ import {
   type JsonObject,
 } from '../json-body.js';
 import type { CatalogCommand, CatalogEntry } from '../../catalog/commands.js';
-import type { CatalogRequest } from '../../catalog/catalog.js';
+import type { CatalogRequest } from '../../catalog/consensus.js';
 import { CONSISTENCY_LEVELS, MIGRATION_STATES, NODE_STATUSES, type ShardDef } from '../../catalog/state.js';
 import type { ColumnSchema, FieldType, Point } from '../../types.js';
 import type { WalEntry } from '../../storage/wal.js';

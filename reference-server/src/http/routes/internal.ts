@@ -1,5 +1,5 @@
 // Node-to-node endpoints: catalog replication, replica writes, shard scans and repair.
-import type { ReferenceNode } from '../../node.js';
+import type { NodeApi } from '../node-api.js';
 import type { Router } from '../router.js';
 import { HttpError } from '../../util/errors.js';
 import { stringifyWithBigInt } from '../../util/json.js';
@@ -7,18 +7,18 @@ import type { Context } from '../context.js';
 import { encodeScanResult } from '../../cluster/distributed-query.js';
 import { readCatalogPage, readCatalogRequest, readReplicaWrite, readScanRequest } from './internal-bodies.js';
 
-export function internalRoutes(r: Router, node: ReferenceNode): void {
+export function internalRoutes(r: Router, node: NodeApi): void {
   r.on('GET', '/internal/catalog/log', (ctx) => {
     const from = intParam(ctx, 'from', 1);
-    ctx.send(200, stringifyWithBigInt(node.catalog.page(from)), 'application/json');
+    ctx.send(200, stringifyWithBigInt(node.catalog.rpc.page(from)), 'application/json');
   });
   r.on('POST', '/internal/catalog/append', async (ctx) => {
-    node.catalog.receive(readCatalogPage(await ctx.jsonWithBigInt()), sender(ctx));
+    node.catalog.rpc.receive(readCatalogPage(await ctx.jsonWithBigInt()), sender(ctx));
     ctx.noContent();
   });
   r.on('POST', '/internal/catalog/propose', async (ctx) => {
     const req = readCatalogRequest(await ctx.jsonWithBigInt());
-    ctx.sendJson(200, await node.catalog.leaderHandle(req));
+    ctx.sendJson(200, await node.catalog.rpc.leaderHandle(req));
   });
 
   r.on('POST', '/internal/write', async (ctx) => {
