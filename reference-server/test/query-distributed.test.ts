@@ -222,7 +222,7 @@ t.test('aggregate pushdown ships partial groups, not rows', async (t) => {
   t.equal(p2.scans[0]!.mode, 'distinct');
   const p3 = cluster.plan('SELECT host, median(usage) FROM cpu GROUP BY host', 'db', NOW);
   t.equal(p3.scans[0]!.mode, 'raw');
-  t.same(p3.scans[0]!.columns, ['host', 'usage']);
+  t.same(p3.scans[0]!.columns, [':host', ':usage'], 'only the columns needed, under their relation names');
   const p4 = cluster.plan('SELECT host FROM cpu ORDER BY time DESC LIMIT 3', 'db', NOW);
   t.match(p4.scans[0]!.scanSql, /ORDER BY .* LIMIT 3$/);
   const p5 = cluster.plan('SELECT c.host FROM cpu c JOIN mem m ON c.host = m.host WHERE c.usage > 5 AND m.used < 3', 'db', NOW);

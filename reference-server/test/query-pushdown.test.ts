@@ -42,7 +42,7 @@ t.test('GROUP BY with count and avg ships at most one partial row per group per 
   inputs.set(
     plan.scans[0]!.relation,
     nodes.map((n) => {
-      const r = runScan(n, 'SELECT time, host, usage FROM cpu_data', plan.scans[0]!);
+      const r = runScan(n, 'SELECT time AS ":time", host AS ":host", usage AS ":usage" FROM cpu_data', plan.scans[0]!); // as ShardStore.sourceSelect names them
       shipped += r.rows.length;
       return decodeScanResult(JSON.parse(JSON.stringify(encodeScanResult(r))));
     }),

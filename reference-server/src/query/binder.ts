@@ -8,6 +8,7 @@ import { QueryError, badQuery, unsupported } from './errors.js';
 import { AGGREGATES, SCALARS, commonType } from './functions.js';
 import type { BCol, Binding, Expr, FromNode, Item, OrderItem, Query, SelectQ, SetQ, SqlType } from './ir.js';
 import { hasAggregate, mapChildren, outputs } from './ir.js';
+import { relationColumn } from './relation-column.js';
 import {
   DATE_PART_NAMES, DATE_TRUNC_UNITS, type Interval, addInterval, dateTrunc, dateTruncFixed, datePart,
   formatTimestamp, intervalDisplay, intervalFixedNs, parseInterval, parseTimestampOrThrow,
@@ -297,7 +298,12 @@ export class Binder {
   private aliasName(raw: unknown): string {
     const v = identOf(raw).value;
     if (v === v.toLowerCase()) return v;
-    return this.sqlText.includes('"' + v.replace(/"/g, '""') + '"') ? v : v.toLowerCase();
+    return this.quotedInText(v) ? v : v.toLowerCase();
+  }
+
+  /** Whether the query text has `name` as a double-quoted identifier (the parser drops that for aliases and tables). */
+  private quotedInText(name: string): boolean {
+    return this.sqlText.includes('"' + name.replace(/"/g, '""') + '"');
   }
 
   bindStatement(ast: Node): Query {
@@ -678,7 +684,11 @@ export class Binder {
     if (schemaName === 'system') throw unsupported('system tables');
     if (schemaName !== 'iox') throw badQuery(`schema '${schemaName}' not found`);
     const names = this.catalog.tableNames(database);
-    const m = matchByName(names, (n) => n, { value: tableName, quoted: false });
+    // A quoted name is matched exactly (tables Cpu and cpu can both exist, FROM "Cpu" means the
+    // first); the text is what tells, and a name it shows quoted only elsewhere still finds
+    // its table by the unquoted rules.
+    const quoted = this.quotedInText(tableName) && names.includes(tableName);
+    const m = quoted ? [tableName] : matchByName(names, (n) => n, { value: tableName, quoted: false });
     if (m.length === 0) {
       const shown = database === this.defaultDb ? `public.iox.${tableName}` : `${database}.${tableName}`;
       throw badQuery(`table '${shown}' not found`);
@@ -690,7 +700,7 @@ export class Binder {
       id: this.nextId++,
       name: alias ?? resolved,
       kind: 'table',
-      cols: schemaCols.map((c) => ({ name: c.name, type: fieldSqlType(c), sql: c.name })),
+      cols: schemaCols.map((c) => ({ name: c.name, type: fieldSqlType(c), sql: relationColumn(c.name) })),
       table: { db: database, table: resolved, schema: schemaCols },
       nullable: false,
     };

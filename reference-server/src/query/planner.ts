@@ -8,6 +8,7 @@ import { QueryError, badQuery, unsupported } from './errors.js';
 import { DEFAULT_QUERY_LIMITS, timeLimitError, type QueryLimits } from './limits.js';
 import { BudgetedInput, ParseBudgetExceeded, budgetError, checkBrackets } from './parse-guard.js';
 import { Binder, exprKey, type CatalogView } from './binder.js';
+import { hideEscapedQuotes } from './escaped-quotes.js';
 import { DECOMPOSABLE, DUPLICATE_INSENSITIVE, aggSqlName } from './functions.js';
 import type { BCol, Binding, Expr, OrderItem, Query, ScanInfo, SelectQ, SqlType } from './ir.js';
 import { andAll, bindingsOf, conjuncts, hasAggregate, hasSubquery, mapChildren, outputs, walk, walkQuery } from './ir.js';
@@ -71,13 +72,15 @@ function parseSql(raw: string, opts: PlanOptions): AnyNode {
   // Trimmed as node-sql-parser would, so positions match its own messages.
   const sql = raw.trim();
   checkBrackets(sql);
+  // Positions in parser errors are those of this text (it differs only where a name has "").
+  const hidden = hideEscapedQuotes(sql);
   let ast: AnyNode;
   try {
     // trimQuery: false hands the parser our counting input as is (trimming would unwrap it).
-    ast = parser.astify(new BudgetedInput(sql, opts.deadline ?? Number.POSITIVE_INFINITY) as unknown as string, { database: 'postgresql', trimQuery: false });
+    ast = parser.astify(new BudgetedInput(hidden.sql, opts.deadline ?? Number.POSITIVE_INFINITY) as unknown as string, { database: 'postgresql', trimQuery: false });
   } catch (e) {
     if (e instanceof ParseBudgetExceeded) {
-      throw e.reason === 'deadline' ? timeLimitError(opts.limits ?? DEFAULT_QUERY_LIMITS, 'parsing') : budgetError(sql, e);
+      throw e.reason === 'deadline' ? timeLimitError(opts.limits ?? DEFAULT_QUERY_LIMITS, 'parsing') : budgetError(hidden.sql, e);
     }
     const err = e as { message?: string; location?: { start?: { line: number; column: number } } };
     const loc = err.location?.start;
@@ -87,7 +90,7 @@ function parseSql(raw: string, opts: PlanOptions): AnyNode {
   const list = (Array.isArray(ast) ? ast : [ast]).filter((x) => x);
   if (list.length === 0) throw badQuery('SQL error: empty query');
   if (list.length > 1) throw unsupported('more than one statement in a query');
-  return list[0];
+  return hidden.restore(list[0]);
 }
 
 /** SHOW TABLES / SHOW COLUMNS are rewritten to information_schema queries. */
@@ -441,8 +444,10 @@ class Planner {
     const out: TableScan[] = [];
     for (const { b, scan } of this.scans) {
       if (scan.mode === 'raw') {
-        const names = b.cols.filter((c) => needed.get(b)?.has(c.name)).map((c) => c.name);
-        const sel = names.length ? names.map((n) => `${colSql(b, n)} AS ${quoteIdent(n)}`).join(', ') : 'NULL AS "__none"';
+        // Output under the relation's names (c.sql): user names may differ only in case.
+        const cols = b.cols.filter((c) => needed.get(b)?.has(c.name));
+        const names = cols.map((c) => c.sql);
+        const sel = cols.length ? cols.map((c) => `${colSql(b, c.name)} AS ${quoteIdent(c.sql)}`).join(', ') : 'NULL AS "__none"';
         let sql = `SELECT ${scan.distinct ? 'DISTINCT ' : ''}${sel} FROM ${quoteIdent(scan.relation)} AS ${bindingAlias(b)}${this.scanWhere(scan)}`;
         if (scan.topN) {
           const order = scan.topN.orderBy.map((o) => genOrderItem(o)).filter((x): x is string => x !== null);

@@ -10,7 +10,9 @@ export function quoteIdent(name: string): string {
 }
 
 export function quoteString(s: string): string {
-  return "'" + s.replace(/'/g, "''") + "'";
+  const quoted = "'" + s.replace(/'/g, "''") + "'";
+  // SQLite ends SQL text at a NUL, which tag values and string fields may hold: spell it char(0).
+  return s.includes('\u0000') ? '(' + quoted.split('\u0000').join("' || char(0) || '") + ')' : quoted;
 }
 
 export function bindingAlias(b: Binding): string {

@@ -18,6 +18,7 @@ import { seriesId, seriesKey } from '../sharding/hash.js';
 import { decodePoint, decodePointChecked, type EncodedPoint } from './point-codec.js';
 import { compareBytes } from '../lineprotocol/parse.js';
 import { nameProblem } from '../catalog/limits.js';
+import { relationColumn } from '../query/relation-column.js';
 import { HttpError } from '../util/errors.js';
 import type { WalEntry, WalRecord } from './wal.js';
 
@@ -224,14 +225,14 @@ export class ShardStore {
   }
 
   /**
-   * A SELECT yielding the rows of one table with the given (catalog) columns under their own
-   * names, restricted to `shards` (all local rows when null). Columns this node has never
+   * A SELECT yielding the rows of one table with the given (catalog) columns, each named
+   * relationColumn(name) (names differing only in case must not clash in SQLite), restricted to `shards` (all local rows when null). Columns this node has never
    * stored come out as NULL, so every node exposes the same relation shape.
    */
   sourceSelect(db: string, table: string, columns: ColumnSchema[], shards: number[] | null): string {
     const t = this.table(db, table);
     const cols = columns.map((c) => {
-      const alias = quoteIdent(c.name);
+      const alias = quoteIdent(relationColumn(c.name));
       if (c.kind === 'time') return `${t ? 'time' : 'NULL'} AS ${alias}`;
       const local = t?.columns.get(c.name);
       return `${local ? local.col : 'NULL'} AS ${alias}`;

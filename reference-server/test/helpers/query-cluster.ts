@@ -8,6 +8,7 @@ import type { CatalogView } from '../../src/query/binder.js';
 import { decodeScanResult, encodeScanResult, executeFinal, runScan, type QueryResult, type ScanResult } from '../../src/query/execute.js';
 import { planQuery, type PlanOptions, type QueryPlan, type TablePruning } from '../../src/query/planner.js';
 import { quoteIdent, quoteString } from '../../src/query/sqlgen.js';
+import { relationColumn } from '../../src/query/relation-column.js';
 
 export interface FakeTable {
   db: string;
@@ -50,9 +51,9 @@ export function loadTable(sqlite: Database.Database, db: string, table: string, 
   })();
 }
 
-/** The storage's SELECT for a table, optionally restricted like perfect shard pruning would. */
+/** The storage's SELECT for a table (columns named as ShardStore.sourceSelect names them), optionally restricted like perfect shard pruning would. */
 export function sourceSelect(db: string, table: string, columns: ColumnSchema[], pruning?: TablePruning): string {
-  let sql = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(storageTableName(db, table))}`;
+  let sql = `SELECT ${columns.map((c) => `${quoteIdent(c.name)} AS ${quoteIdent(relationColumn(c.name))}`).join(', ')} FROM ${quoteIdent(storageTableName(db, table))}`;
   if (pruning) {
     const conds: string[] = [];
     if (pruning.empty) conds.push('0');
