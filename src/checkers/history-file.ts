@@ -34,8 +34,8 @@ export function readEntry(line: string, where: string, dir: string): HistoryEntr
   return e;
 }
 
-/** Streams a run folder's history into entries, in order. */
-export async function* historyEntries(dir: string): AsyncGenerator<HistoryEntry> {
+/** Streams a run folder's history into `take`, entry by entry, in order. */
+export async function forEachEntry(dir: string, take: (e: HistoryEntry) => void): Promise<void> {
   if (!existsSync(dir)) throw new CheckInputError(`${dir}: no such run folder`);
   if (!statSync(dir).isDirectory()) throw new CheckInputError(`${dir}: not a folder (give the run folder, e.g. reports/latest)`);
   const path = join(dir, 'history.jsonl');
@@ -50,7 +50,7 @@ export async function* historyEntries(dir: string): AsyncGenerator<HistoryEntry>
       lineNo++;
       const line = text.slice(from, nl);
       from = nl + 1;
-      if (line) yield readEntry(line, `${path}:${lineNo}`, dir);
+      if (line) take(readEntry(line, `${path}:${lineNo}`, dir));
     }
     rest = text.slice(from);
   }
@@ -65,7 +65,7 @@ export interface ScenarioVerdict { scenario: string; checkers: string[]; results
  */
 export async function checkRun(dir: string, pick: (scenario: string) => Checker[]): Promise<ScenarioVerdict[]> {
   const sessions = new Map<string, { session: CheckSession | null; checkers: Checker[]; operations: number }>();
-  for await (const e of historyEntries(dir)) {
+  await forEachEntry(dir, (e) => {
     let s = sessions.get(e.scenario);
     if (!s) {
       const checkers = pick(e.scenario);
@@ -73,6 +73,6 @@ export async function checkRun(dir: string, pick: (scenario: string) => Checker[
     }
     s.operations++;
     s.session?.add(e);
-  }
+  });
   return [...sessions].map(([scenario, s]) => ({ scenario, checkers: s.checkers.map((c) => c.name), results: s.session?.end() ?? [], operations: s.operations }));
 }

@@ -60,9 +60,17 @@ export function sentPoints(o: Operation, tags: TableTags): { db: string; points:
     if (tagKeys.length) tags.learn(db, p.table, tagKeys);
     let series = escMeasurement(p.table);
     for (const k of tagKeys.sort()) series += `,${escKey(k)}=${escKey(p.tags[k]!)}`;
-    points.push({ key: identityKey(db, series, formatTimestamp(BigInt(p.time))), table: p.table, fields: p.fields });
+    points.push({ key: identityKey(db, series, rfc3339(p.time)), table: p.table, fields: p.fields });
   }
   return { db, points, untimed, rejected };
+}
+
+/** formatTimestamp of a decimal ns string, without bigint arithmetic in the common case. */
+function rfc3339(ns: string): string {
+  if (ns.length < 10 || ns.length > 19 || ns.startsWith('-')) return formatTimestamp(BigInt(ns));
+  const base = new Date(Number(ns.slice(0, -9)) * 1000).toISOString().slice(0, 19);
+  const frac = ns.slice(-9).replace(/0+$/, '');
+  return frac ? `${base}.${frac}Z` : `${base}Z`;
 }
 
 /** What a query read, when its rows are points of one table (the step recorded `read`). */
