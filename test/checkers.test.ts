@@ -7,6 +7,7 @@ import { overwrite } from '../src/checkers/overwrite.js';
 import { staleReads } from '../src/checkers/stale-reads.js';
 import { convergence } from '../src/checkers/convergence.js';
 import { parseLineProtocol } from '../src/engine/line-protocol.js';
+import { join } from 'node:path';
 import { HistoryBuilder, pt, row } from './helpers/history-builder.js';
 
 const one = (c: typeof set, h: HistoryBuilder) => checkHistory([c], h.entries)[0]!;
@@ -207,4 +208,24 @@ t.test('line protocol as the history records it', async (t) => {
   t.same(unparsed, [4]);
   t.equal(points[2]!.fields.n, '9007199254740993', 'beyond 2^53: kept exact as text');
   t.equal(points[2]!.time, '1000000000', 'auto precision: seconds');
+});
+
+t.test('a large value goes to a sidecar that check reads back', async (t) => {
+  const { HistoryReporter } = await import('../src/reporters/history.js');
+  const { checkRun } = await import('../src/checkers/history-file.js');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const dir = t.testdir({});
+  const rep = new HistoryReporter(dir, 2000);
+  const h = new HistoryBuilder();
+  const pts = Array.from({ length: 100 }, (_, i) => pt(`h${i}`, i));
+  h.write(pts, 0, 10);
+  h.read(pts.map((_, i) => row(`h${i}`, i)), 20, 30);
+  for (const e of h.entries) rep.onOperation(e);
+  rep.flush();
+  t.same(readdirSync(join(dir, 'history')).sort(), ['1.json', '4.json'], 'the write\'s points and the read\'s rows, named by their lines');
+  const lines = readFileSync(join(dir, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.same(lines[3].sidecar, { file: 'history/4.json', keys: ['rows'] });
+  t.same(lines[3].value, { status: 200, count: 100 });
+  const [v] = await checkRun(dir, () => [set]);
+  t.match(v!.results[0], { valid: true, acknowledged: 100 });
 });
