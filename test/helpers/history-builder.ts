@@ -18,7 +18,7 @@ export type Tables = Record<string, { replication_factor: number; consistency: s
 export class HistoryBuilder {
   readonly entries: HistoryEntry[] = [];
 
-  private push(e: Omit<HistoryEntry, 'index' | 'scenario' | 'wall' | 'step'> & { invoke_index?: number }): number {
+  private push(e: Omit<HistoryEntry, 'index' | 'scenario' | 'wall' | 'step' | 'invoke_index'> & { invoke_index?: number }): number {
     const index = this.entries.length;
     this.entries.push({ index, scenario: 's', wall: '', step: '0', ...e, invoke_index: e.invoke_index ?? index } as HistoryEntry);
     return index;
