@@ -27,6 +27,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** What the history records as the operation's value (default: method and path). */
   value?: unknown;
+  /**
+   * What a checker needs from the answer (rows read, lines rejected, a checksum): merged
+   * into the completion's value; `type` overrides the status-based ok/fail/info.
+   */
+  record?: (r: HttpResult) => { type?: 'ok' | 'fail' | 'info'; value?: Record<string, unknown> } | undefined;
 }
 
 export class ClusterClient {
@@ -45,6 +50,13 @@ export class ClusterClient {
       body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
       headers['content-type'] = o.contentType ?? (typeof o.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json');
     }
+    // Worked out once per answer: classify and okValue both need it.
+    const memo = new WeakMap<HttpResult, ReturnType<NonNullable<CallOptions['record']>>>();
+    const recorded = (r: HttpResult) => {
+      if (!o.record) return undefined;
+      if (!memo.has(r)) memo.set(r, o.record(r));
+      return memo.get(r);
+    };
     return this.history.op(
       { f: o.f, node: o.node, step: o.step, value: o.value ?? { method: o.method, path: o.path, ...(o.query ? { query: o.query } : {}) } },
       async () => {
@@ -63,8 +75,8 @@ export class ClusterClient {
         }
       },
       {
-        classify: (r) => (r.status < 400 ? 'ok' : r.status >= 500 ? 'info' : 'fail'),
-        okValue: (r) => ({ status: r.status, ...(r.status >= 400 ? { body: r.text.slice(0, 500) } : {}) }),
+        classify: (r) => recorded(r)?.type ?? (r.status < 400 ? 'ok' : r.status >= 500 ? 'info' : 'fail'),
+        okValue: (r) => ({ status: r.status, ...(r.status >= 400 ? { body: r.text.slice(0, 500) } : {}), ...recorded(r)?.value }),
         // A read that failed did nothing; a write that failed may or may not have applied.
         onError: () => (o.f === 'query' || o.method === 'GET' ? 'fail' : 'info'),
       },

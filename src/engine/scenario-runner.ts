@@ -11,6 +11,7 @@ import { InfraError, errorMessage } from './errors.js';
 import type { Reporters, StepError, StepResult, TestInfo, TestResult, Verdict } from './events.js';
 import { Executor, blameCrash, classify } from './executor.js';
 import { History } from './history.js';
+import { runChecks } from './checks.js';
 import { formatTimestamp } from '../scenario/time.js';
 import type { Rng } from './rng.js';
 import { setupTasks } from './setup.js';
@@ -101,6 +102,10 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
         continue;
       }
       ok = record(await exec.run(step, String(index), 0, ['steps', index]), steps);
+    }
+    // The history checkers judge a run whose steps all passed (src/engine/checks.ts).
+    if (ok && !o.signal.aborted && doc.check?.length) {
+      for (const r of runChecks(doc.check, history.all(), o.info, o.events)) record(r, steps);
     }
     // A node that crashed after the last step finished still makes the run untrustworthy.
     if (verdict === 'passed' && !o.signal.aborted) {

@@ -19,6 +19,7 @@ import { suggest } from './schema.js';
 import { HASH_SPACE, hashBound } from './hash.js';
 import { FAULTS } from '../faults/index.js';
 import { lintReuse } from './reuse.js';
+import { CHECKER_NAMES } from '../checkers/index.js';
 
 /** `needle`: text inside the value to point at (a template in a longer string). */
 export type Report = (path: JsonPath, message: string, key?: boolean, needle?: string) => void;
@@ -34,6 +35,10 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
   const lateNodes = new Set(nodes.filter((n) => n.start === false).map((n) => n.id));
   if (nodes.every((n) => n.start === false)) report(['cluster', 'nodes'], 'at least one node must start with the cluster');
   lintReuse(doc.cluster, doc.steps, report);
+  (doc.check ?? []).forEach((name, i) => {
+    if (!CHECKER_NAMES.includes(name)) report(['check', i], `unknown checker "${name}"${hintFrom(name, CHECKER_NAMES)}`);
+    else if (doc.check!.indexOf(name) !== i) report(['check', i], `checker "${name}" is listed twice`);
+  });
 
   // `registered`: also nodes the scenario itself registers through an admin call.
   const registered = registeredNodes(doc.steps ?? []);

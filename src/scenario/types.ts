@@ -195,6 +195,8 @@ export interface ScenarioDoc {
   picks?: Record<string, PickSpec>;
   points?: Record<string, PointSpec>;
   steps: Step[];
+  /** History checkers run after the steps (src/checkers, docs/history.md). */
+  check?: string[];
 }
 
 /** A loaded, valid scenario. */

@@ -54,7 +54,12 @@ export async function checkConsistency(ctx: ScenarioContext, s: ConsistencySpec,
       const owners = ((cur.status === 200 ? (cur.json as { node_ids?: string[] })?.node_ids : undefined) ?? (created.node_ids as string[])).filter((o) => nodes.includes(o));
       if (owners.length === 0) throw new VerificationError(`consistency: none of shard ${name}'s owners is among the compared nodes (${nodes.join(', ')})`);
       const sums = await Promise.all(owners.map(async (o) => {
-        const r = await ctx.client.call({ node: o, url: ctx.url(o), method: 'GET', path: `/api/v3/cluster/shards/${String(created.id)}/checksum`, query: { local: 'true' }, f: 'checksum', step: path, signal });
+        const r = await ctx.client.call({
+          node: o, url: ctx.url(o), method: 'GET', path: `/api/v3/cluster/shards/${String(created.id)}/checksum`, query: { local: 'true' }, f: 'checksum', step: path, signal,
+          value: { method: 'GET', path: `/api/v3/cluster/shards/${String(created.id)}/checksum`, shard: created.id, name },
+          // The convergence checker compares these per shard (docs/history.md).
+          record: (x) => (x.status === 200 ? { value: { row_count: (x.json as { row_count?: unknown })?.row_count, checksum: (x.json as { checksum?: unknown })?.checksum } } : undefined),
+        });
         if (r.status !== 200) throw new VerificationError(`checksum of shard ${name} on ${o}: status ${r.status}: ${r.text.slice(0, 300)}`);
         const j = r.json as { row_count: number; checksum: string };
         return { node: o, row_count: j.row_count, checksum: j.checksum };

@@ -16,10 +16,17 @@ export interface QueryOutcome { node: string; status: number; rows: Row[]; count
 export async function runQuery(ctx: ScenarioContext, s: QuerySpec, node: string, step: string, signal: AbortSignal): Promise<QueryOutcome> {
   const db = ctx.db(s.db);
   const format = s.format ?? 'json';
+  const read = readOf(ctx, db, s.sql);
   const call = () => ctx.client.call({
     node, url: ctx.url(node), method: 'GET', path: '/api/v3/query_sql', f: 'query', step, signal,
     query: { db, q: s.sql, format, local: s.local ? 'true' : undefined },
-    value: { db, sql: s.sql, ...(s.local ? { local: true } : {}) },
+    value: { db, sql: s.sql, ...(s.local ? { local: true } : {}), ...(read ? { read } : {}) },
+    // Rows are kept only where a checker can tell which points they are.
+    record: read ? (r) => {
+      if (r.status !== 200) return undefined;
+      const rows = rowsOf(r.text, format);
+      return { value: { count: rows.length, rows } };
+    } : undefined,
   });
   if (s.expect?.unreachable !== undefined) {
     const error = await expectUnreachable(`query via ${node}`, s.expect.unreachable, call, signal);
@@ -33,14 +40,31 @@ export async function runQuery(ctx: ScenarioContext, s: QuerySpec, node: string,
   if (s.expect?.error && !res.text.includes(s.expect.error)) {
     throw new VerificationError(`query via ${node}: the error does not mention "${s.expect.error}"`, { expected: s.expect.error, actual: res.text });
   }
-  let rows: Row[] = [];
-  if (res.status < 300) {
-    // Parsed again from the text, not res.json: integers beyond 2^53 must stay exact.
-    if (format === 'json') rows = parseJsonExact(res.text || '[]') as Row[];
-    else if (format === 'jsonl') rows = res.text.split('\n').filter((l) => l.trim()).map((l) => parseJsonExact(l) as Row);
-    else rows = parseCsv(res.text);
-  }
+  const rows = res.status < 300 ? rowsOf(res.text, format) : [];
   return { node, status: res.status, rows, count: rows.length, body: res.text };
+}
+
+/** Rows of an answer by format, parsed from the text: integers beyond 2^53 must stay exact. */
+function rowsOf(text: string, format: string): Row[] {
+  if (format === 'json') return parseJsonExact(text || '[]') as Row[];
+  if (format === 'jsonl') return text.split('\n').filter((l) => l.trim()).map((l) => parseJsonExact(l) as Row);
+  return parseCsv(text);
+}
+
+const SELECT_ALL = /^\s*select\s+\*\s+from\s+(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_]*))\s*(.*?);?\s*$/is;
+
+/**
+ * Which points a query reads, when its rows are whole points of one table (`SELECT * FROM t`):
+ * complete when nothing but ORDER BY follows, so every point of the table must be in it.
+ * Other SQL (projections, aggregates) is not something the checkers can read.
+ */
+export function readOf(ctx: ScenarioContext, db: string, sql: string): { table: string; complete: boolean; tags?: string[] } | undefined {
+  const m = SELECT_ALL.exec(sql);
+  if (!m) return undefined;
+  const table = m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!;
+  const rest = m[3]!.trim();
+  const tags = ctx.tables.get(`${db}.${table}`)?.tags;
+  return { table, complete: rest === '' || /^order\s+by\s+[^;]*$/i.test(rest), ...(tags ? { tags } : {}) };
 }
 
 /** Turns a RowExpect (point names, golden path) into plain row checks. */

@@ -4,6 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { WriteSpec } from '../../scenario/types.js';
+import type { ScenarioContext } from '../context.js';
+import type { HttpResult } from '../client.js';
+import { parseLineProtocol } from '../line-protocol.js';
 import { durationNs } from '../../scenario/duration.js';
 import { VerificationError } from '../errors.js';
 import { generatePoints, pointToLine } from '../points.js';
@@ -41,7 +44,8 @@ export const write: StepImpl<WriteSpec> = {
     const call = () => ctx.client.call({
       node, url: ctx.url(node), method: 'POST', path: '/api/v3/write_lp', f: 'write', step: path, signal,
       query: { db, precision, accept_partial: s.accept_partial, no_sync: s.no_sync, consistency: s.consistency },
-      body, value: { db, lines, body: body.length <= 2000 ? body : `${body.slice(0, 2000)}...` },
+      body, value: writeValue(ctx, db, body, lines, precision, s.consistency),
+      record: (r) => partialWrite(r, s.accept_partial),
     });
     if (s.expect?.unreachable !== undefined) {
       return { node, db, lines, unreachable: await expectUnreachable(`write via ${node}`, s.expect.unreachable, call, signal) };
@@ -70,3 +74,29 @@ export const write: StepImpl<WriteSpec> = {
     return { node, db, status: res.status, lines, body: res.json ?? (res.text || undefined) };
   },
 };
+
+/**
+ * The write as the history records it (docs/history.md): every point it sent, and what
+ * the scenario declares about its tables' replication, for the stale-reads checker.
+ */
+function writeValue(ctx: ScenarioContext, db: string, body: string, lines: number, precision: string | undefined, consistency: string | undefined) {
+  const { points, unparsed } = parseLineProtocol(body, precision ?? 'auto');
+  const tables: Record<string, { replication_factor: number; consistency: string }> = {};
+  for (const p of points) {
+    const t = ctx.tables.get(`${db}.${p.table}`);
+    if (t && !tables[p.table]) tables[p.table] = { replication_factor: t.replication_factor ?? 1, consistency: t.consistency ?? 'quorum' };
+  }
+  return {
+    db, lines, body: body.length <= 2000 ? body : `${body.slice(0, 2000)}...`,
+    ...(consistency ? { consistency } : {}), ...(Object.keys(tables).length ? { tables } : {}),
+    points, ...(unparsed.length ? { unparsed } : {}),
+  };
+}
+
+/** A partial write stored its good lines: ok for the history, with the lines it rejected. */
+function partialWrite(r: HttpResult, acceptPartial: boolean | undefined) {
+  const j = r.json as { error?: string; data?: unknown } | undefined;
+  if (r.status !== 400 || acceptPartial === false || !j || !/partial write/.test(String(j.error))) return undefined;
+  const data = Array.isArray(j.data) ? j.data : [j.data];
+  return { type: 'ok' as const, value: { rejected_lines: data.map((d) => Number((d as { line_number?: unknown })?.line_number)).filter(Number.isInteger) } };
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// History checker benchmark: a synthetic run folder whose history holds 1,000,000
+// operations (2,000,000 lines: invoke + completion, as bench/report.mjs counts them) from
+// 8 concurrent clients: set writes of unique points, overwrite writes rewriting 1,000
+// identities, partial reads, 1% info and 0.5% failed writes, then the final reads (the
+// set table's 450,000 rows go to a sidecar). `set` and `overwrite` check it in one pass,
+// in a fresh process so its peak RSS is the checkers' own.
+// Targets (issue 9): checked in < 3 s, peak RSS < 500 MB.
+//
+//   node bench/checkers.mjs [--ops N]     (needs `npm run build` first)
+
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SCENARIO = 'synthetic set + overwrite workload';
+const T0 = 1_704_067_200_000_000_000n;
+const CLIENTS = 8;
+const REGISTERS = 1000;
+
+function rng(seed) {
+  return () => { seed |= 0; seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+}
+
+const iso = (ns) => { const ms = ns / 1_000_000n; const sub = ns % 1_000_000_000n; const base = new Date(Number(ms)).toISOString().slice(0, 19); return sub === 0n ? `${base}Z` : `${base}.${sub.toString().padStart(9, '0').replace(/0+$/, '')}Z`; };
+
+/** Writes history.jsonl (+ sidecar) of a run with `ops` operations. */
+export async function writeSyntheticHistory(dir, ops) {
+  const random = rng(9);
+  const out = createWriteStream(join(dir, 'history.jsonl'));
+  let index = 0; let t = 0; let lines = 0; let buf = [];
+  const emit = (e) => { buf.push(JSON.stringify({ index: index++, scenario: SCENARIO, invoke_index: e.invoke_index ?? index - 1, time_ms: Math.round(t * 1000) / 1000, wall: '', type: e.type, f: e.f, node: e.node, step: '3', ...(e.value !== undefined ? { value: e.value } : {}), ...(e.sidecar ? { sidecar: e.sidecar } : {}) })); lines++; };
+  const flush = async () => { if (!buf.length) return; if (!out.write(buf.join('\n') + '\n')) await once(out, 'drain'); buf = []; };
+  const inflight = [];
+  let setPoints = 0; const setFailed = new Set(); const setAcked = []; const regs = new Array(REGISTERS).fill(0); const regSeq = new Array(REGISTERS).fill(0);
+  const regular = ops - 2;
+  let started = 0;
+  const nodes = ['a', 'b', 'c'];
+  while (started < regular || inflight.length) {
+    t += random() * 0.3;
+    if (started < regular && (inflight.length < CLIENTS && random() < 0.6 || inflight.length === 0)) {
+      const node = nodes[Math.floor(random() * 3)];
+      const kind = random();
+      let op;
+      if (kind < 0.45) {
+        const n = setPoints++;
+        const time = (T0 + BigInt(n) * 1_000_000_000n).toString();
+        op = { f: 'write', node, set: n, value: { db: 'db1', lines: 1, points: [{ table: 'cpu', tags: { host: `h${n % 100}` }, time, fields: { value: n }, line: 1 }] } };
+      } else if (kind < 0.9) {
+        const r = Math.floor(random() * REGISTERS);
+        const v = ++regSeq[r];
+        op = { f: 'write', node, reg: r, v, value: { db: 'db1', lines: 1, points: [{ table: 'reg', tags: { id: `r${r}` }, time: T0.toString(), fields: { value: v }, line: 1 }] } };
+      } else {
+        // A partial read: a few recent set points.
+        const rows = setAcked.slice(-3).map((n) => ({ host: `h${n % 100}`, time: iso(T0 + BigInt(n) * 1_000_000_000n), value: n }));
+        op = { f: 'query', node, rows, value: { db: 'db1', sql: "SELECT * FROM cpu WHERE time > now() - 5s", read: { table: 'cpu', complete: false } } };
+      }
+      emit({ type: 'invoke', f: op.f, node: op.node, value: op.value });
+      op.inv = index - 1;
+      inflight.push(op);
+      started++;
+    } else {
+      const op = inflight.splice(Math.floor(random() * inflight.length), 1)[0];
+      if (op.f === 'query') emit({ type: 'ok', f: 'query', node: op.node, invoke_index: op.inv, value: { status: 200, count: op.rows.length, rows: op.rows } });
+      else {
+        const roll = random();
+        const type = roll < 0.01 ? 'info' : roll < 0.015 ? 'fail' : 'ok';
+        if (op.set !== undefined && type === 'ok') setAcked.push(op.set);
+        if (op.set !== undefined && type === 'fail') setFailed.add(op.set);
+        // The register holds the last write that completed and applied (concurrent ones may tie).
+        if (op.reg !== undefined && type !== 'fail') regs[op.reg] = op.v;
+        emit({ type, f: 'write', node: op.node, invoke_index: op.inv, value: { status: type === 'ok' ? 204 : type === 'info' ? 503 : 400 } });
+      }
+    }
+    if (buf.length >= 10_000) await flush();
+  }
+  // Final reads: every set point that is not a failed write (info ones applied), and each register.
+  t += 1000;
+  const setRows = [];
+  for (let n = 0; n < setPoints; n++) if (!setFailed.has(n)) setRows.push({ host: `h${n % 100}`, time: iso(T0 + BigInt(n) * 1_000_000_000n), value: n });
+  mkdirSync(join(dir, 'history'), { recursive: true });
+  emit({ type: 'invoke', f: 'query', node: 'a', value: { db: 'db1', sql: 'SELECT * FROM cpu', read: { table: 'cpu', complete: true } } });
+  writeFileSync(join(dir, 'history', `${lines + 1}.json`), JSON.stringify({ rows: setRows }));
+  emit({ type: 'ok', f: 'query', node: 'a', invoke_index: index - 1, value: { status: 200, count: setRows.length }, sidecar: { file: `history/${lines + 1}.json`, keys: ['rows'] } });
+  emit({ type: 'invoke', f: 'query', node: 'b', value: { db: 'db1', sql: 'SELECT * FROM reg', read: { table: 'reg', complete: true } } });
+  emit({ type: 'ok', f: 'query', node: 'b', invoke_index: index - 1, value: { status: 200, count: REGISTERS, rows: regs.map((v, r) => ({ id: `r${r}`, time: iso(T0), value: v })) } });
+  await flush();
+  out.end();
+  await once(out, 'finish');
+  return { lines, operations: (lines) / 2, setPoints };
+}
+
+/** In a child: check the folder and print the figures as JSON. */
+async function checkChild(dir) {
+  const { checkRun } = await import(pathToFileURL(join(root, 'dist', 'checkers', 'history-file.js')).href);
+  const { CHECKERS } = await import(pathToFileURL(join(root, 'dist', 'checkers', 'index.js')).href);
+  const t0 = performance.now();
+  const verdicts = await checkRun(dir, () => [CHECKERS.set, CHECKERS.overwrite]);
+  const ms = performance.now() - t0;
+  const results = verdicts[0].results.map(({ checker, valid, summary }) => ({ checker, valid, summary }));
+  process.stdout.write(JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, results }));
+}
+
+export async function run() {
+  const opsArg = process.argv.indexOf('--ops');
+  const ops = opsArg > 0 ? Number(process.argv[opsArg + 1]) : 1_000_000;
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-bench-checkers-'));
+  try {
+    const g0 = performance.now();
+    const h = await writeSyntheticHistory(dir, ops);
+    const mb = statSync(join(dir, 'history.jsonl')).size / 2 ** 20;
+    console.log(`history: ${h.operations.toLocaleString('en')} operations (${h.lines.toLocaleString('en')} lines, ${mb.toFixed(0)} MiB + a ${h.setPoints.toLocaleString('en')}-row sidecar), written in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
+    const figures = JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--check', dir], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+    for (const r of figures.results) console.log(`  ${r.checker}: ${r.valid} (${r.summary})`);
+    const s = figures.ms / 1000;
+    console.log(`set + overwrite checked in ${s.toFixed(2)} s (target < 3 s: ratio ${(s / 3).toFixed(2)}), peak RSS ${figures.peakRssMb.toFixed(0)} MB (target < 500 MB: ratio ${(figures.peakRssMb / 500).toFixed(2)})`);
+    return { operations: h.operations, check_s: s, peak_rss_mb: figures.peakRssMb, time_ratio: s / 3, rss_ratio: figures.peakRssMb / 500, valid: figures.results.map((r) => r.valid) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const c = process.argv.indexOf('--check');
+  if (c > 0) await checkChild(process.argv[c + 1]);
+  else await run();
+}
