@@ -14,7 +14,8 @@
 // freezer), disk (the data volume is a size-limited tmpfs; a keeper container holds it
 // mounted, as the engine unmounts a tmpfs volume when its last user stops), clock
 // (libfaketime in the image, its timestamp file replaced inside the container). Network
-// faults are not offered: scenarios using them are skipped with the reason.
+// faults are not offered: scenarios using them are skipped with the reason. While a node is
+// down a stand-in container holds its address, so peers are refused rather than left waiting.
 
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
@@ -47,6 +48,8 @@ interface Managed {
   /** When the current start was asked for (ns): `die` events from before belong to an earlier life. */
   startedNs: bigint;
   log?: WriteStream;
+  /** Holds its address while it is down (standIn). */
+  standIn?: Docker.Container;
   clock?: { setting: ClockSetting; since: number };
 }
 
@@ -198,6 +201,7 @@ export class DockerDriver implements Driver {
     m.exit = undefined;
     m.ending = false;
     m.log ??= createWriteStream(m.info.log, { flags: 'a' });
+    await this.removeStandIn(m);
     const stream = await m.container!.attach({ stream: true, stdout: true, stderr: true, logs: false });
     this.docker.modem.demuxStream(stream, m.log, m.log);
     stream.on('error', () => { /* the container went away */ });
@@ -278,6 +282,31 @@ export class DockerDriver implements Driver {
     this.exited(m, r.StatusCode);
   }
 
+  /**
+   * While a node is down, a container without listeners holds its address: peers dialing it
+   * are refused at once (a machine whose process died), as with the process driver, instead
+   * of waiting out ARP for an address nobody has.
+   */
+  private async holdAddress(m: Managed): Promise<void> {
+    try {
+      m.standIn = await this.docker.createContainer({
+        name: this.resourceName(`${m.info.id}-standin`), Image: this.image, Entrypoint: [IN_IMAGE.node, '-e', 'setInterval(() => {}, 1 << 30)'], Cmd: [],
+        Labels: { ...this.labels, [LABEL.node]: m.info.id, [LABEL.role]: 'standin' },
+        HostConfig: { NetworkMode: this.resourceName() },
+        NetworkingConfig: { EndpointsConfig: { [this.resourceName()]: { IPAMConfig: { IPv4Address: m.ip } } } },
+      });
+      await m.standIn.start();
+    } catch (e) {
+      throw new InfraError(`node ${m.info.id} is down, but a stand-in holding its address ${m.ip} could not start: ${apiMessage(e)}`);
+    }
+  }
+
+  private async removeStandIn(m: Managed): Promise<void> {
+    const s = m.standIn;
+    m.standIn = undefined;
+    if (s) await s.remove({ force: true }).catch((e) => { if (statusOf(e) !== 404) throw new InfraError(`could not remove the stand-in of node ${m.info.id}: ${apiMessage(e)}`); });
+  }
+
   async kill(id: string): Promise<void> {
     const m = this.expectState(id, ['running', 'paused'], 'kill');
     m.ending = true;
@@ -287,6 +316,7 @@ export class DockerDriver implements Driver {
       throw new InfraError(`could not kill node ${id}: ${apiMessage(e)}`);
     }
     await this.ended(m);
+    await this.holdAddress(m);
   }
 
   async stop(id: string): Promise<void> {
@@ -299,6 +329,7 @@ export class DockerDriver implements Driver {
       if (statusOf(e) !== 304) throw new InfraError(`could not stop node ${id}: ${apiMessage(e)}`);
     }
     await this.ended(m);
+    await this.holdAddress(m);
   }
 
   async startNode(id: string): Promise<void> {
