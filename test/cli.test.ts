@@ -41,7 +41,7 @@ t.test('run: invalid input is exit 2 and starts nothing', async (t) => {
     ['invalid YAML', [join(FIXTURES, 'bad', 'yaml-syntax.yaml')], /yaml-syntax\.yaml:4:3: invalid YAML/],
     ['an unknown flag', [engine('pass-one-node.yaml'), '--frobnicate'], /Nonexistent flag/],
     ['an unknown reporter', [engine('pass-one-node.yaml'), '--reporter', 'console,xml'], /unknown reporter\(s\): xml/],
-    ['an unknown driver', [engine('pass-one-node.yaml'), '--driver', 'docker'], /Expected --driver=docker to be one of: process/],
+    ['an unknown driver', [engine('pass-one-node.yaml'), '--driver', 'kubernetes'], /Expected --driver=kubernetes to be one of: process, docker/],
     ['no paths', [], /Missing 1 required arg/],
   ];
   for (const [what, args, want] of cases) {

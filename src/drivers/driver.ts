@@ -187,6 +187,11 @@ export interface Driver {
   fillDisk?(id: string): Promise<void>;
   /** disk capability: gives node `id`'s data dir its room back. */
   freeDisk?(id: string): Promise<void>;
+  /**
+   * Where the runner cannot see the data dir (a container's): writes a page to a new file in
+   * it from the node's side, and says 'ok' or the error code (the disk witnesses).
+   */
+  probeDisk?(id: string): Promise<string>;
   /** Synchronous last resort on process exit: kill every child. */
   emergencyKill(): void;
 }

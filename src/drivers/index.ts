@@ -1,19 +1,22 @@
-// Drivers by name. Only the process driver exists so far; asking for another is a
-// usage error (exit 2), raised before anything starts. Each driver kind has a reaper
+// Drivers by name: process (local child processes) and docker (containers); asking for
+// another is a usage error (exit 2), raised before anything starts. Each driver kind has a reaper
 // for what its killed runs left behind: `run`, `clean` and `cluster` go through it.
 
 import type { Driver, Reaper } from './driver.js';
 import { ProcessDriver } from './process/index.js';
 import { processReaper } from './process/reaper.js';
+import { DockerDriver } from './docker/index.js';
+import { dockerReaper } from './docker/reaper.js';
 
 import { DRIVERS } from './names.js';
 
 export function createDriver(name: string, opts: { runId: string; server?: string; kind?: 'run' | 'cluster' }): Driver {
   if (name === 'process') return new ProcessDriver({ runId: opts.runId, server: opts.server, kind: opts.kind });
+  if (name === 'docker') return new DockerDriver({ runId: opts.runId, kind: opts.kind });
   throw new Error(`unknown driver "${name}" (available: ${DRIVERS.join(', ')})`);
 }
 
-const REAPERS: Record<(typeof DRIVERS)[number], Reaper> = { process: processReaper };
+const REAPERS: Record<(typeof DRIVERS)[number], Reaper> = { process: processReaper, docker: dockerReaper };
 
 export function reaperFor(name: string): Reaper {
   const r = REAPERS[name as (typeof DRIVERS)[number]];

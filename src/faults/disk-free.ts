@@ -11,5 +11,5 @@ export const disk_free = nodeFault({
   needs: 'disk',
   inject: (d, n) => d.freeDisk!(n),
   undo: (d, n) => d.fillDisk!(n),
-  witness: (n) => witnessDisk(n, diskFreeWitness),
+  witness: (n, w) => witnessDisk(n, diskFreeWitness, w.driver, 'free'),
 });

@@ -12,5 +12,5 @@ export const disk_full = nodeFault({
   needs: 'disk',
   inject: (d, n) => d.fillDisk!(n),
   undo: (d, n) => d.freeDisk!(n),
-  witness: (n) => witnessDisk(n, diskFullWitness),
+  witness: (n, w) => witnessDisk(n, diskFullWitness, w.driver, 'full'),
 });

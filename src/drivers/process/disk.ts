@@ -173,16 +173,22 @@ export interface DiskWitness {
 
 /** Proves the disk is full: a page written to a new file in `dir` fails with ENOSPC. */
 export function diskFullWitness(dir: string): DiskWitness {
-  const r = probeWrite(dir);
-  if (r === 'ENOSPC') return { ok: true, message: `a ${PAGE}-byte write in ${dir} failed with ENOSPC` };
-  return { ok: false, message: `disk full not confirmed: a ${PAGE}-byte write in ${dir} ${r === 'ok' ? 'succeeded' : `failed with ${r}, not ENOSPC`}` };
+  return judgeProbe(probeWrite(dir), dir, 'full');
 }
 
 /** Proves the disk has room again: a page written to a new file in `dir` succeeds. */
 export function diskFreeWitness(dir: string): DiskWitness {
-  const r = probeWrite(dir);
-  if (r === 'ok') return { ok: true, message: `a ${PAGE}-byte write in ${dir} succeeded` };
-  return { ok: false, message: `disk free not confirmed: a ${PAGE}-byte write in ${dir} failed with ${r}` };
+  return judgeProbe(probeWrite(dir), dir, 'free');
+}
+
+/** What a probe write's outcome ('ok' or an error code) in `where` says about the disk. */
+export function judgeProbe(r: string, where: string, expect: 'full' | 'free'): DiskWitness {
+  if (expect === 'full') {
+    if (r === 'ENOSPC') return { ok: true, message: `a ${PAGE}-byte write in ${where} failed with ENOSPC` };
+    return { ok: false, message: `disk full not confirmed: a ${PAGE}-byte write in ${where} ${r === 'ok' ? 'succeeded' : `failed with ${r}, not ENOSPC`}` };
+  }
+  if (r === 'ok') return { ok: true, message: `a ${PAGE}-byte write in ${where} succeeded` };
+  return { ok: false, message: `disk free not confirmed: a ${PAGE}-byte write in ${where} failed with ${r}` };
 }
 
 function probeWrite(dir: string): 'ok' | string {

@@ -1,0 +1,118 @@
+// The Docker driver's reaper: every container, network and volume of a run carries the run
+// id, this project's label and its runner's host:pid:start (engine.ts). A run whose runner is
+// gone (same host, pid no longer that process) is removed by the next run or `clean`; with
+// `all`, kept clusters too. No engine answering means nothing of ours can be running: nothing
+// to reap, not an error (`clean` also runs where Docker is not installed).
+
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { LiveCluster, ReapResult, Reaper } from '../driver.js';
+import { stateDir } from '../../util/paths.js';
+import { isAlive } from '../process/registry.js';
+import { apiMessage, dockerClient, LABEL, parseOwner, projectLabel, statusOf, withTimeout } from './engine.js';
+
+/** `run --keep` marks a run kept here (labels cannot change once a container exists). */
+function keptMarker(runId: string): string {
+  return join(stateDir(), 'docker-kept', runId);
+}
+
+export function markKept(runId: string): void {
+  mkdirSync(join(stateDir(), 'docker-kept'), { recursive: true });
+  writeFileSync(keptMarker(runId), '');
+}
+
+/** What exists of a run on the engine. */
+interface RunResources {
+  runId: string;
+  owner?: string;
+  kind: string;
+  containers: Docker.ContainerInfo[];
+  networks: Docker.NetworkInspectInfo[];
+  volumes: Array<{ Name: string; Labels: Record<string, string> | null }>;
+}
+
+async function engineOrNone(): Promise<Docker | undefined> {
+  const docker = dockerClient();
+  try {
+    await withTimeout(docker.ping(), 3000, 'no answer');
+    return docker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every run of this project the engine holds something of, optionally only `runId`. */
+export async function listRuns(docker: Docker, runId?: string): Promise<RunResources[]> {
+  const filters = { label: [runId ? `${LABEL.run}=${runId}` : LABEL.run, `${LABEL.project}=${projectLabel()}`] };
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }).then((v) => v.Volumes ?? []),
+  ]);
+  const runs = new Map<string, RunResources>();
+  const of = (labels: Record<string, string> | null | undefined) => {
+    const id = labels?.[LABEL.run] ?? '?';
+    let r = runs.get(id);
+    if (!r) runs.set(id, (r = { runId: id, kind: 'run', containers: [], networks: [], volumes: [] }));
+    r.owner ??= labels?.[LABEL.owner];
+    if (labels?.[LABEL.kind] === 'cluster') r.kind = 'cluster';
+    return r;
+  };
+  for (const c of containers) of(c.Labels).containers.push(c);
+  for (const n of networks) of(n.Labels).networks.push(n);
+  for (const v of volumes) of(v.Labels).volumes.push(v);
+  for (const r of runs.values()) if (r.kind === 'run' && existsSync(keptMarker(r.runId))) r.kind = 'kept';
+  return [...runs.values()];
+}
+
+/** The runner of a run is alive (a runner on another host sharing the engine counts as alive). */
+function ownerAlive(owner: string | undefined): boolean {
+  const o = parseOwner(owner);
+  if (!o) return false;
+  if (o.host !== hostname()) return true;
+  return isAlive(o.pid, o.start || null);
+}
+
+/** Removes everything of a run: containers (killed), then its networks and volumes. */
+export async function removeRun(docker: Docker, r: RunResources): Promise<ReapResult> {
+  const res: ReapResult = { run_id: r.runId, kind: r.kind === 'run' ? 'run' : r.kind === 'cluster' ? 'cluster' : 'kept', killed: [], stopped: [], removed: [], problems: [] };
+  await Promise.all(r.containers.map(async (c) => {
+    const name = c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
+    try {
+      const running = c.State === 'running' || c.State === 'paused';
+      const pid = running ? (await docker.getContainer(c.Id).inspect()).State.Pid : 0;
+      await docker.getContainer(c.Id).remove({ force: true, v: true });
+      if (running) res.killed.push({ id: c.Labels[LABEL.node] ?? name, pid });
+      res.removed.push(`container ${name}`);
+    } catch (e) {
+      if (statusOf(e) !== 404) res.problems.push(`could not remove container ${name}: ${apiMessage(e)}`);
+    }
+  }));
+  for (const n of r.networks) {
+    try { await docker.getNetwork(n.Id).remove(); res.removed.push(`network ${n.Name}`); } catch (e) { if (statusOf(e) !== 404) res.problems.push(`could not remove network ${n.Name}: ${apiMessage(e)}`); }
+  }
+  for (const v of r.volumes) {
+    try { await docker.getVolume(v.Name).remove(); res.removed.push(`volume ${v.Name}`); } catch (e) { if (statusOf(e) !== 404) res.problems.push(`could not remove volume ${v.Name}: ${apiMessage(e)}`); }
+  }
+  if (res.problems.length === 0) rmSync(keptMarker(r.runId), { force: true });
+  return res;
+}
+
+export const dockerReaper: Reaper = {
+  async reapOrphans(opts = {}): Promise<ReapResult[]> {
+    const docker = await engineOrNone();
+    if (!docker) return [];
+    const runs = await listRuns(docker);
+    const orphans = runs.filter((r) => (r.kind === 'run' ? !ownerAlive(r.owner) : Boolean(opts.all)));
+    return Promise.all(orphans.map((r) => removeRun(docker, r)));
+  },
+  // `cluster up` and `cluster status` use the process driver; kept Docker runs are listed by `clean --all`.
+  liveClusters(): LiveCluster[] {
+    return [];
+  },
+  async stopClusters(): Promise<ReapResult[]> {
+    return [];
+  },
+};

@@ -1,0 +1,160 @@
+// The Docker driver against a real engine: a 3-node cluster serving writes and queries, each
+// process, disk and clock fault with its undo and witness, teardown leaving nothing, the
+// reaper after a runner killed by SIGKILL, network faults skipped with the reason, and no
+// engine reported as exit 3. Without an engine these skip, unless PHANTOM_REQUIRE_DOCKER=1
+// (CI), where a missing engine fails them.
+import t from 'tap';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { BIN, FIXTURES, ROOT, cli, sandbox, until } from './helpers.js';
+import { DockerDriver } from '../src/drivers/docker/index.js';
+import { dockerClient, LABEL, withTimeout } from '../src/drivers/docker/engine.js';
+import { execNode } from '../src/drivers/docker/exec.js';
+import { FAULTS } from '../src/faults/index.js';
+import { clockWitness } from '../src/drivers/process/clock.js';
+import { healthOk } from '../src/drivers/health.js';
+
+async function engineAnswers(): Promise<boolean> {
+  try { await withTimeout(dockerClient().ping(), 3000, 'no answer'); return true; } catch { return false; }
+}
+
+const required = process.env.PHANTOM_REQUIRE_DOCKER === '1';
+const hasEngine = await engineAnswers();
+if (!hasEngine && required) t.fail(`PHANTOM_REQUIRE_DOCKER=1 but no Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}): start dockerd`);
+const skip = hasEngine ? false : 'no Docker engine answers (start dockerd, or set PHANTOM_REQUIRE_DOCKER=1 to make this a failure)';
+
+/** Everything of a run still on the engine. */
+async function leftovers(runId: string): Promise<number> {
+  const docker = dockerClient();
+  const filters = { label: [`${LABEL.run}=${runId}`] };
+  const [c, n, v] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
+  return c.length + n.length + (v.Volumes ?? []).length;
+}
+
+async function http(method: string, url: string, body?: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { method, body, headers: body?.startsWith('{') ? { 'content-type': 'application/json' } : {} });
+  return { status: res.status, text: await res.text() };
+}
+
+t.test('a 3-node cluster: data, process, disk and clock faults with witnesses, clean teardown', { skip }, async (t) => {
+  const state = mkdtempSync(join(tmpdir(), 'phantom-docker-state-'));
+  process.env.PHANTOM_TEST_STATE_DIR = state;
+  const runId = `test-${Date.now().toString(36)}`;
+  const d = new DockerDriver({ runId });
+  const logDir = mkdtempSync(join(tmpdir(), 'phantom-docker-logs-'));
+  t.teardown(async () => { await d.teardown({ keep: false }); });
+  t.notOk(d.capabilities.has('network'), 'no network capability: link faults are skipped');
+
+  const nodes = await d.start({ nodes: ['a', 'b', 'c'].map((id) => ({ id, start: true, args: [], env: {} })), readyTimeoutMs: 30_000, logDir, prepare: { clock: true, diskSizeMb: 8 } });
+  t.same(nodes.map((n) => n.state), ['running', 'running', 'running']);
+  t.ok(nodes.every((n) => n.url.startsWith('http://127.0.0.1:')), 'the runner reaches nodes on loopback');
+  t.ok(nodes.every((n) => /^http:\/\/172\.30\.\d+\.\d+:8181$/.test(n.peerUrl)), 'nodes reach each other on the run network');
+  const members = JSON.parse((await http('GET', `${nodes[0]!.url}/api/v3/cluster/nodes`)).text) as { nodes: Array<{ id: string; url: string }> };
+  t.same(members.nodes.map((n) => n.url).sort(), nodes.map((n) => n.peerUrl).sort(), 'the cluster knows its members by network address');
+
+  // Written through one node, read through another (which has to ask the owners over the network).
+  t.equal((await http('POST', `${nodes[0]!.url}/api/v3/configure/database`, '{"db":"db1"}')).status, 200);
+  t.equal((await http('POST', `${nodes[0]!.url}/api/v3/write_lp?db=db1`, 'm,host=x v=1 1704067200000000000')).status, 204);
+  const rows = await http('GET', `${nodes[2]!.url}/api/v3/query_sql?db=db1&q=${encodeURIComponent('SELECT * FROM m')}`);
+  t.match(JSON.parse(rows.text), [{ host: 'x', v: 1 }], 'a write through a is read through c');
+
+  const peerOf = (id: string) => d.node(id).peerUrl;
+  const bAddress = peerOf('b');
+  await d.kill('b');
+  t.equal(d.node('b').state, 'stopped');
+  t.match(d.node('b').exit, { signal: 'SIGKILL', unexpected: false }, 'killed by SIGKILL, as the scenario asked');
+  t.notOk(d.crashed.aborted, 'a kill is not a crash');
+  await d.startNode('b');
+  t.equal(d.node('b').state, 'running');
+  t.equal(peerOf('b'), bAddress);
+
+  // restart = stop + start: same address, same data volume.
+  const container = () => dockerClient().getContainer(`phantom-${runId}-c`);
+  t.equal((await execNode(container(), `require('fs').writeFileSync('/data/marker', 'kept')`)).exitCode, 0);
+  const ipBefore = (await container().inspect()).NetworkSettings.Networks[`phantom-${runId}`]!.IPAddress;
+  await d.stop('c');
+  t.match(d.node('c').exit, { code: 0, unexpected: false }, 'a graceful stop ends it with code 0');
+  await d.startNode('c');
+  t.equal((await container().inspect()).NetworkSettings.Networks[`phantom-${runId}`]!.IPAddress, ipBefore, 'restart keeps the address');
+  t.equal((await execNode(container(), `process.stdout.write(require('fs').readFileSync('/data/marker', 'utf8'))`)).stdout, 'kept', 'restart keeps the data volume');
+
+  await d.pause('a');
+  t.equal(d.node('a').state, 'paused');
+  t.notOk(await healthOk(d.node('a').url, 500), 'a paused node does not answer');
+  await d.resume('a');
+  t.ok(await healthOk(d.node('a').url, 2000), 'a resumed node answers');
+
+  const target = { kind: 'nodes' as const, nodes: ['a'] };
+  const w = { driver: d, timeoutMs: 5000, signal: new AbortController().signal };
+  await FAULTS.disk_full!.inject(d, target);
+  t.match(await FAULTS.disk_full!.witness(target, w), { confirmed: true, evidence: /ENOSPC/ }, 'disk_full: a write in the data dir is refused');
+  await FAULTS.disk_free!.inject(d, target);
+  t.match(await FAULTS.disk_free!.witness(target, w), { confirmed: true }, 'disk_free: a write in the data dir succeeds again');
+
+  await d.setClock('a', { offsetMs: 3_600_000, rate: 1 });
+  const skewed = await clockWitness(d.node('a').url, 3_600_000, 500, { timeoutMs: 5000 });
+  t.ok(skewed.ok, `clock +1h witnessed by the Date header: ${skewed.message}`);
+  const other = await clockWitness(d.node('b').url, 0, 500, { timeoutMs: 5000 });
+  t.ok(other.ok, 'the other nodes keep real time');
+  await d.setClock('a', { offsetMs: 0, rate: 1 });
+  t.ok((await clockWitness(d.node('a').url, 0, 500, { timeoutMs: 5000 })).ok, 'offset 0 puts it back');
+
+  const log = readFileSync(join(logDir, 'a.log'), 'utf8');
+  t.ok(log.split('\n').filter(Boolean).every((l) => l.startsWith('{')), 'the log is demultiplexed: JSON lines, no frame headers');
+  t.match(log, /"node_id":"a"/);
+
+  const report = await d.teardown({ keep: false });
+  t.same(report.problems, []);
+  t.equal(await leftovers(runId), 0, 'no container, network or volume is left');
+});
+
+t.test('run --driver docker: a scenario passes, logs land in the report, network faults are skipped with the reason', { skip }, async (t) => {
+  const sb = sandbox(t);
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-docker-scenarios-'));
+  writeFileSync(join(dir, 'write-read.yaml'), [
+    'name: write and read on docker', 'cluster: { nodes: [a, b] }', 'steps:',
+    '  - write: { via: a, db: db1, lines: "m,host=x v=1 1704067200000000000" }',
+    '  - query: { via: b, db: db1, sql: "SELECT v FROM m", expect: { rows: [{ v: 1 }] } }',
+    '  - fault: { restart: b }',
+    '  - query: { via: b, db: db1, sql: "SELECT v FROM m", expect: { rows: [{ v: 1 }] } }', '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'partition.yaml'), readFileSync(join(ROOT, 'scenarios', 'partition.yaml')));
+  const r = await cli(['run', dir, '--driver', 'docker', '--out', sb.out], { env: sb.env, timeoutMs: 120_000 });
+  t.equal(r.exitCode, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /skipped the docker driver cannot do fault "partition" \(at .*partition\.yaml:\d+:\d+\): it needs the "network" capability/);
+  const run = readdirSync(sb.out).find((f) => f !== 'latest')!;
+  const logs = join(sb.out, run, 'logs');
+  const files = readdirSync(logs, { recursive: true }).map(String).filter((f) => f.endsWith('.log'));
+  t.ok(files.length >= 2, `node logs in reports/<run-id>/logs: ${files.join(', ')}`);
+  t.match(readFileSync(join(logs, files[0]!), 'utf8'), /^\{"level"/);
+  const all = await dockerClient().listContainers({ all: true, filters: { label: [LABEL.project] } });
+  t.equal(all.filter((c) => c.Labels[LABEL.run]?.startsWith(run)).length, 0, 'the run left no containers');
+});
+
+t.test('a runner killed by SIGKILL: clean removes its containers, network and volumes', { skip }, async (t) => {
+  const sb = sandbox(t);
+  const child = execa(process.execPath, [BIN, 'run', join(FIXTURES, 'engine', 'slow.yaml'), '--driver', 'docker', '--out', sb.out], { cwd: ROOT, reject: false, env: { ...sb.env, CI: '1', NO_COLOR: '1' } });
+  sb.track(child);
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  t.ok(await until(() => /✓ 0 write/.test(out), 60_000), 'the run reached its long wait');
+  const runId = /phantom-test run (\S+)/.exec(out)![1]!;
+  child.kill('SIGKILL');
+  await child;
+  t.ok(await leftovers(`${runId}-0`) > 0, 'the killed runner left its cluster');
+  const clean = await cli(['clean'], { env: sb.env });
+  t.equal(clean.exitCode, 0, clean.stderr);
+  t.match(clean.stdout, new RegExp(`${runId}-0: killed 2 node\\(s\\)`));
+  t.equal(await leftovers(`${runId}-0`), 0, 'nothing of the killed run is left');
+});
+
+t.test('no engine: exit 3 naming DOCKER_HOST and how to start one', async (t) => {
+  const sb = sandbox(t);
+  const dead = `unix://${join(tmpdir(), `no-docker-${process.pid}.sock`)}`;
+  const r = await cli(['run', join(FIXTURES, 'engine', 'slow.yaml'), '--driver', 'docker', '--out', sb.out], { env: { ...sb.env, DOCKER_HOST: dead }, timeoutMs: 30_000 });
+  t.equal(r.exitCode, 3, r.stdout + r.stderr);
+  t.match(r.stdout + r.stderr, `no Docker engine answers at DOCKER_HOST=${dead}`);
+  t.match(r.stdout + r.stderr, /dockerd/);
+});
