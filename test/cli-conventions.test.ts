@@ -53,7 +53,7 @@ t.test('run --json: every failure prints {"error": {...}} on stdout', async (t) 
     ['a missing file', [join(FIXTURES, 'nope.yaml')], 2, { code: 'invalid_scenario', diagnostics: [{ line: 1, col: 1, message: /no such file/ }] }],
     ['an unknown flag', [engine('pass-one-node.yaml'), '--frobnicate'], 2, { code: 'usage', exit_code: 2, message: /Nonexistent flag: --frobnicate/ }],
     ['an unknown reporter', [engine('pass-one-node.yaml'), '--reporter', 'xml'], 2, { code: 'usage', message: /unknown reporter\(s\): xml/ }],
-    ['a bad option', [engine('pass-one-node.yaml'), '--driver', 'docker'], 2, { code: 'usage', message: /Expected --driver=docker to be one of: process/ }],
+    ['a bad option', [engine('pass-one-node.yaml'), '--driver', 'kubernetes'], 2, { code: 'usage', message: /Expected --driver=kubernetes to be one of: process, docker/ }],
     ['no paths', [], 2, { code: 'usage', message: /Missing 1 required arg/ }],
     ['a report folder that cannot be made', [engine('pass-one-node.yaml'), '--out', join(file, 'reports')], 3, { code: 'infra', exit_code: 3, message: /ENOTDIR/ }],
   ];

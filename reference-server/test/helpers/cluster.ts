@@ -74,7 +74,7 @@ export class TestCluster {
     const collect = (b: Buffer) => n.log.push(...b.toString().split('\n').filter(Boolean));
     proc.stdout!.on('data', collect);
     proc.stderr!.on('data', collect);
-    await waitFor(async () => (await fetch(`${n.url}/health`).then((r) => r.status, () => 0)) === 200, 10_000, () => `node ${id} never became healthy:\n${n.log.slice(-20).join('\n')}`);
+    await waitFor(async () => (await fetch(`${n.url}/health`).then((r) => r.status, () => 0)) === 200, 30_000, () => `node ${id} never became healthy:\n${n.log.slice(-20).join('\n')}`);
   }
 
   /** Adds a node at run time (started with the existing peers plus itself). */
@@ -114,7 +114,7 @@ export class TestCluster {
         [...this.nodes.values()].filter((n) => n.proc && n.proc.exitCode === null).map(async (n) => (await this.json(n.id, 'GET', '/api/v3/cluster/nodes')).body.catalog_version),
       );
       return versions.every((v) => v > 0 && v === versions[0]);
-    }, 10_000, () => 'catalog never converged');
+    }, 30_000, () => 'catalog never converged');
   }
 
   async request(id: string, method: string, p: string, body?: string | object, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
