@@ -99,10 +99,12 @@ async function checkChild(dir) {
   const { checkRun } = await import(pathToFileURL(join(root, 'dist', 'checkers', 'history-file.js')).href);
   const { CHECKERS } = await import(pathToFileURL(join(root, 'dist', 'checkers', 'index.js')).href);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const verdicts = await checkRun(dir, () => [CHECKERS.set, CHECKERS.overwrite]);
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   const results = verdicts[0].results.map(({ checker, valid, summary }) => ({ checker, valid, summary }));
-  process.stdout.write(JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, results }));
+  process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024, results }));
 }
 
 export async function run() {

@@ -70,6 +70,22 @@ t.test('check on bad input: exit 2 naming the file and line', async (t) => {
   t.match(unknown.stderr, /unknown checker "stale-read" \(did you mean "stale-reads"\?\)/);
 });
 
+t.test('check without --checker names an unreadable journal.json instead of "nothing to check"', async (t) => {
+  const good = JSON.stringify({ index: 0, type: 'invoke', invoke_index: 0, f: 'write', node: 'a', step: '0', scenario: 's', time_ms: 1, wall: '', value: { db: 'db1', points: [] } });
+  const base = t.testdir({
+    corrupt: { 'history.jsonl': `${good}\n`, 'journal.json': '{"scenarios": [' },
+    'not-a-journal': { 'history.jsonl': `${good}\n`, 'journal.json': '[1, 2]' },
+  });
+  const corrupt = await cli(['check', join(base, 'corrupt')]);
+  t.equal(corrupt.exitCode, 2);
+  t.match(corrupt.stderr, /corrupt\/journal\.json is not valid JSON \(.+\).*give --checker/);
+  const other = await cli(['check', join(base, 'not-a-journal')]);
+  t.equal(other.exitCode, 2);
+  t.match(other.stderr, /not-a-journal\/journal\.json is not a run journal/);
+  const forced = await cli(['check', join(base, 'corrupt'), '--checker', 'set']);
+  t.equal(forced.exitCode, 0, '--checker does not need the journal');
+});
+
 t.test('validate: an unknown checker in check: is a positioned error with a did-you-mean', async (t) => {
   const d = t.testdir({ 's.yaml': 'name: x\nsteps:\n  - wait: 1ms\ncheck: [set, overwrit]\n' });
   const r = await cli(['validate', join(d, 's.yaml')]);

@@ -123,3 +123,30 @@ t.test('merge-reports --help explains it with examples', async (t) => {
   const top = await cli(['--help']);
   t.match(top.stdout, /merge-reports\s+Combine the run folders/);
 });
+
+t.test('sidecars come along, renamed after their merged lines: check reads the merged run', async (t) => {
+  const bulk = [join('test', 'fixtures', 'checkers', 'bulk-a.yaml'), join('test', 'fixtures', 'checkers', 'bulk-b.yaml')];
+  const parts: string[] = [];
+  for (const i of [1, 2]) {
+    const out = join(sb.out, `bulk-shard-${i}`);
+    const r = await cli(['run', ...bulk, '--seed', '3', '--shard', `${i}/2`, '--out', out], { env: sb.env });
+    t.equal(r.exitCode, 0, r.stdout + r.stderr);
+    parts.push(runDir(out));
+  }
+  const sidecars = (d: string) => readFileSync(join(d, 'history.jsonl'), 'utf8').trim().split('\n').map((l, i) => [i + 1, JSON.parse(l).sidecar?.file]).filter(([, f]) => f);
+  t.same(sidecars(parts[1]!).map(([line, f]) => f === `history/${line}.json`), [true, true], 'the second shard has the write\'s and the read\'s sidecars, named by their lines');
+  const out = join(sb.out, 'bulk-merged');
+  const m = await cli(['merge-reports', ...parts, '--out', out], { env: sb.env });
+  t.equal(m.exitCode, 0, m.stdout + m.stderr);
+  const dir = runDir(out);
+  const merged = sidecars(dir);
+  t.equal(merged.length, 4, 'both shards\' sidecars');
+  for (const [line, file] of merged) {
+    t.equal(file, `history/${line}.json`, `line ${line} refers to the sidecar named after it`);
+    t.ok(existsSync(join(dir, String(file))), `${file} is there`);
+  }
+  const c = await cli(['check', dir, '--json']);
+  t.equal(c.exitCode, 0, c.stderr);
+  const j = JSON.parse(c.stdout);
+  t.same(j.scenarios.map((s: { results: Array<{ acknowledged: number; lost: number }> }) => [s.results[0]!.acknowledged, s.results[0]!.lost]), [[1500, 0], [1500, 0]], 'every acknowledged point of both shards is found in the merged run');
+});

@@ -21,8 +21,8 @@ interface Identity extends FinalSeen {
   finals: TableFinals;
   candidates: Candidate[];
   acknowledged: boolean;
-  /** A final read showed a value no candidate wrote: kept to judge again at the end. */
-  wrong: Array<{ read: number; node: string | null; atMs: number; fields: Record<string, unknown> }>;
+  /** A final read showed a value no candidate wrote: kept to judge again at the end (null: none, the usual case). */
+  wrong: Array<{ read: number; node: string | null; atMs: number; fields: Record<string, unknown> }> | null;
 }
 
 /** The fields in `row` that no candidate write could have left there. */
@@ -53,11 +53,11 @@ export const overwrite: Checker = {
         const t = finals.get(sent.db, p.table);
         touched.add(t);
         let id = ids.get(p.key);
-        if (!id) ids.set(p.key, id = { finals: t, candidates: [], acknowledged: false, wrong: [], finalEpoch: -1, finalSeen: 0, markedSeen: 0 });
+        if (!id) ids.set(p.key, id = { finals: t, candidates: [], acknowledged: false, wrong: null, finalEpoch: -1, finalSeen: 0, markedSeen: 0 });
         if (o.type === 'ok') {
           id.acknowledged = true;
           // Superseded: acknowledged writes that completed before this one began, fields covered.
-          id.candidates = id.candidates.filter((c) => c.type === 'info' || c.completeMs >= o.invokeMs || Object.keys(c.fields).some((k) => !(k in p.fields)));
+          if (id.candidates.length) id.candidates = id.candidates.filter((c) => c.type === 'info' || c.completeMs >= o.invokeMs || Object.keys(c.fields).some((k) => !(k in p.fields)));
         }
         id.candidates.push({ index: o.index, type: o.type === 'ok' ? 'ok' : 'info', node: o.node, invokeMs: o.invokeMs, completeMs: o.completeMs, fields: p.fields });
       }
@@ -78,7 +78,7 @@ export const overwrite: Checker = {
         if (!id) continue; // never written: the set checker's "unexpected"
         sawInFinal(id, t, r.final);
         const fields = rowFields(row, tagKeys);
-        if (unexplained(fields, id.candidates).length) id.wrong.push({ read: o.index, node: o.node, atMs: o.completeMs, fields });
+        if (unexplained(fields, id.candidates).length) (id.wrong ??= []).push({ read: o.index, node: o.node, atMs: o.completeMs, fields });
       }
     };
 
@@ -93,18 +93,18 @@ export const overwrite: Checker = {
         const fail = (m: string) => { failureCount++; if (failures.length < MAX_FAILURES) failures.push(m); };
         let checked = 0, wrong = 0, unread = 0, unjudged = 0;
         for (const [key, id] of ids) {
-          if (!id.acknowledged && id.wrong.length === 0) continue;
+          if (!id.acknowledged && !id.wrong) continue;
           if (id.finals.reads.length === 0) { if (id.acknowledged) unjudged++; continue; }
           checked++;
           // Judged again now: an info write still in flight at the read counts too.
-          const bad = id.wrong.filter((w) => (id.finals.marked.length ? id.finals.marked : id.finals.implicit).some((f) => f.index === w.read))
+          const bad = (id.wrong ?? []).filter((w) => (id.finals.marked.length ? id.finals.marked : id.finals.implicit).some((f) => f.index === w.read))
             .map((w) => ({ ...w, fields: unexplained(w.fields, id.candidates) })).filter((w) => w.fields.length > 0);
           const seen = finalCount(id, id.finals);
           if (bad.length) {
             wrong++;
             const w = bad[0]!;
             const want = id.candidates.filter((c) => c.type === 'ok').map((c) => `write #${c.index} (${JSON.stringify(c.fields)}, acknowledged by node ${c.node} at ${secs(c.completeMs)})`);
-            const row = id.wrong.find((x) => x.read === w.read)!.fields;
+            const row = id.wrong!.find((x) => x.read === w.read)!.fields;
             fail(`final read #${w.read} via node ${w.node} at ${secs(w.atMs)} shows point ${describeKey(key)} with ${JSON.stringify(Object.fromEntries(w.fields.map((k) => [k, row[k]])))}, but the last acknowledged value is from ${want.join(' or ') || 'no acknowledged write'}${id.candidates.some((c) => c.type === 'info') ? ` (or info write #${id.candidates.filter((c) => c.type === 'info').map((c) => c.index).join(', #')})` : ''}`);
           } else if (id.acknowledged && seen === 0) {
             unread++;

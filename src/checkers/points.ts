@@ -46,31 +46,59 @@ export class TableTags {
   }
 }
 
+/** A write's point with its identity worked out: the same for every checker, so done once per operation. */
+interface KeyedPoint { key: string; table: string; tagKeys: string[]; fields: Record<string, FieldValue>; line: number }
+
+/** Each write's keyed points (undefined time: untimed), kept while the checkers look at it. */
+const keyedCache = new WeakMap<object, Array<KeyedPoint | undefined>>();
+
+function keyedPoints(db: string, raw: RecordedPoint[]): Array<KeyedPoint | undefined> {
+  let out = keyedCache.get(raw);
+  if (out) return out;
+  out = raw.map((p) => {
+    if (p.time === null || p.time === undefined) return undefined;
+    const tagKeys = Object.keys(p.tags);
+    let series = escMeasurement(p.table);
+    for (const k of tagKeys.length > 1 ? [...tagKeys].sort() : tagKeys) series += `,${escKey(k)}=${escKey(p.tags[k]!)}`;
+    return { key: identityKey(db, series, rfc3339(p.time)), table: p.table, tagKeys, fields: p.fields, line: p.line };
+  });
+  keyedCache.set(raw, out);
+  return out;
+}
+
 /** The identified points of a write (with a time; the server picks the time of the others). */
 export function sentPoints(o: Operation, tags: TableTags): { db: string; points: SentPoint[]; untimed: number; rejected: Set<number> } {
   const db = String(o.value.db ?? '');
   const raw = Array.isArray(o.value.points) ? (o.value.points as RecordedPoint[]) : [];
   const rejected = new Set(Array.isArray(o.result.rejected_lines) ? (o.result.rejected_lines as number[]) : []);
+  const keyed = keyedPoints(db, raw);
   const points: SentPoint[] = [];
   let untimed = 0;
-  for (const p of raw) {
-    if (rejected.has(p.line)) continue;
-    if (p.time === null || p.time === undefined) { untimed++; continue; }
-    const tagKeys = Object.keys(p.tags);
-    if (tagKeys.length) tags.learn(db, p.table, tagKeys);
-    let series = escMeasurement(p.table);
-    for (const k of tagKeys.sort()) series += `,${escKey(k)}=${escKey(p.tags[k]!)}`;
-    points.push({ key: identityKey(db, series, rfc3339(p.time)), table: p.table, fields: p.fields });
+  for (let i = 0; i < raw.length; i++) {
+    if (rejected.has(raw[i]!.line)) continue;
+    const p = keyed[i];
+    if (!p) { untimed++; continue; }
+    if (p.tagKeys.length) tags.learn(db, p.table, p.tagKeys);
+    points.push(p);
   }
   return { db, points, untimed, rejected };
 }
 
+/** The date part of recent timestamps: points of one run fall on few days. */
+let dayCache = { day: NaN, text: '' };
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 /** formatTimestamp of a decimal ns string, without bigint arithmetic in the common case. */
-function rfc3339(ns: string): string {
+export function rfc3339(ns: string): string {
   if (ns.length < 10 || ns.length > 19 || ns.startsWith('-')) return formatTimestamp(BigInt(ns));
-  const base = new Date(Number(ns.slice(0, -9)) * 1000).toISOString().slice(0, 19);
-  const frac = ns.slice(-9).replace(/0+$/, '');
-  return frac ? `${base}.${frac}Z` : `${base}Z`;
+  const secs = Number(ns.slice(0, -9));
+  const day = Math.floor(secs / 86400);
+  if (day !== dayCache.day) dayCache = { day, text: new Date(day * 86_400_000).toISOString().slice(0, 11) };
+  const inDay = secs - day * 86400;
+  const base = `${dayCache.text}${two(Math.floor(inDay / 3600))}:${two(Math.floor(inDay / 60) % 60)}:${two(inDay % 60)}`;
+  const sub = ns.slice(-9);
+  if (sub === '000000000') return `${base}Z`;
+  return `${base}.${sub.replace(/0+$/, '')}Z`;
 }
 
 /** What a query read, when its rows are points of one table (the step recorded `read`). */

@@ -33,7 +33,12 @@ Exit 0 when every checker finds the history valid (unknown does not fail); 1 whe
         if (!CHECKERS[n]) { const h = suggest(n, CHECKER_NAMES); return bad(`unknown checker "${n}"${h ? ` (did you mean "${h}"?)` : ''}; known: ${CHECKER_NAMES.join(', ')}`); }
       }
     }
-    const declared = forced ? new Map<string, string[]>() : declaredChecks(dir);
+    let declared = new Map<string, string[]>();
+    if (!forced) {
+      try { declared = declaredChecks(dir); } catch (e) {
+        return bad(`${e instanceof Error ? e.message : String(e)}: the scenarios' check: lists are in it (give --checker to choose the checkers instead)`);
+      }
+    }
     const pick = (scenario: string) => (forced ?? declared.get(scenario) ?? []).filter((n) => CHECKERS[n]).map((n) => CHECKERS[n]!);
 
     let verdicts;
@@ -65,17 +70,23 @@ Exit 0 when every checker finds the history valid (unknown does not fail); 1 whe
   }
 }
 
-/** Each scenario's check: list, from the run's journal (none when it has no journal). */
+/**
+ * Each scenario's check: list, from the run's journal (none when it has no journal). A
+ * journal that is there but cannot be read throws, naming it and what is wrong.
+ */
 function declaredChecks(dir: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const path = join(dir, 'journal.json');
   if (!existsSync(path)) return out;
-  try {
-    const j = JSON.parse(readFileSync(path, 'utf8')) as { scenarios?: Array<{ name?: string; resolved?: { scenario?: { check?: unknown } } }> };
-    for (const s of j.scenarios ?? []) {
-      const c = s.resolved?.scenario?.check;
-      if (typeof s.name === 'string' && Array.isArray(c)) out.set(s.name, c.map(String));
-    }
-  } catch { /* an unreadable journal: --checker still works, and the message says nothing to check */ }
+  let j: { scenarios?: unknown };
+  try { j = JSON.parse(readFileSync(path, 'utf8')) as typeof j; } catch (e) {
+    const why = e instanceof SyntaxError ? `not valid JSON (${e.message})` : `unreadable (${e instanceof Error ? e.message : String(e)})`;
+    throw new Error(`${path} is ${why}`);
+  }
+  if (!j || typeof j !== 'object' || !Array.isArray(j.scenarios)) throw new Error(`${path} is not a run journal (no scenarios list)`);
+  for (const s of j.scenarios as Array<{ name?: unknown; resolved?: { scenario?: { check?: unknown } } }>) {
+    const c = s?.resolved?.scenario?.check;
+    if (typeof s?.name === 'string' && Array.isArray(c)) out.set(s.name, c.map(String));
+  }
   return out;
 }

@@ -4,15 +4,16 @@
 // read and checked before anything is written, and the folder appears whole (built under a
 // hidden name, then renamed) or not at all.
 
-import { closeSync, cpSync, createReadStream, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { copyFileSync, cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { RunResult } from '../../engine/events.js';
 import { EXIT } from '../../engine/run.js';
 import { JOURNAL_FORMAT, JOURNAL_VERSION, jsonWithBigints, type Journal } from '../journal.js';
 import { junitXml } from '../junit.js';
 import { renderReport } from '../report/render.js';
-import { readHistoryColumns } from '../report/run-dir-reader.js';
+import { ReportInputError, readHistoryColumns } from '../report/run-dir-reader.js';
 import type { ScenarioColumns } from '../report/op-columns.js';
 import { linkLatest, newRunId } from '../run-dir.js';
 import { readShardSet, shown, type ShardRun } from './shard-set.js';
@@ -108,28 +109,46 @@ export function runResultOf(j: Journal, reportDir: string): RunResult {
   };
 }
 
-/** Whether a file's last byte is a newline (an empty file counts as ending cleanly). */
-function endsWithNewline(path: string): boolean {
-  const fd = openSync(path, 'r');
+/**
+ * The shards' histories one after another (each scenario's operations count from 0). A
+ * sidecar is named after the line that refers to it (docs/history.md), so each one is
+ * copied to the name of its line in the merged file, and the line's reference renamed.
+ */
+async function concatHistories(shards: ShardRun[], to: string) {
+  const out = createWriteStream(to);
+  let line = 0;
+  const put = async (text: string) => { if (!out.write(text + '\n')) await once(out, 'drain'); };
   try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return true;
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, size - 1);
-    return b[0] === 0x0a;
+    for (const s of shards) {
+      const from = join(s.dir, 'history.jsonl');
+      let shardLine = 0;
+      for await (const text of createInterface({ input: createReadStream(from), crlfDelay: Infinity })) {
+        line++;
+        shardLine++;
+        await put(text.includes('"sidecar"') ? withSidecarMoved(text, `${from}:${shardLine}`, s.dir, dirname(to), line) : text);
+      }
+    }
   } finally {
-    closeSync(fd);
+    out.end();
+    await once(out, 'close');
   }
 }
 
-/** The shards' histories one after another (each scenario's operations count from 0). */
-async function concatHistories(shards: ShardRun[], to: string) {
-  writeFileSync(to, '');
-  for (const s of shards) {
-    const from = join(s.dir, 'history.jsonl');
-    await pipeline(createReadStream(from), createWriteStream(to, { flags: 'a' }));
-    if (!endsWithNewline(from)) writeFileSync(to, '\n', { flag: 'a' });
-  }
+/** A history line whose sidecar is copied to history/<line>.json beside the merged history. */
+function withSidecarMoved(text: string, where: string, shardDir: string, mergedDir: string, line: number): string {
+  let file: unknown;
+  try { file = (JSON.parse(text) as { sidecar?: { file?: unknown } }).sidecar?.file; } catch { return text; }
+  if (typeof file !== 'string') return text;
+  const source = join(shardDir, file);
+  if (!/^history\/[^/]+\.json$/.test(file) || !existsSync(source)) throw new ReportInputError(`${where}: its sidecar ${source} is missing`);
+  const renamed = `history/${line}.json`;
+  mkdirSync(join(mergedDir, 'history'), { recursive: true });
+  copyFileSync(source, join(mergedDir, renamed));
+  // Renamed in the text, not re-serialised: the rest of the line stays byte for byte.
+  const ref = `"sidecar":{"file":${JSON.stringify(file)}`;
+  const at = text.lastIndexOf(ref);
+  if (at < 0) throw new ReportInputError(`${where}: cannot rename its sidecar reference (expected ${ref})`);
+  return `${text.slice(0, at)}"sidecar":{"file":${JSON.stringify(renamed)}${text.slice(at + ref.length)}`;
 }
 
 export interface MergeResult { dir: string; journal: MergedJournal }
