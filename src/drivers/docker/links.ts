@@ -107,8 +107,8 @@ export class DockerLinks implements LinkControl {
     const routed = links && this.routed(links);
     this.proxies.heal(routed);
     const healed = routed ?? [...this.cuts.values()].map((c) => c.link);
-    for (const l of healed) this.cuts.delete(linkName(l));
-    await this.applyAll(healed.filter((l) => l.from !== CLIENT));
+    // Only chains that held one of these cuts change (a shaped link has no rule).
+    await this.applyAll(healed.filter((l) => this.cuts.delete(linkName(l))));
   }
 
   /** Brings a node's chain up to date once it runs again: started (a new namespace) or resumed. */
