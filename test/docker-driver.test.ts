@@ -1,7 +1,7 @@
 // The Docker driver against a real engine: a 3-node cluster serving writes and queries, each
 // process, disk and clock fault with its undo and witness, teardown leaving nothing, the
-// reaper after a runner killed by SIGKILL, network faults skipped with the reason, and no
-// engine reported as exit 3. Without an engine these skip, unless PHANTOM_REQUIRE_DOCKER=1
+// reaper after a runner killed by SIGKILL, and no engine reported as exit 3 (network faults:
+// docker-network.test.ts). Without an engine these skip, unless PHANTOM_REQUIRE_DOCKER=1
 // (CI), where a missing engine fails them.
 import t from 'tap';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,7 +45,6 @@ t.test('a 3-node cluster: data, process, disk and clock faults with witnesses, c
   const d = new DockerDriver({ runId });
   const logDir = mkdtempSync(join(tmpdir(), 'phantom-docker-logs-'));
   t.teardown(async () => { await d.teardown({ keep: false }); });
-  t.notOk(d.capabilities.has('network'), 'no network capability: link faults are skipped');
 
   const nodes = await d.start({ nodes: ['a', 'b', 'c'].map((id) => ({ id, start: true, args: [], env: {} })), readyTimeoutMs: 30_000, logDir, prepare: { clock: true, diskSizeMb: 8 } });
   t.same(nodes.map((n) => n.state), ['running', 'running', 'running']);
@@ -110,7 +109,7 @@ t.test('a 3-node cluster: data, process, disk and clock faults with witnesses, c
   t.equal(await leftovers(runId), 0, 'no container, network or volume is left');
 });
 
-t.test('run --driver docker: a scenario passes, logs land in the report, network faults are skipped with the reason', { skip }, async (t) => {
+t.test('run --driver docker: a scenario passes, logs land in the report', { skip }, async (t) => {
   const sb = sandbox(t);
   const dir = mkdtempSync(join(tmpdir(), 'phantom-docker-scenarios-'));
   writeFileSync(join(dir, 'write-read.yaml'), [
@@ -120,10 +119,8 @@ t.test('run --driver docker: a scenario passes, logs land in the report, network
     '  - fault: { restart: b }',
     '  - query: { via: b, db: db1, sql: "SELECT v FROM m", expect: { rows: [{ v: 1 }] } }', '',
   ].join('\n'));
-  writeFileSync(join(dir, 'partition.yaml'), readFileSync(join(ROOT, 'scenarios', 'partition.yaml')));
   const r = await cli(['run', dir, '--driver', 'docker', '--out', sb.out], { env: sb.env, timeoutMs: 120_000 });
   t.equal(r.exitCode, 0, r.stdout + r.stderr);
-  t.match(r.stdout, /skipped the docker driver cannot do fault "partition" \(at .*partition\.yaml:\d+:\d+\): it needs the "network" capability/);
   const run = readdirSync(sb.out).find((f) => f !== 'latest')!;
   const logs = join(sb.out, run, 'logs');
   const files = readdirSync(logs, { recursive: true }).map(String).filter((f) => f.endsWith('.log'));

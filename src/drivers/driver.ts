@@ -10,7 +10,7 @@
  * running: answered /health (only running nodes are picked by random, the default node
  * and `all`). paused: SIGSTOPped. stopped: its process has exited, whoever caused it.
  */
-import type { CutMode, Dialable, LinkRef, LinkState, ShapeSpec } from '../net/fault-proxy.js';
+import type { CutMode, Dialable, LinkRef, LinkState, ProbeResult, ShapeSpec } from '../net/fault-proxy.js';
 
 export type NodeState = 'pending' | 'starting' | 'running' | 'paused' | 'stopped';
 
@@ -94,13 +94,22 @@ export const CLIENT = 'client';
 export interface LinkControl {
   /** Why the link cannot be faulted (not routed by the driver), or undefined when it can. */
   missing(link: LinkRef): string | undefined;
-  cut(links: LinkRef[], mode: CutMode): void;
-  shape(links: LinkRef[], spec: ShapeSpec): void;
-  resetPeer(links: LinkRef[]): void;
+  /** Resolves once the links are cut (a driver applying firewall rules in containers takes a moment). */
+  cut(links: LinkRef[], mode: CutMode): void | Promise<void>;
+  shape(links: LinkRef[], spec: ShapeSpec): void | Promise<void>;
+  resetPeer(links: LinkRef[]): void | Promise<void>;
   /** Removes every cut and shape from the given links (default: all). */
-  heal(links?: LinkRef[]): void;
+  heal(links?: LinkRef[]): void | Promise<void>;
   /** Where to dial to send traffic over the link, for witnesses. */
   dialable(link: LinkRef): Dialable;
+  /**
+   * Where a cut lives on the source's side (the Docker driver's iptables rules in a node's
+   * network namespace), the runner dialing `dialable` would not see it: the driver probes
+   * from the source instead. Default: probeLink on dialable(link).
+   */
+  probe?(link: LinkRef, timeoutMs: number): Promise<ProbeResult>;
+  /** Whether probe can reach the link's source now (its container runs); default true. */
+  probeable?(link: LinkRef): boolean;
   /** Links cut or shaped now. */
   faulted(): LinkState[];
 }

@@ -21,10 +21,10 @@ export const bandwidth: Fault<BandwidthSpec> = {
   targets: (s, c) => ({ kind: 'links', links: selectLinks(s, c), effect: { shape: { bytesPerSecond: s.bytes_per_second } } }),
   async inject(d, t) {
     if (t.kind !== 'links' || !t.effect || !('shape' in t.effect)) return;
-    checkLinks(d, t.links).shape(t.links, { ...t.effect.shape, direction: 'both' });
+    await checkLinks(d, t.links).shape(t.links, { ...t.effect.shape, direction: 'both' });
   },
   async undo(d, t) {
-    if (t.kind === 'links') checkLinks(d, t.links).heal(t.links);
+    if (t.kind === 'links') await checkLinks(d, t.links).heal(t.links);
   },
   async witness(t, w) {
     const links = t.kind === 'links' ? t.links : [];

@@ -24,7 +24,7 @@ export const heal: Fault<HealSpec> = {
     return { kind: 'links', links: faulted.filter((l) => nodes.includes(l.from) || nodes.includes(l.to)), effect: { heal: true } };
   },
   async inject(d, t) {
-    if (t.kind === 'links') checkLinks(d, t.links).heal(t.links);
+    if (t.kind === 'links') await checkLinks(d, t.links).heal(t.links);
   },
   witness(t, w) {
     return witnessOpen(t.kind === 'links' ? t.links : [], w);

@@ -56,10 +56,10 @@ export const latency: Fault<LatencySpec> = {
   },
   async inject(d, t) {
     if (t.kind !== 'links' || !t.effect || !('shape' in t.effect)) return;
-    checkLinks(d, t.links).shape(t.links, { ...t.effect.shape, direction: 'upstream' });
+    await checkLinks(d, t.links).shape(t.links, { ...t.effect.shape, direction: 'upstream' });
   },
   async undo(d, t) {
-    if (t.kind === 'links') checkLinks(d, t.links).heal(t.links);
+    if (t.kind === 'links') await checkLinks(d, t.links).heal(t.links);
   },
   witness(t, w) {
     if (t.kind !== 'links' || !t.effect || !('shape' in t.effect)) return Promise.resolve({ confirmed: false, reason: 'no links' });

@@ -96,7 +96,12 @@ export function dedupe(links: Link[]): Link[] {
 function dialableNow(d: Driver, l: Link): boolean {
   if (l.to === CLIENT || d.links?.missing(l) !== undefined) return false;
   const state = d.nodes().find((n) => n.id === l.to)?.state;
-  return state === 'running';
+  return state === 'running' && (d.links?.probeable?.(l) ?? true);
+}
+
+/** What a client at the link's source sees: the driver's own probe, or a dial from the runner. */
+function probe(c: LinkControl, link: Link, timeoutMs: number): Promise<ProbeResult> {
+  return c.probe ? c.probe(link, timeoutMs) : probeLink(c.dialable(link), timeoutMs);
 }
 
 /** How long a probe waits before calling a link hung. */
@@ -115,8 +120,8 @@ export async function witnessCuts(cut: Link[], kept: Link[], w: WitnessContext):
   try {
     await pollUntil(async () => {
       const probes = await Promise.all([
-        ...cutNow.map(async (link) => ({ link, want: 'refuses or hangs', got: await probeLink(c.dialable(link), HANG_MS) })),
-        ...keptNow.map(async (link) => ({ link, want: 'answers', got: await probeLink(c.dialable(link), 1000) })),
+        ...cutNow.map(async (link) => ({ link, want: 'refuses or hangs', got: await probe(c, link, HANG_MS) })),
+        ...keptNow.map(async (link) => ({ link, want: 'answers', got: await probe(c, link, 1000) })),
       ]);
       last = probes.filter((p) => (p.want === 'answers') !== (p.got === 'connects'));
       return last.length === 0;
@@ -126,7 +131,7 @@ export async function witnessCuts(cut: Link[], kept: Link[], w: WitnessContext):
     return { confirmed: false, reason: last.map((p) => `${show(p.link)} should be ${p.want === 'answers' ? 'answering' : 'cut'} but ${p.got}`).join('; ') };
   }
   const skipped = cut.length + kept.length - cutNow.length - keptNow.length;
-  return { confirmed: true, evidence: `${cutNow.length} cut link(s) refuse or hang, ${keptNow.length} kept link(s) answer${skipped ? ` (${skipped} not dialable: to the client or to a node not running)` : ''}` };
+  return { confirmed: true, evidence: `${cutNow.length} cut link(s) refuse or hang, ${keptNow.length} kept link(s) answer${skipped ? ` (${skipped} not dialable: to the client, to a node not running or from one whose side cannot be probed)` : ''}` };
 }
 
 /** Every other link among the nodes these links join: what a cut must leave working. */

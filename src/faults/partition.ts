@@ -158,10 +158,10 @@ export const partition: Fault<PartitionSpec> = {
   },
   async inject(d, t) {
     if (t.kind !== 'links') return;
-    checkLinks(d, t.links).cut(t.links, t.effect && 'cut' in t.effect ? t.effect.cut : 'reject');
+    await checkLinks(d, t.links).cut(t.links, t.effect && 'cut' in t.effect ? t.effect.cut : 'reject');
   },
   async undo(d, t) {
-    if (t.kind === 'links') checkLinks(d, t.links).heal(t.links);
+    if (t.kind === 'links') await checkLinks(d, t.links).heal(t.links);
   },
   witness(t, w) {
     const cut = t.kind === 'links' ? t.links : [];

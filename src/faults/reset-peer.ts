@@ -14,7 +14,7 @@ export const reset_peer: Fault<LinkSelector> = {
   label: (s) => (s.node !== undefined ? [s.node].flat().join(', ') : `${[s.from].flat().join(', ')} -> ${[s.to].flat().join(', ')}`),
   targets: (s, c) => ({ kind: 'links', links: selectLinks(s, c), effect: { reset: true } }),
   async inject(d, t) {
-    if (t.kind === 'links') checkLinks(d, t.links).resetPeer(t.links);
+    if (t.kind === 'links') await checkLinks(d, t.links).resetPeer(t.links);
   },
   witness: (t, w) => witnessOpen(t.kind === 'links' ? t.links : [], w),
 };

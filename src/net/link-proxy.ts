@@ -33,6 +33,8 @@ export interface LinkProxyOptions {
   random?: () => number;
   /** Default 0: a free port. */
   port?: number;
+  /** Where to listen; default 127.0.0.1 (the Docker driver listens on its network's gateway). */
+  host?: string;
 }
 
 /** What a link currently does, for the history and for reports. */
@@ -49,6 +51,7 @@ export class LinkProxy {
   readonly from: string;
   readonly to: string;
   readonly upstream: Upstream;
+  readonly host: string;
   private readonly server: net.Server;
   private readonly connections = new Set<ProxiedConnection>();
   private readonly random: () => number;
@@ -60,17 +63,18 @@ export class LinkProxy {
     this.from = opts.from;
     this.to = opts.to;
     this.upstream = opts.upstream;
+    this.host = opts.host ?? '127.0.0.1';
     this.random = opts.random ?? Math.random;
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
     this.server.on('error', () => undefined); // after listen() succeeded, only accept() failures (EMFILE): the client sees them
   }
 
-  /** Starts listening on 127.0.0.1 (a free port unless `opts.port`). */
+  /** Starts listening on 127.0.0.1 or `opts.host` (a free port unless `opts.port`). */
   static async listen(opts: LinkProxyOptions): Promise<LinkProxy> {
     const link = new LinkProxy(opts);
     await new Promise<void>((resolve, reject) => {
       link.server.once('error', reject);
-      link.server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      link.server.listen(opts.port ?? 0, link.host, () => {
         link.server.off('error', reject);
         resolve();
       });
@@ -84,7 +88,7 @@ export class LinkProxy {
 
   /** The URL the `from` node uses to reach `to` through this link. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   /** Connections currently open through the link (held ones included). */

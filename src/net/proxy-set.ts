@@ -19,12 +19,12 @@ export class ProxySet {
 
   constructor(private readonly random: () => number = Math.random) {}
 
-  /** Opens the listener for from → to (upstream: where `to` listens), on `port` or any free one. */
-  async add(from: string, to: string, upstream: Upstream, port?: number): Promise<LinkProxy> {
+  /** Opens the listener for from → to (upstream: where `to` listens), on `port` or any free one, on 127.0.0.1 or `host`. */
+  async add(from: string, to: string, upstream: Upstream, port?: number, host?: string): Promise<LinkProxy> {
     const name = linkName({ from, to });
     if (this.closing) throw new Error(`cannot add link ${name}: the proxy set is closed`);
     if (this.links.has(name)) throw new Error(`link ${name} already has a proxy`);
-    const link = await LinkProxy.listen({ from, to, upstream, random: this.random, ...(port !== undefined ? { port } : {}) });
+    const link = await LinkProxy.listen({ from, to, upstream, random: this.random, ...(port !== undefined ? { port } : {}), ...(host !== undefined ? { host } : {}) });
     if (this.closing) {
       await link.close();
       throw new Error(`cannot add link ${name}: the proxy set is closed`);

@@ -58,3 +58,18 @@ const fs = require('fs');
 const tmp = ${JSON.stringify(IN_IMAGE.clockFile)} + '.tmp';
 fs.writeFileSync(tmp, process.argv[1]);
 fs.renameSync(tmp, ${JSON.stringify(IN_IMAGE.clockFile)});`;
+
+/**
+ * The link witness from the caller's side: connects to argv host:port from inside a node's
+ * network namespace, sends GET /health and prints connects, refused or hangs (as probeLink).
+ */
+export const PROBE_LINK_SCRIPT = `
+const net = require('net');
+const [host, port, ms] = process.argv.slice(1);
+const s = net.connect({ host, port: Number(port), noDelay: true });
+const done = (r) => { process.stdout.write(r); process.exit(0); };
+setTimeout(() => done('hangs'), Number(ms));
+s.on('connect', () => s.write('GET /health HTTP/1.1\\r\\nHost: phantom-probe\\r\\nConnection: close\\r\\n\\r\\n'));
+s.once('data', () => done('connects'));
+s.on('error', () => done('refused'));
+s.on('end', () => done('refused'));`;

@@ -1,19 +1,20 @@
 // The reference-server image. No registry is reachable, so it is built FROM scratch
 // (reference-server/Dockerfile) with a root filesystem put together here: the host's node
-// binary and the shared libraries `ldd` lists for it, for better-sqlite3's native addon and
-// for libfaketime (clock faults), the server's dist/ and the node_modules it loads at run
-// time. The image is tagged with a hash of all of that, so it is rebuilt only when an input
+// binary and the shared libraries `ldd` lists for it, for better-sqlite3's native addon, for
+// libfaketime (clock faults) and for iptables (partitions, netfilter.ts), the server's dist/
+// and the node_modules it loads at run time. The image is tagged with a hash of all of that, so it is rebuilt only when an input
 // changes; the build context goes to the engine as a tar stream (tar.ts).
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
 import { InfraError } from '../../engine/errors.js';
 import { PACKAGE_ROOT, stateDir } from '../../util/paths.js';
 import { clockSupport } from '../process/clock.js';
 import { apiMessage, LABEL, statusOf } from './engine.js';
+import { IN_IMAGE_IPTABLES, iptablesSupport } from './netfilter.js';
 import { tarStream, type TarEntry } from './tar.js';
 
 export const IMAGE_REPO = 'phantom-test/reference-server';
@@ -97,6 +98,14 @@ export function imageInputs(root = PACKAGE_ROOT): ImageInputs {
   if (faketime.ok) {
     add(IN_IMAGE.libfaketime, faketime.library, 0o755);
     for (const l of ldd(faketime.library)) libraries.add(l);
+  }
+  // iptables for partitions (netfilter.ts): the binary, its libraries, the extensions it loads.
+  const iptables = iptablesSupport();
+  if (iptables.ok) {
+    add(IN_IMAGE_IPTABLES.binary, iptables.binary, 0o755);
+    for (const ext of iptables.extensions) add(`${IN_IMAGE_IPTABLES.extensions}/${basename(ext)}`, ext, 0o755);
+    for (const l of ldd(iptables.binary)) libraries.add(l);
+    entries.push({ path: 'rootfs/run/', mode: 0o755 }); // iptables -w takes its lock in /run
   }
   // Each library at the path ldd named (symlinks resolved: the image gets the file itself).
   for (const lib of [...libraries].sort()) add(lib, realpathSync(lib), 0o755);

@@ -13,9 +13,10 @@
 // Faults: kill (SIGKILL), stop (SIGTERM, then SIGKILL after 10 s), start, pause (the cgroup
 // freezer), disk (the data volume is a size-limited tmpfs; a keeper container holds it
 // mounted, as the engine unmounts a tmpfs volume when its last user stops), clock
-// (libfaketime in the image, its timestamp file replaced inside the container). Network
-// faults are not offered: scenarios using them are skipped with the reason. While a node is
-// down a stand-in container holds its address, so peers are refused rather than left waiting.
+// (libfaketime in the image, its timestamp file replaced inside the container), network
+// (links.ts: node-to-node calls through fault proxies on the network's gateway, partitions as
+// iptables rules in the caller's namespace). While a node is down a stand-in container holds
+// its address, so peers are refused rather than left waiting.
 
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
-import type { Capability, ClockSetting, ClusterOptions, Driver, NodeExit, NodeInfo, NodeOptions, TeardownReport } from '../driver.js';
+import { CLIENT, type Capability, type ClockSetting, type ClusterOptions, type Driver, type NodeExit, type NodeInfo, type NodeOptions, type TeardownReport } from '../driver.js';
 import { InfraError } from '../../engine/errors.js';
 import { pollQuietly } from '../../util/poll.js';
 import { pingNodeId } from '../health.js';
@@ -34,6 +35,8 @@ import { apiMessage, connectEngine, LABEL, runLabels, statusOf } from './engine.
 import { ensureImage, IN_IMAGE } from './image.js';
 import { CLOCK_SCRIPT, execNode, FILL_SCRIPT, FREE_SCRIPT, PROBE_SCRIPT } from './exec.js';
 import { dockerReaper, listRuns, markKept, removeRun } from './reaper.js';
+import { DockerLinks } from './links.js';
+import { iptablesSupport } from './netfilter.js';
 
 interface Managed {
   info: NodeInfo;
@@ -60,9 +63,14 @@ export interface DockerDriverOptions {
 
 export class DockerDriver implements Driver {
   readonly name = 'docker';
-  /** No `network` yet: partitions need iptables from a helper container (README, "Drivers"). */
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['processes', 'reaper', 'disk', ...(clockSupport().ok ? ['clock' as const] : [])]);
+  /** network needs the host's iptables to put in the image (netfilter.ts); clock, libfaketime. */
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
+    'processes', 'reaper', 'disk', ...(clockSupport().ok ? ['clock' as const] : []), ...(iptablesSupport().ok ? ['network' as const] : []),
+  ]);
   readonly reaper = dockerReaper;
+  /** The links, when the cluster was started with `network: true` (links.ts). */
+  links?: DockerLinks;
+  private helpers = 0;
   private docker!: Docker;
   private readonly nodesById = new Map<string, Managed>();
   private cluster!: ClusterOptions;
@@ -91,7 +99,8 @@ export class DockerDriver implements Driver {
     this.startedAny = true; // from here on something of ours may exist on the engine
     const logDir = opts.logDir ?? join(tmpdir(), `phantom-${this.o.runId}-logs`);
     mkdirSync(logDir, { recursive: true });
-    const ports = await freePorts(opts.nodes.length);
+    // With network faults, the client links' proxies get ports from the same call (none collides).
+    const ports = await freePorts(opts.nodes.length * (opts.network ? 2 : 1));
     opts.nodes.forEach((n, i) => {
       this.nodesById.set(n.id, {
         opts: n, ip: '', volume: this.resourceName(n.id), startedNs: 0n,
@@ -104,6 +113,10 @@ export class DockerDriver implements Driver {
       m.ip = `${subnet}.${10 + i}`;
       m.info.peerUrl = `http://${m.ip}:${IN_IMAGE.port}`;
     });
+    if (opts.network) {
+      this.links = await DockerLinks.open(opts.nodes.map((n) => n.id), this.linkHost(`${subnet}.1`), ports.slice(opts.nodes.length), opts.random);
+      for (const m of this.nodesById.values()) m.info.clientUrl = this.links.url(CLIENT, m.info.id);
+    }
     const initial = opts.nodes.filter((n) => n.start);
     const peers = initial.map((n) => `${n.id}=${this.nodesById.get(n.id)!.info.peerUrl}`).join(',');
     await Promise.all(initial.map(async (n) => {
@@ -112,6 +125,18 @@ export class DockerDriver implements Driver {
     }));
     await Promise.all(initial.map((n) => this.waitHealthy(n.id, opts.readyTimeoutMs, opts.signal)));
     return this.nodes();
+  }
+
+  private linkHost(gateway: string) {
+    return {
+      gateway,
+      node: (id: string) => ({ ip: this.managed(id).ip, port: this.managed(id).info.port }),
+      running: (id: string) => {
+        const m = this.managed(id);
+        return m.container && !m.exit && (m.info.state === 'starting' || m.info.state === 'running') ? m.container : undefined;
+      },
+      helper: (node: string) => ({ docker: this.docker, image: this.image, labels: this.labels, name: this.resourceName(`${node}-netfilter-${++this.helpers}`) }),
+    };
   }
 
   /** A bridge network of its own with a /24 the engine does not use yet (fixed addresses need a chosen subnet). */
@@ -177,6 +202,7 @@ export class DockerDriver implements Driver {
     const m = this.nodesById.get(id)!;
     const args = ['--node-id', id, '--http', `0.0.0.0:${IN_IMAGE.port}`, '--data-dir', IN_IMAGE.dataDir, '--peers', peers, '--log-format', this.cluster.logFormat ?? 'json'];
     if (this.cluster.token) args.push('--token', this.cluster.token);
+    if (this.links) args.push(...this.links.peerUrlArgs(id));
     const env = { ...m.opts.env, ...(this.cluster.prepare?.clock ? clockEnv() : {}) };
     const portKey = `${IN_IMAGE.port}/tcp`;
     m.container = await this.docker.createContainer({
@@ -212,6 +238,7 @@ export class DockerDriver implements Driver {
       m.info.state = 'stopped';
       throw new InfraError(`could not start container ${this.resourceName(id)} for node ${id}: ${apiMessage(e)}`, { logTail: this.logTail(id) });
     }
+    await this.links?.restore(id); // a new namespace: its cuts go back in
   }
 
   /** The state follows the container: whatever ended it, the node is stopped now. */
@@ -348,6 +375,7 @@ export class DockerDriver implements Driver {
     const m = this.expectState(id, ['paused'], 'resume');
     await m.container!.unpause();
     m.info.state = 'running';
+    await this.links?.restore(id); // cuts changed while it was frozen
   }
 
   async addNode(id: string): Promise<NodeInfo> {
@@ -415,6 +443,10 @@ export class DockerDriver implements Driver {
     if (opts.keep) {
       markKept(this.o.runId);
       report.notes = [`its containers, network and volumes are labelled ${LABEL.run}=${this.o.runId}: \`phantom-test clean --all\` removes them`];
+      if (this.links) {
+        report.notes.push('its nodes reached each other through fault proxies inside this run, which close now: calls between nodes fail on the kept cluster; each node still answers on its own URL');
+        await this.links.close(); // open listeners would keep the runner from exiting
+      }
       this.closeStreams();
       return report;
     }
@@ -428,6 +460,7 @@ export class DockerDriver implements Driver {
       } catch { /* removed by force below */ }
       m.info.state = 'stopped';
     }));
+    await this.links?.close();
     this.closeStreams();
     try {
       for (const run of await listRuns(this.docker, this.o.runId)) report.problems.push(...(await removeRun(this.docker, run)).problems);
