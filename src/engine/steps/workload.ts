@@ -51,8 +51,7 @@ export const workload: StepImpl<WorkloadSpec> = {
     let overwriteValue = 0;
     let phase = '';
 
-    const faults = () => (ctx.activeFaults.length ? [`fault: ${ctx.activeFaults.map((f) => `${f.action} ${f.target}`).join(', ')}`] : []);
-    const ticker = setInterval(() => r.progress(tally.text(tally.rateSinceLast(), [...faults(), ...(phase ? [phase] : [])])), PROGRESS_EVERY_MS);
+    const ticker = setInterval(() => r.progress(tally.text(tally.rateSinceLast(), phase ? [phase] : [])), PROGRESS_EVERY_MS);
     ticker.unref();
 
     const client = async (i: number) => {
@@ -108,7 +107,7 @@ export const workload: StepImpl<WorkloadSpec> = {
       return out;
     } finally {
       clearInterval(ticker);
-      r.progress(tally.text(tally.rateSinceLast(), faults()));
+      r.progress(tally.text(tally.rateSinceLast()));
     }
   },
 };
