@@ -5,6 +5,7 @@
 // the other branches of an enclosing parallel (a nemesis) are quiet, a final phase reads
 // everything back from every node (src/engine/workload/final-phase.ts).
 
+import { setMaxListeners } from 'node:events';
 import { durationMs } from '../../scenario/duration.js';
 import type { WorkloadSpec } from '../../scenario/types.js';
 import { VerificationError } from '../errors.js';
@@ -48,6 +49,8 @@ export const workload: StepImpl<WorkloadSpec> = {
     const seq = new OpSequence({ ops: s.ops, durationMs: s.duration !== undefined ? durationMs(s.duration, 0) : undefined, rate }, signal);
     const choose = kindChooser(s.kind, s.weights);
     const tally = new Tally();
+    // Every client's request listens to the step's signal: more than Node's default of 10.
+    setMaxListeners(2 * (s.clients ?? 4) + 10, signal);
     let overwriteValue = 0;
     let phase = '';
 
