@@ -85,9 +85,16 @@ export const workload: StepImpl<WorkloadSpec> = {
       // Beside a nemesis: the final reads come after it has healed the cluster.
       const groups = enclosingGroups(ctx.parallelGroups, path);
       for (const { group, branch } of groups) group.markQuiet(branch);
-      for (const { group, branch } of groups) {
-        if (group.busy(branch).length) phase = 'waiting for the other branches to end';
-        await Promise.race([group.othersQuiet(branch), new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+      if (groups.length) {
+        const aborted = new Promise<never>((_, reject) => {
+          if (signal.aborted) reject(signal.reason);
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+        aborted.catch(() => undefined);
+        for (const { group, branch } of groups) {
+          if (group.busy(branch).length) phase = 'waiting for the other branches to end';
+          await Promise.race([group.othersQuiet(branch), aborted]);
+        }
       }
       const wrote = s.kind !== 'read' && !(s.kind === 'mix' && !(s.weights?.set || s.weights?.overwrite));
       if (wrote) {
