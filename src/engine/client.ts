@@ -2,7 +2,7 @@
 // speaks the protocol of docs/protocol.md; it knows nothing of steps or checks.
 
 import { Agent, request } from 'undici';
-import type { History } from './history.js';
+import type { History, OpType } from './history.js';
 import { InterruptedError } from './errors.js';
 
 export interface HttpResult {
@@ -32,6 +32,10 @@ export interface CallOptions {
    * into the completion's value; `type` overrides the status-based ok/fail/info.
    */
   record?: (r: HttpResult) => { type?: 'ok' | 'fail' | 'info'; value?: Record<string, unknown> } | undefined;
+  /** The call's own deadline for an answer (a paused node never answers): past it, the call throws "timed out". */
+  timeoutMs?: number;
+  /** Told how the history recorded the completion (a workload counts them). */
+  outcome?: (type: Exclude<OpType, 'invoke'>) => void;
 }
 
 export class ClusterClient {
@@ -57,12 +61,14 @@ export class ClusterClient {
       if (!memo.has(r)) memo.set(r, o.record(r));
       return memo.get(r);
     };
+    const told = <T extends 'ok' | 'fail' | 'info'>(type: T): T => { o.outcome?.(type); return type; };
     return this.history.op(
       { f: o.f, node: o.node, step: o.step, value: o.value ?? { method: o.method, path: o.path, ...(o.query ? { query: o.query } : {}) } },
       async () => {
         const t0 = performance.now();
         try {
-          const res = await request(url, { method: o.method as 'GET', headers, body, signal: o.signal, dispatcher: this.agent });
+          const timeouts = o.timeoutMs !== undefined ? { headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs } : {};
+          const res = await request(url, { method: o.method as 'GET', headers, body, signal: o.signal, dispatcher: this.agent, ...timeouts });
           const text = await res.body.text();
           let json: unknown;
           if (text && /json/.test(String(res.headers['content-type'] ?? ''))) {
@@ -71,14 +77,15 @@ export class ClusterClient {
           return { status: res.statusCode, text, json, ms: performance.now() - t0 };
         } catch (e) {
           if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new InterruptedError();
-          throw new Error(`${o.method} ${url}: ${describeNetError(e)}`);
+          throw new Error(`${o.method} ${url}: ${describeNetError(e)}`, { cause: e });
         }
       },
       {
-        classify: (r) => recorded(r)?.type ?? (r.status < 400 ? 'ok' : r.status >= 500 ? 'info' : 'fail'),
+        classify: (r) => told(recorded(r)?.type ?? (r.status < 400 ? 'ok' : r.status >= 500 ? 'info' : 'fail')),
         okValue: (r) => ({ status: r.status, ...(r.status >= 400 ? { body: r.text.slice(0, 500) } : {}), ...recorded(r)?.value }),
-        // A read that failed did nothing; a write that failed may or may not have applied.
-        onError: () => (o.f === 'query' || o.method === 'GET' ? 'fail' : 'info'),
+        // A read that failed did nothing; a write that failed may or may not have applied,
+        // unless the node refused the connection: then the request was never sent.
+        onError: (e) => told(o.f === 'query' || o.method === 'GET' || refused(e) ? 'fail' : 'info'),
       },
     );
   }
@@ -86,6 +93,12 @@ export class ClusterClient {
   async close(): Promise<void> {
     await this.agent.close().catch(() => undefined);
   }
+}
+
+/** The connection was refused: nothing of the request reached the node. */
+function refused(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: string; cause?: { code?: string } } })?.cause;
+  return (cause?.code ?? cause?.cause?.code) === 'ECONNREFUSED';
 }
 
 function describeNetError(e: unknown): string {

@@ -13,6 +13,7 @@ import type { ClusterClient } from './client.js';
 import { InfraError, VerificationError } from './errors.js';
 import type { TestInfo } from './events.js';
 import type { History } from './history.js';
+import type { ParallelGroup } from './parallel-group.js';
 import type { Rng } from './rng.js';
 
 export interface ActiveFault {
@@ -30,6 +31,8 @@ export class ScenarioContext {
   readonly outputs = new Map<string, unknown>();
   readonly activeFaults: ActiveFault[] = [];
   readonly tables = new Map<string, TableSpec>();
+  /** Parallel steps running now, by step path: how their branches wait for each other. */
+  readonly parallelGroups = new Map<string, ParallelGroup>();
   /** Golden files, read once per scenario (an await may check them hundreds of times). */
   private readonly goldens = new Map<string, Promise<Row[]>>();
   readonly defaultDb: string | undefined;

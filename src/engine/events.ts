@@ -55,6 +55,12 @@ export interface StepInfo {
   where?: string;
 }
 
+/** What a long step is doing now (a workload's ops/s and error counts), a few times a second at most. */
+export interface StepProgress extends StepInfo {
+  /** One line, plain text. */
+  text: string;
+}
+
 export interface StepResult extends StepInfo {
   status: StepStatus;
   /** true for steps that check something (they become JUnit test cases). */
@@ -116,6 +122,7 @@ export interface Reporter {
   onTestBegin?(test: TestInfo): void;
   onStepBegin?(test: TestInfo, step: StepInfo): void;
   onStepEnd?(test: TestInfo, step: StepResult): void;
+  onStepProgress?(test: TestInfo, progress: StepProgress): void;
   onOperation?(entry: HistoryEntry): void;
   onTestEnd?(test: TestInfo, result: TestResult): void | Promise<void>;
   onEnd?(result: RunResult): void | Promise<void>;
@@ -130,6 +137,7 @@ export class Reporters implements Required<Reporter> {
   onTestBegin(t: TestInfo) { for (const r of this.list) r.onTestBegin?.(t); }
   onStepBegin(t: TestInfo, s: StepInfo) { for (const r of this.list) r.onStepBegin?.(t, s); }
   onStepEnd(t: TestInfo, s: StepResult) { for (const r of this.list) r.onStepEnd?.(t, s); }
+  onStepProgress(t: TestInfo, p: StepProgress) { for (const r of this.list) r.onStepProgress?.(t, p); }
   onOperation(e: HistoryEntry) { for (const r of this.list) r.onOperation?.(e); }
   async onTestEnd(t: TestInfo, res: TestResult) { for (const r of this.list) await r.onTestEnd?.(t, res); }
   async onEnd(res: RunResult) { for (const r of this.list) await r.onEnd?.(res); }

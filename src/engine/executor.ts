@@ -58,6 +58,7 @@ export class Executor {
     const r: StepRun = {
       ctx, path, signal, depth, docPath, children, picked,
       runChild: (s, p, d, dp) => this.run(s, p, d, dp),
+      progress: (text) => this.events.onStepProgress(this.test, { ...info, text }),
       node: (ref, states, exclude) => {
         const id = ctx.node(ref, states, exclude);
         if (ref === 'random' && picked.length < 100) picked.push(id);

@@ -10,7 +10,7 @@ import type { JsonPath } from '../scenario/positions.js';
 import { renderStatic, staticResolver } from '../scenario/static-render.js';
 import { collectTemplates, parseTemplate, type Resolver } from '../scenario/template.js';
 import { evalTimeExpr, instantProblem, isTimeError } from '../scenario/time.js';
-import type { PointSpec, Scenario, Step } from '../scenario/types.js';
+import type { PointSpec, Scenario, Step, WorkloadSpec } from '../scenario/types.js';
 import { pointToLine } from './points.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
@@ -41,7 +41,16 @@ export function stepDeadlineMs(step: Step, defaultMs: number): number {
   if (step.parallel) return PARALLEL_DEADLINE_MS;
   if (step.await) return timerMs(durationMs(step.await.timeout, DEFAULT_AWAIT_TIMEOUT_MS) + 10_000);
   if (step.wait !== undefined) return timerMs(durationMs(step.wait, 0, 'pause') + defaultMs);
+  if (step.workload) return timerMs(workloadMs(step.workload) + durationMs(step.workload.final_timeout, 30_000) + defaultMs);
   return timerMs(defaultMs);
+}
+
+/** How long a workload starts operations: its duration, or ops at its rate (whichever is shorter). */
+function workloadMs(w: WorkloadSpec): number {
+  const byOps = w.ops !== undefined && typeof w.rate === 'number' ? (w.ops / w.rate) * 1000 : Infinity;
+  const byDuration = w.duration !== undefined ? durationMs(w.duration, 0) : Infinity;
+  const ms = Math.min(byOps, byDuration);
+  return Number.isFinite(ms) ? ms : 0;
 }
 
 /** Prepares a loaded scenario for a run; throws PlanError (with the place) when it cannot. */

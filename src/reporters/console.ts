@@ -3,7 +3,7 @@
 // the step, where it is, what was expected and a diff.
 
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Reporter, RunInfo, RunResult, StepInfo, StepResult, TestInfo, TestResult } from '../engine/events.js';
+import type { Reporter, RunInfo, RunResult, StepInfo, StepProgress, StepResult, TestInfo, TestResult } from '../engine/events.js';
 import { formatMs } from '../scenario/duration.js';
 import { colorLevel } from '../util/color.js';
 import { showValue } from '../verifiers/values.js';
@@ -12,6 +12,8 @@ export interface ConsoleOptions {
   stream?: NodeJS.WriteStream;
   /** Live line rewriting; default: stream is a TTY, CI is not set and TERM is not dumb (no cursor control there). */
   live?: boolean;
+  /** Without live output (CI, a pipe): at most one progress line per step this often (default 5 s). */
+  progressEveryMs?: number;
 }
 
 export class ConsoleReporter implements Reporter {
@@ -21,11 +23,15 @@ export class ConsoleReporter implements Reporter {
   private pending: string | null = null;
   /** Parallel steps running now: their branches' lines wait, to print in declared order. */
   private openParallels = 0;
+  /** When each step last printed a progress line (plain output only). */
+  private readonly lastProgress = new Map<string, number>();
+  private readonly progressEveryMs: number;
 
   constructor(o: ConsoleOptions = {}) {
     this.out = o.stream ?? process.stdout;
     this.live = o.live ?? (Boolean(this.out.isTTY) && !process.env.CI && process.env.TERM !== 'dumb');
     this.c = new Chalk({ level: colorLevel(process.env, this.out) });
+    this.progressEveryMs = o.progressEveryMs ?? 5000;
   }
 
   private write(line: string) {
@@ -55,6 +61,23 @@ export class ConsoleReporter implements Reporter {
     const text = s.label.slice(0, Math.max(10, (this.out.columns || 120) - pad.length - 3));
     this.pending = `${pad}${this.c.cyan('…')} ${text}`;
     this.out.write(this.pending);
+  }
+
+  /** Live: the step's line shows what it is doing now. Plain: a line every few seconds. */
+  onStepProgress(_t: TestInfo, p: StepProgress) {
+    const pad = '  '.repeat(p.depth + 1);
+    if (this.live) {
+      if (this.pending !== null) this.out.write('\r\x1b[2K');
+      const text = `${p.label}: ${p.text}`.slice(0, Math.max(10, (this.out.columns || 120) - pad.length - 3));
+      this.pending = `${pad}${this.c.cyan('…')} ${text}`;
+      this.out.write(this.pending);
+      return;
+    }
+    const now = performance.now();
+    const last = this.lastProgress.get(p.path);
+    if (last !== undefined && now - last < this.progressEveryMs) return;
+    this.lastProgress.set(p.path, now);
+    this.write(`${pad}${this.c.dim(`${p.path} ${p.label}: ${p.text}`)}`);
   }
 
   onStepEnd(_t: TestInfo, s: StepResult) {

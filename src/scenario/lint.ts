@@ -20,6 +20,7 @@ import { HASH_SPACE, hashBound } from './hash.js';
 import { FAULTS } from '../faults/index.js';
 import { lintReuse } from './reuse.js';
 import { CHECKER_NAMES } from '../checkers/index.js';
+import { lintWorkload } from './workload-lint.js';
 
 /** `needle`: text inside the value to point at (a template in a longer string). */
 export type Report = (path: JsonPath, message: string, key?: boolean, needle?: string) => void;
@@ -310,6 +311,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
         if (nodeIds.has(spec.id) && !lateNodes.has(spec.id)) report(ap, `node "${spec.id}" starts with the cluster; declare it with "start: false" to add it later`);
         if (typeof step.add_node !== 'string') checkNode([...sp, 'add_node', 'via'], step.add_node.via);
       }
+      if (step.workload) lintWorkload(step.workload, [...sp, 'workload'], { report, checkNode, checkDuration, checkTime, needDb, tableKey, tables, hint: hintFrom });
       if (step.id) {
         if (stepIds.has(step.id)) report([...sp, 'id'], `step id "${step.id}" is used twice`);
         stepIds.add(step.id);

@@ -103,6 +103,8 @@ function describe(e: ErrorObject): SchemaProblem | undefined {
       return { path, key: false, message: `takes at most ${String(p.limit)} item(s)` };
     case 'minimum':
       return { path, key: false, message: `must be at least ${String(p.limit)}` };
+    case 'exclusiveMinimum':
+      return { path, key: false, message: `must be above ${String(p.limit)}` };
     case 'maximum':
       return { path, key: false, message: `must be at most ${String(p.limit)}` };
     case 'minProperties':

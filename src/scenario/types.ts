@@ -157,6 +157,35 @@ export interface AwaitSpec {
 
 export interface AddNodeSpec { id: string; via?: string; register?: boolean }
 
+export type WorkloadKind = 'set' | 'overwrite' | 'read' | 'mix';
+
+/** Concurrent clients writing and reading a table at a bounded rate (src/engine/workload/). */
+export interface WorkloadSpec {
+  db?: string;
+  table: string;
+  clients?: number;
+  /** Operations per second over all clients, or `unlimited`. */
+  rate?: number | 'unlimited';
+  duration?: string;
+  ops?: number;
+  kind: WorkloadKind;
+  /** For `mix`: how often each kind of operation is chosen. */
+  weights?: { set?: number; overwrite?: number; read?: number };
+  /** How many distinct tag values (series) the writes use. */
+  keys?: number;
+  consistency?: 'one' | 'quorum' | 'all';
+  /** Nodes the clients pick from (default: the nodes running when the workload starts). */
+  nodes?: string[];
+  /** Reads answer from the picked node's own data only. */
+  local?: boolean;
+  /** Each operation's own deadline: past it, a write is info and a read fail. */
+  op_timeout?: string;
+  /** How long the final phase waits for the nodes to agree before its final reads. */
+  final_timeout?: string;
+  /** Time of the first point written (default: when the workload starts). */
+  start?: TimeText;
+}
+
 /** Bounds on how long a step's own work takes, measured by the engine. */
 export interface ExpectDuration { min?: string; max?: string }
 
@@ -175,10 +204,11 @@ export interface Step {
   await?: AwaitSpec;
   parallel?: Array<Step | Step[]>;
   add_node?: string | AddNodeSpec;
+  workload?: WorkloadSpec;
 }
 
 export const STEP_KINDS = [
-  'write', 'query', 'admin', 'expect_catalog', 'consistency', 'fault', 'wait', 'await', 'parallel', 'add_node',
+  'write', 'query', 'admin', 'expect_catalog', 'consistency', 'fault', 'wait', 'await', 'parallel', 'add_node', 'workload',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 

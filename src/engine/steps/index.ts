@@ -10,8 +10,9 @@ import { parallel } from './parallel.js';
 import { query } from './query.js';
 import type { StepImpl } from './step.js';
 import { wait } from './wait.js';
+import { workload } from './workload.js';
 import { write } from './write.js';
 
 export const STEPS: Record<StepKind, StepImpl<never>> = {
-  write, query, admin, expect_catalog: expectCatalog, consistency, fault, wait, await: awaitStep, parallel, add_node: addNode,
+  write, query, admin, expect_catalog: expectCatalog, consistency, fault, wait, await: awaitStep, parallel, add_node: addNode, workload,
 } as unknown as Record<StepKind, StepImpl<never>>;

@@ -24,6 +24,8 @@ export interface StepRun {
    */
   node(ref: string | undefined, states?: NodeState[], exclude?: string[]): string;
   picked: string[];
+  /** Tells the reporters what the step is doing now (one line; reporters decide how often to show it). */
+  progress(text: string): void;
 }
 
 /** How a step resolves a node reference (StepRun.node). */

@@ -79,7 +79,7 @@ export const write: StepImpl<WriteSpec> = {
  * The write as the history records it (docs/history.md): every point it sent, and what
  * the scenario declares about its tables' replication, for the stale-reads checker.
  */
-function writeValue(ctx: ScenarioContext, db: string, body: string, lines: number, precision: string | undefined, consistency: string | undefined) {
+export function writeValue(ctx: ScenarioContext, db: string, body: string, lines: number, precision: string | undefined, consistency: string | undefined) {
   const { points, unparsed } = parseLineProtocol(body, precision ?? 'auto');
   const tables: Record<string, { replication_factor: number; consistency: string }> = {};
   for (const p of points) {
@@ -94,7 +94,7 @@ function writeValue(ctx: ScenarioContext, db: string, body: string, lines: numbe
 }
 
 /** A partial write stored its good lines: ok for the history, with the lines it rejected. */
-function partialWrite(r: HttpResult, acceptPartial: boolean | undefined) {
+export function partialWrite(r: HttpResult, acceptPartial: boolean | undefined) {
   const j = r.json as { error?: string; data?: unknown } | undefined;
   if (r.status !== 400 || acceptPartial === false || !j || !/partial write/.test(String(j.error))) return undefined;
   const data = Array.isArray(j.data) ? j.data : [j.data];
