@@ -14,6 +14,7 @@ import { InfraError, VerificationError } from './errors.js';
 import type { TestInfo } from './events.js';
 import type { History } from './history.js';
 import type { Rng } from './rng.js';
+import type { PlannedRound } from './nemesis/schedule.js';
 
 export interface ActiveFault {
   action: string;
@@ -29,6 +30,8 @@ export class ScenarioContext {
   readonly shards = new Map<string, Record<string, unknown>>();
   readonly outputs = new Map<string, unknown>();
   readonly activeFaults: ActiveFault[] = [];
+  /** Nemesis schedules of the run being replayed, by step path: run as recorded, not drawn. */
+  readonly recordedSchedules = new Map<string, PlannedRound[]>();
   readonly tables = new Map<string, TableSpec>();
   /** Golden files, read once per scenario (an await may check them hundreds of times). */
   private readonly goldens = new Map<string, Promise<Row[]>>();

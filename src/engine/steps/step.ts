@@ -24,6 +24,8 @@ export interface StepRun {
    */
   node(ref: string | undefined, states?: NodeState[], exclude?: string[]): string;
   picked: string[];
+  /** A progress line for the console (a nemesis round). */
+  log(message: string): void;
 }
 
 /** How a step resolves a node reference (StepRun.node). */
