@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { PhantomCommand } from '../cli/command.js';
 import { invalidScenarios } from '../cli/failure.js';
@@ -38,6 +39,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     jobs: Flags.string({ char: 'j', description: 'scenarios run at once, each on its own cluster: a number, or auto (one per CPU core)', default: '1' }),
     server: Flags.string({ description: 'server entry for the process driver (default: reference-server/dist/main.js, or $PHANTOM_SERVER)' }),
     json: Flags.boolean({ description: 'print the run summary as JSON on stdout (console output goes to stderr)' }),
+    replay: Flags.string({ hidden: true, description: 'a recorded run folder whose scenario seeds and nemesis schedules to reuse (phantom-test replay sets it)' }),
     shard: Flags.string({ description: 'run only shard i of n (e.g. 2/3): the files sorted by path, cut into n contiguous parts; combine the shards with merge-reports' }),
   };
 
@@ -54,6 +56,15 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     }
     const jobs = parseJobs(flags.jobs);
     if (jobs === undefined) this.error(`--jobs must be a whole number of at least 1, or auto (got ${JSON.stringify(flags.jobs)})`, { exit: 2 });
+
+    let replay;
+    if (flags.replay !== undefined) {
+      const { ReplayInputError, readRecordedRun } = await import('../engine/nemesis/replay.js');
+      try { replay = readRecordedRun(resolve(flags.replay)).scenarios; } catch (e) {
+        if (e instanceof ReplayInputError) this.error(e.message, { exit: 2 });
+        throw e;
+      }
+    }
 
     const loaded = await loadScenarios(argv as string[]);
     const { diagnostics } = loaded;
@@ -90,7 +101,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
       result = await runScenarios(scenarios, {
         seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail, jobs,
         server: flags.server, argv: process.argv.slice(2), signal: ac.signal,
-        consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record,
+        consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record, ...(replay ? { replay } : {}),
       });
     } catch (e) {
       // Not a verdict on the system under test (exit 1 would say so): PhantomCommand reports it as

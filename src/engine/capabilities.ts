@@ -6,6 +6,7 @@
 import type { Capability, ClusterOptions, Driver } from '../drivers/driver.js';
 import { FAULTS, faultKind } from '../faults/index.js';
 import type { Scenario, Step } from '../scenario/types.js';
+import { menuEntry } from './nemesis/menu.js';
 
 export interface Need {
   capability: Capability;
@@ -23,6 +24,10 @@ export function scenarioNeeds(scenario: Scenario): Need[] {
       if (step.fault) {
         const kind = faultKind(step.fault);
         if (kind) out.push({ capability: FAULTS[kind]!.needs, what: `fault "${kind}"`, where: scenario.where(path) });
+      }
+      for (const item of step.nemesis?.faults ?? []) {
+        const kind = menuEntry(item).kind;
+        if (FAULTS[kind]) out.push({ capability: FAULTS[kind]!.needs, what: `nemesis fault "${kind}"`, where: scenario.where(path) });
       }
       if (step.add_node !== undefined) out.push({ capability: 'processes', what: 'add_node', where: scenario.where(path) });
       step.parallel?.forEach((b, j) => (Array.isArray(b) ? visit(b, [...path, 'parallel', j]) : visit([b], [...path, 'parallel', j], true)));

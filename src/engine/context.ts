@@ -15,6 +15,7 @@ import type { TestInfo } from './events.js';
 import type { History } from './history.js';
 import type { ParallelGroup } from './parallel-group.js';
 import type { Rng } from './rng.js';
+import type { PlannedRound } from './nemesis/schedule.js';
 
 export interface ActiveFault {
   action: string;
@@ -30,6 +31,8 @@ export class ScenarioContext {
   readonly shards = new Map<string, Record<string, unknown>>();
   readonly outputs = new Map<string, unknown>();
   readonly activeFaults: ActiveFault[] = [];
+  /** Nemesis schedules of the run being replayed, by step path: run as recorded, not drawn. */
+  readonly recordedSchedules = new Map<string, PlannedRound[]>();
   readonly tables = new Map<string, TableSpec>();
   /** Parallel steps running now, by step path: how their branches wait for each other. */
   readonly parallelGroups = new Map<string, ParallelGroup>();

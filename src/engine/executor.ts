@@ -59,6 +59,7 @@ export class Executor {
       ctx, path, signal, depth, docPath, children, picked,
       runChild: (s, p, d, dp) => this.run(s, p, d, dp),
       progress: (text) => this.events.onStepProgress(this.test, { ...info, text }),
+      log: (m) => this.events.onLog(m),
       node: (ref, states, exclude) => {
         const id = ctx.node(ref, states, exclude);
         if (ref === 'random' && picked.length < 100) picked.push(id);
@@ -77,6 +78,8 @@ export class Executor {
       if (step.id) ctx.outputs.set(step.id, output);
       if (step.expect_duration) checkDuration(step.expect_duration, workMs);
     } catch (e) {
+      // What a step did before it failed, when it says (a nemesis' rounds so far).
+      if (e instanceof Error && 'stepOutput' in e) output = e.stepOutput;
       const cause = await blameCrash(ctx.driver, e, ctx.signal.aborted);
       ({ status, error } = classify(cause, { interrupted: ctx.signal.aborted, timedOut: timeout.aborted, timeoutMs }));
       error.where = ctx.scenario.where(docPath);

@@ -12,6 +12,7 @@ import { collectTemplates, parseTemplate, type Resolver } from '../scenario/temp
 import { evalTimeExpr, instantProblem, isTimeError } from '../scenario/time.js';
 import type { PointSpec, Scenario, Step, WorkloadSpec } from '../scenario/types.js';
 import { pointToLine } from './points.js';
+import { nemesisDeadlineMs } from './nemesis/schedule.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 export const DEFAULT_READY_TIMEOUT_MS = 15_000;
@@ -42,6 +43,7 @@ export function stepDeadlineMs(step: Step, defaultMs: number): number {
   if (step.await) return timerMs(durationMs(step.await.timeout, DEFAULT_AWAIT_TIMEOUT_MS) + 10_000);
   if (step.wait !== undefined) return timerMs(durationMs(step.wait, 0, 'pause') + defaultMs);
   if (step.workload) return timerMs(workloadMs(step.workload) + durationMs(step.workload.final_timeout, 30_000) + defaultMs);
+  if (step.nemesis) return nemesisDeadlineMs(step.nemesis, defaultMs);
   return timerMs(defaultMs);
 }
 

@@ -22,6 +22,7 @@ import type { ShardRecord } from './shard.js';
 import { logDirFor, runScenario } from './scenario-runner.js';
 import { SharedClusters } from './shared-clusters.js';
 import { reuseKey } from '../scenario/reuse.js';
+import type { ReplayScenario } from './nemesis/replay.js';
 
 export const EXIT = { passed: 0, failed: 1, invalid: 2, infra: 3, cleanup: 4, interrupted: 130 } as const;
 
@@ -45,6 +46,8 @@ export interface RunOptions {
   extraReporters?: Reporter[];
   /** --shard: recorded in the journal (the scenarios are already this shard's). */
   shard?: ShardRecord;
+  /** phantom-test replay: each recorded scenario's seed and nemesis schedules, by file. */
+  replay?: Map<string, ReplayScenario>;
 }
 
 export function toolVersion(): string {
@@ -112,9 +115,11 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   let stopStarting = false;
   const runOne = async (index: number): Promise<TestResult> => {
     const scenario = scenarios[index]!;
-    const scenarioRng = rng.derive(fileKey(scenario));
+    // A replay takes the recorded scenario seed as is (its folder may be named differently here).
+    const recorded = o.replay?.get(scenario.file);
+    const scenarioRng = recorded ? new Rng(recorded.seed) : rng.derive(fileKey(scenario));
     const info = { file: scenario.file, name: scenario.doc.name, description: scenario.doc.description, seed: scenarioRng.seed, index };
-    const base = { runId, rng: scenarioRng, events, keep: o.keep, signal: o.signal, info };
+    const base = { runId, rng: scenarioRng, events, keep: o.keep, signal: o.signal, info, ...(recorded ? { recorded: recorded.schedules } : {}) };
     const key = reuseKeys[index];
     if (key) {
       waitingFor.set(key, waitingFor.get(key)! - 1);

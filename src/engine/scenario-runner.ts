@@ -14,6 +14,7 @@ import { History } from './history.js';
 import { runChecks } from './checks.js';
 import { formatTimestamp } from '../scenario/time.js';
 import type { Rng } from './rng.js';
+import type { PlannedRound } from './nemesis/schedule.js';
 import { setupTasks } from './setup.js';
 import { PlanError, planScenario, type RunPlan } from './plan.js';
 import { preparations, scenarioNeeds, unsupportedReason } from './capabilities.js';
@@ -27,6 +28,8 @@ export interface ScenarioRunOptions {
   logDir: string;
   keep: boolean;
   signal: AbortSignal;
+  /** Nemesis schedules to run as recorded (phantom-test replay), by step path. */
+  recorded?: ReadonlyMap<string, PlannedRound[]>;
   /**
    * The cluster is shared with other scenarios (cluster.reuse): started by an earlier one
    * when reused, and given back at teardown instead of being stopped.
@@ -49,6 +52,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   }
   const client = new ClusterClient(history, doc.cluster?.token);
   const ctx = new ScenarioContext(scenario, o.info, o.runId, o.driver, client, history, o.rng, o.signal, plan.stepTimeoutMs);
+  for (const [path, rounds] of o.recorded ?? []) ctx.recordedSchedules.set(path, rounds);
   const exec = new Executor(ctx, o.info, o.events);
   // Decided before the cluster starts: a driver that cannot do what the scenario asks skips it.
   const unsupported = unsupportedReason(scenario, o.driver);

@@ -21,6 +21,7 @@ import { FAULTS } from '../faults/index.js';
 import { lintReuse } from './reuse.js';
 import { CHECKER_NAMES } from '../checkers/index.js';
 import { lintWorkload } from './workload-lint.js';
+import { lintNemesis } from '../engine/nemesis/lint.js';
 
 /** `needle`: text inside the value to point at (a template in a longer string). */
 export type Report = (path: JsonPath, message: string, key?: boolean, needle?: string) => void;
@@ -282,6 +283,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
           });
         }
       }
+      if (step.nemesis) lintNemesis(step.nemesis, [...sp, 'nemesis'], [...nodeIds], report);
       if (step.wait !== undefined) checkDuration([...sp, 'wait'], step.wait, 'pause');
       if (step.await) {
         const a = step.await; const ap = [...sp, 'await'];

@@ -34,6 +34,7 @@ export function lintReuse(cluster: ClusterSpec | undefined, steps: Step[], repor
       if (!step || typeof step !== 'object') return;
       const path = single ? base : [...base, i];
       if (step.fault !== undefined) report([...path, 'fault'], `a fault in a scenario with cluster.reuse ${WHY}`, true);
+      if (step.nemesis !== undefined) report([...path, 'nemesis'], `a nemesis in a scenario with cluster.reuse ${WHY}`, true);
       if (step.add_node !== undefined) report([...path, 'add_node'], `add_node in a scenario with cluster.reuse ${WHY}`, true);
       if (Array.isArray(step.parallel)) step.parallel.forEach((b, j) => (Array.isArray(b) ? visit(b, [...path, 'parallel', j]) : visit([b], [...path, 'parallel', j], true)));
     });

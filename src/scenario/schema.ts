@@ -107,6 +107,8 @@ function describe(e: ErrorObject): SchemaProblem | undefined {
       return { path, key: false, message: `must be above ${String(p.limit)}` };
     case 'maximum':
       return { path, key: false, message: `must be at most ${String(p.limit)}` };
+    case 'maxProperties':
+      return { path, key: false, message: `takes at most ${String(p.limit)} key(s)` };
     case 'minProperties':
       return { path, key: false, message: Number(p.limit) === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} keys` };
     default:

@@ -155,6 +155,36 @@ export interface AwaitSpec {
   healthy?: NodeRefs;
 }
 
+/** Options of one fault on a nemesis menu (src/engine/nemesis/menu.ts says which apply to which kind). */
+export interface NemesisFaultOptions {
+  weight?: number;
+  targets?: NemesisTargets;
+  delay?: string;
+  jitter?: string;
+  bytes_per_second?: number;
+  offset?: string | number;
+  drift?: string;
+  mode?: 'reject' | 'drop';
+  shape?: 'isolate' | 'halves' | 'ring' | 'bridge';
+}
+
+export type NemesisTargets = 'random' | 'minority' | 'majority' | 'all';
+
+/** A fixed duration, or a random one between min and max. */
+export type DurationRange = string | { min: string; max: string };
+
+export interface NemesisSpec {
+  /** The menu: a kind, or {kind: options}. */
+  faults: Array<string | Record<string, NemesisFaultOptions>>;
+  duration: string;
+  interval?: DurationRange;
+  hold?: DurationRange;
+  targets?: NemesisTargets;
+  /** The nodes it may hit (default: every node the cluster started with). */
+  nodes?: string[];
+  heal_between?: boolean;
+}
+
 export interface AddNodeSpec { id: string; via?: string; register?: boolean }
 
 export type WorkloadKind = 'set' | 'overwrite' | 'read' | 'mix';
@@ -205,10 +235,11 @@ export interface Step {
   parallel?: Array<Step | Step[]>;
   add_node?: string | AddNodeSpec;
   workload?: WorkloadSpec;
+  nemesis?: NemesisSpec;
 }
 
 export const STEP_KINDS = [
-  'write', 'query', 'admin', 'expect_catalog', 'consistency', 'fault', 'wait', 'await', 'parallel', 'add_node', 'workload',
+  'write', 'query', 'admin', 'expect_catalog', 'consistency', 'fault', 'wait', 'await', 'parallel', 'add_node', 'workload', 'nemesis',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 

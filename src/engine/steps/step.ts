@@ -26,6 +26,8 @@ export interface StepRun {
   picked: string[];
   /** Tells the reporters what the step is doing now (one line; reporters decide how often to show it). */
   progress(text: string): void;
+  /** A progress line for the console (a nemesis round). */
+  log(message: string): void;
 }
 
 /** How a step resolves a node reference (StepRun.node). */

@@ -1,0 +1,108 @@
+// A nemesis schedule, drawn before the first round from the nemesis' own stream of the
+// scenario's seeded generator: round after round a fault of the menu (by weight), its
+// nodes (random: one; minority; majority; all, of the cluster, drawn from `nodes` when
+// given), how long it is held and the pause after
+// it, until the rounds fill `duration`. Drawn up front and from node ids alone, the same
+// seed gives the same schedule whatever the cluster does meanwhile; a replay runs the
+// recorded one instead (replay.ts).
+
+import type { Driver } from '../../drivers/driver.js';
+import type { Target } from '../../faults/fault.js';
+import { FAULTS } from '../../faults/index.js';
+import { durationMs, timerMs } from '../../scenario/duration.js';
+import type { DurationRange, NemesisSpec, NemesisTargets } from '../../scenario/types.js';
+import type { Rng } from '../rng.js';
+import { MENU, menuEntry } from './menu.js';
+
+export const DEFAULT_INTERVAL = '5s';
+/** More rounds than this is a typo in interval or duration, not a chaos run. */
+export const MAX_ROUNDS = 10_000;
+
+/** One round as drawn: when it starts (ms after the nemesis began), what, on which targets. */
+export interface PlannedRound {
+  round: number;
+  at_ms: number;
+  hold_ms: number;
+  interval_ms: number;
+  fault: string;
+  /** The nodes drawn (empty for a partition shape that draws its own split). */
+  nodes: string[];
+  /** The fault's resolved target (what inject, witness and undo act on). */
+  target: Target;
+  /** Human form of the target. */
+  targets: string;
+}
+
+/** The bounds of a fixed or ranged duration, in ms (lint has checked them). */
+export function rangeMs(r: DurationRange | undefined, fallback: DurationRange): { min: number; max: number } {
+  const v = r ?? fallback;
+  if (typeof v === 'string') { const ms = durationMs(v, 0, 'interval'); return { min: ms, max: ms }; }
+  return { min: durationMs(v.min, 0, 'interval'), max: durationMs(v.max, 0, 'interval') };
+}
+
+/** How many nodes a target choice takes of n. */
+export function targetCount(t: NemesisTargets, n: number): number {
+  if (t === 'all') return n;
+  if (t === 'majority') return Math.floor(n / 2) + 1;
+  if (t === 'minority') return Math.max(1, Math.floor((n - 1) / 2));
+  return 1;
+}
+
+/** The most rounds a spec can draw (every hold and interval at its minimum). */
+export function maxRounds(spec: NemesisSpec): number {
+  const hold = rangeMs(spec.hold, spec.interval ?? DEFAULT_INTERVAL);
+  const interval = rangeMs(spec.interval, DEFAULT_INTERVAL);
+  return Math.ceil(durationMs(spec.duration, 0) / (hold.min + interval.min));
+}
+
+/**
+ * How long the step may run: its rounds, and per round the slowest inject and undo
+ * (witnesses, a node start), on top of the scenario's step timeout.
+ */
+export function nemesisDeadlineMs(spec: NemesisSpec, defaultMs: number): number {
+  const perRound = 2 * (5_000 + 30_000);
+  const rounds = Math.min(maxRounds(spec), MAX_ROUNDS);
+  return timerMs(durationMs(spec.duration, 0) + rangeMs(spec.hold, spec.interval ?? DEFAULT_INTERVAL).max + rounds * perRound + defaultMs);
+}
+
+function drawMs(rng: Rng, r: { min: number; max: number }): number {
+  return Math.round(r.min + rng.float() * (r.max - r.min));
+}
+
+/** `count` distinct ids of `ids` (sorted first, so the seed decides, not the driver's order). */
+function drawNodes(rng: Rng, ids: string[], count: number): string[] {
+  const left = [...ids].sort();
+  const out: string[] = [];
+  while (out.length < count && left.length) out.push(left.splice(rng.int(left.length), 1)[0]!);
+  return out.sort();
+}
+
+/** The whole schedule, from the spec, the cluster's node ids and the nemesis' generator. */
+export function planSchedule(spec: NemesisSpec, nodeIds: string[], rng: Rng, driver: Driver): PlannedRound[] {
+  const menu = spec.faults.map(menuEntry).map((e) => ({ ...e, weight: e.options.weight ?? 1 }));
+  const total = menu.reduce((s, e) => s + e.weight, 0);
+  const hold = rangeMs(spec.hold, spec.interval ?? DEFAULT_INTERVAL);
+  const interval = rangeMs(spec.interval, DEFAULT_INTERVAL);
+  const end = durationMs(spec.duration, 0);
+  const all = [...nodeIds].sort();
+  const pool = spec.nodes ? all.filter((n) => spec.nodes!.includes(n)) : all;
+  const pick = (ref: string, states: string[], exclude: string[]) => {
+    if (ref !== 'random') return ref;
+    const candidates = driver.nodes().filter((n) => states.includes(n.state) && !exclude.includes(n.id)).map((n) => n.id).sort();
+    return rng.pick(candidates);
+  };
+  const rounds: PlannedRound[] = [];
+  for (let at = 0; at < end && rounds.length < MAX_ROUNDS;) {
+    let x = rng.float() * total;
+    const entry = menu.find((e) => (x -= e.weight) < 0) ?? menu[menu.length - 1]!;
+    const kind = MENU[entry.kind]!;
+    const chosen = drawNodes(rng, pool, targetCount(entry.options.targets ?? spec.targets ?? 'random', all.length));
+    const spec1 = kind.spec(chosen, entry.options, all);
+    const target = FAULTS[entry.kind]!.targets(spec1 as never, { driver, pick });
+    const shaped = (entry.options.shape ?? 'isolate') !== 'isolate';
+    const round = { round: rounds.length + 1, at_ms: Math.round(at), hold_ms: drawMs(rng, hold), interval_ms: drawMs(rng, interval) };
+    rounds.push({ ...round, fault: entry.kind, nodes: shaped ? [] : chosen, target, targets: FAULTS[entry.kind]!.label(spec1 as never) });
+    at += round.hold_ms + round.interval_ms;
+  }
+  return rounds;
+}
