@@ -7,7 +7,7 @@
 export const BUGS = {
   'quorum-ack-after-one': 'A quorum write is acknowledged as soon as one replica has it (required acks computed as 1).',
   'drop-unterminated-last-line': 'The last line of a write body without a trailing newline is silently dropped (never flushed at end of body).',
-  'hints-expire-early': 'Hints older than the hint window are dropped at replay, but the window (3600 s) is read as milliseconds: 3.6 s.',
+  'hints-expire-early': 'Hints for a node down longer than the hint window are dropped, but the window (3600 s) is read as milliseconds: 3.6 s.',
   'hints-replay-wrong-node': 'Hinted handoff replays the hints for one node to another live node.',
   'hints-lost-on-restart': 'On start, hint-file recovery cuts the last complete hint as if it were a torn line.',
   'repair-skips-last-page': 'Anti-entropy fetches every page of differing rows but does not apply the last one.',

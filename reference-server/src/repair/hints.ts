@@ -25,8 +25,6 @@ export class HintedHandoff {
   private replaying = new Set<string>();
   /** Per node after a failed round: how long it waited, and when the next round may start. */
   private retry = new Map<string, { delayMs: number; notBefore: number }>();
-  /** Only with the hints-expire-early bug: when each node's oldest pending hint was stored. */
-  private oldest = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   stored = 0;
   replayed = 0;
@@ -66,7 +64,6 @@ export class HintedHandoff {
       fs.closeSync(fd);
     }
     this.pending.set(nodeId, (this.pending.get(nodeId) ?? 0) + 1);
-    if (bugs.has('hints-expire-early') && !this.oldest.has(nodeId)) this.oldest.set(nodeId, Date.now());
     this.stored++;
   }
 
@@ -92,9 +89,8 @@ export class HintedHandoff {
     this.replaying.add(nodeId);
     const file = this.file(nodeId);
     // PLANTED BUG (bugs.ts): the 3600 s hint window is compared with milliseconds.
-    if (bugs.has('hints-expire-early') && Date.now() - (this.oldest.get(nodeId) ?? Date.now()) > HINT_WINDOW_S) {
-      this.log.warn({ target: nodeId }, 'hints older than the hint window dropped');
-      this.oldest.delete(nodeId);
+    if (bugs.has('hints-expire-early') && Date.now() - fs.statSync(file).mtimeMs > HINT_WINDOW_S) {
+      this.log.warn({ target: nodeId }, 'target down longer than the hint window: its hints dropped');
       try { this.consume(nodeId, fs.statSync(file).size); } finally { this.replaying.delete(nodeId); }
       return;
     }
