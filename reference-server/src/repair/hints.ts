@@ -46,7 +46,7 @@ export class HintedHandoff {
       // A crash mid-append leaves a line without its newline: cut it, or the next hint would
       // be glued onto it. It was never acknowledged as stored.
       // PLANTED BUG (bugs.ts): hints-lost-on-restart searches from the wrong end and cuts the last complete hint.
-      const end = buf.lastIndexOf(0x0a, bugs.has('hints-lost-on-restart') ? buf.length - 2 : undefined) + 1;
+      const end = (bugs.has('hints-lost-on-restart') ? buf.lastIndexOf(0x0a, buf.length - 2) : buf.lastIndexOf(0x0a)) + 1;
       if (end < buf.length) fs.truncateSync(file, end);
       let lines = 0;
       for (let i = 0; i < end; i++) if (buf[i] === 0x0a) lines++;
