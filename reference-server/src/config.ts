@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LogFormat } from './util/log.js';
 import { parseDuration } from './util/time.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query/limits.js';
+import { BUGS, isBugName, type BugName } from './bugs.js';
 
 export interface NodeConfig {
   nodeId: string;
@@ -20,6 +21,8 @@ export interface NodeConfig {
   maxBodyBytes: number;
   antiEntropyIntervalMs: number;
   queryLimits: QueryLimits;
+  /** Planted bugs (--bug, command line only; bugs.ts): main.ts turns them on. */
+  bugs?: readonly BugName[];
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +78,10 @@ export function helpText(): string {
     const req = 'required' in f && f.required ? ' (required)' : '';
     lines.push(`  --${name.padEnd(24)} ${f.help}${req}${def}`, `  ${''.padEnd(26)} env: ${f.env}`);
   }
+  lines.push(
+    `  --${'bug NAME'.padEnd(24)} Plant a known bug, to check that a test suite catches it. Repeatable; command line only (no env).`,
+    ...Object.entries(BUGS).map(([name, what]) => `  ${''.padEnd(28)}${name}: ${what}`),
+  );
   lines.push('  --help                     Show this help.', '');
   return lines.join('\n');
 }
@@ -86,6 +93,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig 
       args: argv,
       options: {
         ...Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: 'string' as const, multiple: 'multiple' in f && f.multiple }])),
+        bug: { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -131,7 +139,21 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): NodeConfig 
   }
   const peerUrls = parsePeerUrls(nodeId, (values['peer-url'] as string[] | undefined) ?? env[FLAGS['peer-url'].env]?.split(',') ?? []);
   const token = get('token');
-  return { nodeId, host, port, dataDir: get('data-dir')!, peers, peerUrls, token: token || undefined, logFormat, maxBodyBytes, antiEntropyIntervalMs: aeMs, queryLimits };
+  const bugs = parseBugs((values.bug as string[] | undefined) ?? []);
+  return {
+    nodeId, host, port, dataDir: get('data-dir')!, peers, peerUrls, token: token || undefined, logFormat, maxBodyBytes, antiEntropyIntervalMs: aeMs, queryLimits,
+    ...(bugs.length > 0 ? { bugs } : {}),
+  };
+}
+
+/** `--bug NAME` entries: each must name a planted bug (bugs.ts). */
+function parseBugs(names: string[]): BugName[] {
+  const out: BugName[] = [];
+  for (const name of names) {
+    if (!isBugName(name)) throw new ConfigError(`--bug '${name}' is not a known bug; valid: ${Object.keys(BUGS).join(', ')}`);
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
 }
 
 /** `--peer-url id=url` entries (flags replace the environment's list, like every flag). */

@@ -2,6 +2,7 @@
 // Entry point of a reference-cluster node: flags → config → node; SIGTERM/SIGINT stop it cleanly.
 import fs from 'node:fs';
 import { ConfigError, helpText, parseConfig } from './config.js';
+import { enableBugs } from './bugs.js';
 
 async function main(): Promise<number> {
   let config;
@@ -24,6 +25,10 @@ async function main(): Promise<number> {
   } catch (err) {
     process.stderr.write(`phantom-reference: data dir ${config.dataDir} is not writable: ${(err as Error).message}\n`);
     return 1;
+  }
+  if (config.bugs) {
+    enableBugs(config.bugs);
+    process.stderr.write(`phantom-reference: PLANTED BUGS ENABLED: ${config.bugs.join(', ')}\n`);
   }
   // Loaded only now, so --help and flag errors answer without loading SQLite or the SQL parser.
   const { ReferenceNode } = await import('./node.js');

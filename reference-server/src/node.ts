@@ -23,6 +23,7 @@ import { createHttpServer } from './http/server.js';
 import type { NodeApi } from './http/node-api.js';
 import { Gate } from './util/gate.js';
 import type { Point } from './types.js';
+import { bugs } from './bugs.js';
 
 export { VERSION } from './version.js';
 /** Query executor processes per node: two heavy queries at once still leave the node responsive. */
@@ -89,7 +90,8 @@ export class ReferenceNode implements NodeApi {
     });
     this.hints = new HintedHandoff(
       path.join(config.dataDir, 'hints'),
-      (nodeId, entries) => this.sendToPeer(nodeId, entries, true, 'hinted-handoff'),
+      // PLANTED BUG (bugs.ts): hints-replay-wrong-node sends them to another live node.
+      (nodeId, entries) => this.sendToPeer(bugs.has('hints-replay-wrong-node') ? (this.liveNodes().find((id) => id !== nodeId && this.liveness.isUp(id)) ?? nodeId) : nodeId, entries, true, 'hinted-handoff'),
       (id) => this.liveness.isUp(id),
       (err) => err instanceof ReplicaRefused && err.status < 500,
       this.log,

@@ -26,6 +26,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     '<%= config.bin %> run scenarios/ --json > result.json',
     '<%= config.bin %> run scenarios/ --shard 2/3 --reporter console,json,junit,github   # one of 3 CI machines',
     '<%= config.bin %> run scenarios/ --jobs 2                     # two scenarios at once, each on its own cluster',
+    '<%= config.bin %> run scenarios/ --server-arg=--bug=quorum-ack-after-one   # does the suite catch a planted bug?',
   ];
   static override strict = false;
   static override args = { paths: Args.string({ description: 'scenario files or folders (searched for *.yaml, *.yml)', required: true }) };
@@ -38,6 +39,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     bail: Flags.boolean({ description: 'stop after the first scenario that does not pass' }),
     jobs: Flags.string({ char: 'j', description: 'scenarios run at once, each on its own cluster: a number, or auto (one per CPU core)', default: '1' }),
     server: Flags.string({ description: 'server entry for the process driver (default: reference-server/dist/main.js, or $PHANTOM_SERVER)' }),
+    'server-arg': Flags.string({ description: 'an argument added to every node\'s command line, after the scenario\'s own (repeatable), e.g. --server-arg=--bug=quorum-ack-after-one', multiple: true }),
     json: Flags.boolean({ description: 'print the run summary as JSON on stdout (console output goes to stderr)' }),
     replay: Flags.string({ hidden: true, description: 'a recorded run folder whose scenario seeds and nemesis schedules to reuse (phantom-test replay sets it)' }),
     shard: Flags.string({ description: 'run only shard i of n (e.g. 2/3): the files sorted by path, cut into n contiguous parts; combine the shards with merge-reports' }),
@@ -100,7 +102,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
       const { runScenarios } = await import('../engine/run.js');
       result = await runScenarios(scenarios, {
         seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail, jobs,
-        server: flags.server, argv: process.argv.slice(2), signal: ac.signal,
+        server: flags.server, serverArgs: flags['server-arg'], argv: process.argv.slice(2), signal: ac.signal,
         consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record, ...(replay ? { replay } : {}),
       });
     } catch (e) {

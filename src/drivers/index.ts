@@ -10,9 +10,9 @@ import { dockerReaper } from './docker/reaper.js';
 
 import { DRIVERS } from './names.js';
 
-export function createDriver(name: string, opts: { runId: string; server?: string; kind?: 'run' | 'cluster' }): Driver {
-  if (name === 'process') return new ProcessDriver({ runId: opts.runId, server: opts.server, kind: opts.kind });
-  if (name === 'docker') return new DockerDriver({ runId: opts.runId, kind: opts.kind });
+export function createDriver(name: string, opts: { runId: string; server?: string; serverArgs?: string[]; kind?: 'run' | 'cluster' }): Driver {
+  if (name === 'process') return new ProcessDriver({ runId: opts.runId, server: opts.server, serverArgs: opts.serverArgs, kind: opts.kind });
+  if (name === 'docker') return new DockerDriver({ runId: opts.runId, serverArgs: opts.serverArgs, kind: opts.kind });
   throw new Error(`unknown driver "${name}" (available: ${DRIVERS.join(', ')})`);
 }
 

@@ -35,6 +35,8 @@ export interface RunOptions {
   keep: boolean;
   bail: boolean;
   server?: string;
+  /** Extra arguments for every node of every cluster (`--server-arg`). */
+  serverArgs?: string[];
   argv: string[];
   signal: AbortSignal;
   consoleStream?: NodeJS.WriteStream;
@@ -99,7 +101,7 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   }
 
   const rng = new Rng(seed);
-  const makeDriver = (id: string) => (o.createDriver ?? createDriver)(o.driver, { runId: `${runId}-${id}`, server: o.server });
+  const makeDriver = (id: string) => (o.createDriver ?? createDriver)(o.driver, { runId: `${runId}-${id}`, server: o.server, serverArgs: o.serverArgs });
   const logRoot = join(stateDir(), 'logs', runId);
   const slugs = uniqueSlugs(scenarios.map((s) => slugify(fileKey(s))));
   const shared = new SharedClusters(makeDriver, live);

@@ -24,6 +24,7 @@ import {
 } from '../query/index.js';
 import type { CatalogSnapshot, QueryBudget, QueryExecutor } from '../query/executor.js';
 import { timeLimitError, type QueryLimits } from '../query/limits.js';
+import { bugs } from '../bugs.js';
 
 export type QueryFormat = 'json' | 'jsonl' | 'csv' | 'pretty';
 
@@ -198,13 +199,16 @@ export function pruneShards(shards: ShardDef[], p: TablePruning, shardKeys: stri
   if (shardKeys.length > 0 && shardKeys.every((k) => p.tagEquals[k]?.length)) {
     let combos: Array<Record<string, string>> = [{}];
     for (const k of shardKeys) {
-      combos = combos.flatMap((c) => p.tagEquals[k]!.map((v) => ({ ...c, [k]: v })));
+      // PLANTED BUG (bugs.ts): only the first value of an IN list is hashed.
+      const values = bugs.has('prune-shard-key-first-value') ? p.tagEquals[k]!.slice(0, 1) : p.tagEquals[k]!;
+      combos = combos.flatMap((c) => values.map((v) => ({ ...c, [k]: v })));
       if (combos.length > MAX_PRUNE_COMBINATIONS) break;
     }
     if (combos.length <= MAX_PRUNE_COMBINATIONS) hashes = combos.map((c) => shardKeyHash(c, shardKeys));
   }
   return shards.filter((s) => {
     if (p.timeMin !== undefined && s.time_range[1] <= p.timeMin) return false;
+    if (bugs.has('prune-time-off-by-one') && p.timeMin !== undefined && s.time_range[0] < p.timeMin) return false; // PLANTED BUG (bugs.ts)
     if (p.timeMax !== undefined && s.time_range[0] >= p.timeMax) return false;
     if (hashes && !hashes.some((h) => s.hash_range[0] <= h && h < s.hash_range[1])) return false;
     return true;

@@ -9,6 +9,7 @@ import type { ShardDef } from '../catalog/state.js';
 import type { ShardDigest, ShardStore, VersionedRow } from '../storage/store.js';
 import type { PeerResponse } from '../cluster/peer-client.js';
 import { copyNodes, holdsCopy } from '../sharding/ownership.js';
+import { bugs } from '../bugs.js';
 
 export interface AntiEntropyDeps {
   selfId: string;
@@ -74,6 +75,7 @@ export class AntiEntropy {
     const theirs = JSON.parse(res.text) as ShardDigest;
     const mine = this.d.store.cachedDigest(shard.db, shard.table, shard.id);
     if (theirs.checksum === mine.checksum) return;
+    if (bugs.has('repair-wrong-direction') && theirs.row_count >= mine.row_count) return; // PLANTED BUG (bugs.ts)
     let pulled = 0;
     for (let b = 0; b < mine.buckets.length; b++) {
       if (theirs.buckets[b] === mine.buckets[b]) continue;
@@ -86,6 +88,7 @@ export class AntiEntropy {
         );
         if (page.status !== 200) throw new Error(`rows page answered ${page.status}`);
         const { rows, next } = JSON.parse(page.text) as { rows: VersionedRow[]; next: { time: string; sid: number } | null };
+        if (bugs.has('repair-skips-last-page') && !next) break; // PLANTED BUG (bugs.ts)
         if (rows.length > 0) this.d.store.applyRows(shard.db, shard.table, shard.id, rows);
         pulled += rows.length;
         if (!next) break;

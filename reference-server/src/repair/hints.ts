@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Logger } from '../util/log.js';
 import { appendWhole } from '../util/write-fully.js';
 import type { WalEntry } from '../storage/wal.js';
+import { bugs } from '../bugs.js';
 
 export type HintSender = (nodeId: string, entries: WalEntry[]) => Promise<void>;
 
@@ -16,6 +17,8 @@ export type HintSender = (nodeId: string, entries: WalEntry[]) => Promise<void>;
 const REPLAY_WINDOW = 32 * 1024 * 1024;
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
+/** Only with the hints-expire-early bug (bugs.ts). */
+const HINT_WINDOW_S = 3600;
 
 export class HintedHandoff {
   private pending = new Map<string, number>();
@@ -42,7 +45,8 @@ export class HintedHandoff {
       const buf = fs.readFileSync(file);
       // A crash mid-append leaves a line without its newline: cut it, or the next hint would
       // be glued onto it. It was never acknowledged as stored.
-      const end = buf.lastIndexOf(0x0a) + 1;
+      // PLANTED BUG (bugs.ts): hints-lost-on-restart searches from the wrong end and cuts the last complete hint.
+      const end = (bugs.has('hints-lost-on-restart') ? buf.lastIndexOf(0x0a, buf.length - 2) : buf.lastIndexOf(0x0a)) + 1;
       if (end < buf.length) fs.truncateSync(file, end);
       let lines = 0;
       for (let i = 0; i < end; i++) if (buf[i] === 0x0a) lines++;
@@ -84,6 +88,12 @@ export class HintedHandoff {
     if (this.replaying.has(nodeId) || !this.pending.get(nodeId)) return;
     this.replaying.add(nodeId);
     const file = this.file(nodeId);
+    // PLANTED BUG (bugs.ts): the 3600 s hint window is compared with milliseconds.
+    if (bugs.has('hints-expire-early') && Date.now() - fs.statSync(file).mtimeMs > HINT_WINDOW_S) {
+      this.log.warn({ target: nodeId }, 'target down longer than the hint window: its hints dropped');
+      try { this.consume(nodeId, fs.statSync(file).size); } finally { this.replaying.delete(nodeId); }
+      return;
+    }
     let doneBytes = 0;
     let sent = 0;
     try {

@@ -1,5 +1,6 @@
 // Maps a point (table, time, shard-key hash) to its shard, with a per-catalog-version index.
 import type { CatalogState, ShardDef } from '../catalog/state.js';
+import { bugs } from '../bugs.js';
 
 export class ShardRouter {
   private version = -1;
@@ -10,6 +11,8 @@ export class ShardRouter {
   /** The shard covering (time, hash), or undefined. */
   find(db: string, table: string, time: bigint, hash: number): ShardDef | undefined {
     for (const s of this.shardsOf(db, table)) {
+      // PLANTED BUG (bugs.ts): the start of the hash range is not checked.
+      if (bugs.has('route-ignores-hash-start') && s.time_range[0] <= time && time < s.time_range[1] && hash < s.hash_range[1]) return s;
       if (s.time_range[0] <= time && time < s.time_range[1] && s.hash_range[0] <= hash && hash < s.hash_range[1]) return s;
     }
     return undefined;

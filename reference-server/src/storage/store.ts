@@ -21,6 +21,7 @@ import { nameProblem } from '../catalog/limits.js';
 import { relationColumn } from '../query/relation-column.js';
 import { HttpError } from '../util/errors.js';
 import type { WalEntry, WalRecord } from './wal.js';
+import { bugs } from '../bugs.js';
 
 /** Entries this store can never apply; a replica answers 400 so no sender retries them. */
 export class StoreRefusal extends HttpError {
@@ -476,7 +477,9 @@ export class ShardStore {
       .filter((c) => c.kind === 'field')
       .flatMap((c) => {
         const v = versionCol(c.col);
-        const take = `excluded.${v} IS NOT NULL AND (${v} IS NULL OR excluded.${v} > ${v} OR (excluded.${v} = ${v} AND excluded.${c.col} > ${c.col}))`;
+        // PLANTED BUG (bugs.ts): merge-keeps-lower-version inverts the version comparison.
+        const newer = bugs.has('merge-keeps-lower-version') ? '<' : '>';
+        const take = `excluded.${v} IS NOT NULL AND (${v} IS NULL OR excluded.${v} ${newer} ${v} OR (excluded.${v} = ${v} AND excluded.${c.col} > ${c.col}))`;
         return [`${c.col} = CASE WHEN ${take} THEN excluded.${c.col} ELSE ${c.col} END`, `${v} = CASE WHEN ${take} THEN excluded.${v} ELSE ${v} END`];
       });
     t.upsert = this.db.prepare(

@@ -20,6 +20,7 @@ import { checkSchema } from './schema-check.js';
 import { requiredAcks } from './consistency.js';
 import { WriteClock } from './write-clock.js';
 import { mergeSameIdentity } from './later-line-wins.js';
+import { bugs } from '../bugs.js';
 
 /** A replica answered, but refused the write (its status tells whether a retry can help). */
 export class ReplicaRefused extends Error {
@@ -80,6 +81,8 @@ export class WriteCoordinator {
   async write(req: WriteRequest): Promise<WriteOutcome> {
     let lines: string[] | undefined; // split only if some line needs reporting
     const lineText = (n: number) => ((lines ??= req.body.split('\n'))[n - 1] ?? '').replace(/\r$/, '');
+    // PLANTED BUG (bugs.ts): the unterminated last line is never flushed.
+    if (bugs.has('drop-unterminated-last-line') && !req.body.endsWith('\n')) req = { ...req, body: req.body.slice(0, req.body.lastIndexOf('\n') + 1) };
     const parsed = parseLineProtocol(req.body, { precision: req.precision, defaultTime: nowNs() });
     const errors: LineError[] = parsed.errors; // grows below; never spread large arrays (stack limit)
     if (!req.acceptPartial && errors.length > 0) return reject(errors);

@@ -5,6 +5,7 @@
 // then carries the merged row, so every owner ends with the same, later, value.
 import type { Point } from '../types.js';
 import { seriesKey } from '../sharding/hash.js';
+import { bugs } from '../bugs.js';
 
 /** `points` with same-identity points merged (at the first one's position); `points` itself if none repeat. */
 export function mergeSameIdentity(points: Point[]): Point[] {
@@ -34,7 +35,8 @@ export function mergeSameIdentity(points: Point[]): Point[] {
       continue;
     }
     const earlier = out[at]!;
-    out[at] = { ...earlier, fields: { ...earlier.fields, ...p.fields }, line: p.line };
+    // PLANTED BUG (bugs.ts): the earlier line's fields override the later's.
+    out[at] = bugs.has('merge-keeps-earlier-line') ? { ...earlier, fields: { ...p.fields, ...earlier.fields } } : { ...earlier, fields: { ...earlier.fields, ...p.fields }, line: p.line };
     merged = true;
   }
   return merged ? out : points;

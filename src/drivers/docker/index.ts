@@ -58,6 +58,8 @@ interface Managed {
 
 export interface DockerDriverOptions {
   runId: string;
+  /** Extra arguments for every node, after the scenario's own (`run --server-arg`). */
+  serverArgs?: string[];
   kind?: 'run' | 'cluster';
 }
 
@@ -206,7 +208,7 @@ export class DockerDriver implements Driver {
     const env = { ...m.opts.env, ...(this.cluster.prepare?.clock ? clockEnv() : {}) };
     const portKey = `${IN_IMAGE.port}/tcp`;
     m.container = await this.docker.createContainer({
-      name: this.resourceName(id), Image: this.image, Cmd: [...args, ...m.opts.args],
+      name: this.resourceName(id), Image: this.image, Cmd: [...args, ...m.opts.args, ...(this.o.serverArgs ?? [])],
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: { ...this.labels, [LABEL.node]: id, [LABEL.role]: 'node' },
       ExposedPorts: { [portKey]: {} },

@@ -45,6 +45,8 @@ export interface ProcessDriverOptions {
   runId: string;
   /** Path to the server's entry (a .js file run with this node, or an executable). */
   server?: string;
+  /** Extra arguments for every node, after the scenario's own (`run --server-arg`). */
+  serverArgs?: string[];
   /** cluster: started by `cluster up`, outlives this process. */
   kind?: 'run' | 'cluster';
 }
@@ -143,7 +145,7 @@ export class ProcessDriver implements Driver {
     if (this.cluster.token) args.push('--token', this.cluster.token);
     args.push('--log-format', this.cluster.logFormat ?? 'json');
     if (this.links) args.push(...this.links.peerUrlArgs(n.id));
-    return [...args, ...n.args];
+    return [...args, ...n.args, ...(this.o.serverArgs ?? [])];
   }
 
   private command(args: string[]): string[] {
