@@ -103,11 +103,11 @@ export function parseClusterFile(file: string, text: string, env: NodeJS.Process
   } else {
     const seen = new Map<string, number>();
     data.nodes.forEach((raw: unknown, i: number) => {
+      const id = isObject(raw) && typeof raw.id === 'string' ? raw.id : undefined;
+      if (id !== undefined && seen.has(id)) at(['nodes', i, 'id'], `node id "${id}" is listed twice (first as node ${seen.get(id)! + 1})`);
+      if (id !== undefined && !seen.has(id)) seen.set(id, i);
       const node = readNode(raw, ['nodes', i], at, () => diagnostics.length);
-      if (!node) return;
-      if (seen.has(node.id)) at(['nodes', i, 'id'], `node id "${node.id}" is listed twice (first as node ${seen.get(node.id)! + 1})`);
-      seen.set(node.id, i);
-      nodes.push(node);
+      if (node) nodes.push(node);
     });
   }
   if (diagnostics.length) return { diagnostics: sortDiagnostics(diagnostics) };
