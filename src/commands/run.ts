@@ -27,6 +27,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     '<%= config.bin %> run scenarios/ --shard 2/3 --reporter console,json,junit,github   # one of 3 CI machines',
     '<%= config.bin %> run scenarios/ --jobs 2                     # two scenarios at once, each on its own cluster',
     '<%= config.bin %> run scenarios/ --server-arg=--bug=quorum-ack-after-one   # does the suite catch a planted bug?',
+    '<%= config.bin %> run scenarios/ --driver external --cluster-file cluster.yaml   # a cluster you run yourself',
   ];
   static override strict = false;
   static override args = { paths: Args.string({ description: 'scenario files or folders (searched for *.yaml, *.yml)', required: true }) };
@@ -42,6 +43,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     'server-arg': Flags.string({ description: 'an argument added to every node\'s command line, after the scenario\'s own (repeatable), e.g. --server-arg=--bug=quorum-ack-after-one', multiple: true }),
     json: Flags.boolean({ description: 'print the run summary as JSON on stdout (console output goes to stderr)' }),
     replay: Flags.string({ hidden: true, description: 'a recorded run folder whose scenario seeds and nemesis schedules to reuse (phantom-test replay sets it)' }),
+    'cluster-file': Flags.string({ description: 'with --driver external: the YAML file listing the running cluster\'s nodes and how to fault them (README, "External clusters")' }),
     shard: Flags.string({ description: 'run only shard i of n (e.g. 2/3): the files sorted by path, cut into n contiguous parts; combine the shards with merge-reports' }),
   };
 
@@ -58,6 +60,8 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     }
     const jobs = parseJobs(flags.jobs);
     if (jobs === undefined) this.error(`--jobs must be a whole number of at least 1, or auto (got ${JSON.stringify(flags.jobs)})`, { exit: 2 });
+
+    const external = await readExternalCluster(flags.driver, flags['cluster-file'], jobs, (m) => this.error(m, { exit: 2 }));
 
     let replay;
     if (flags.replay !== undefined) {
@@ -102,7 +106,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
       const { runScenarios } = await import('../engine/run.js');
       result = await runScenarios(scenarios, {
         seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail, jobs,
-        server: flags.server, serverArgs: flags['server-arg'], argv: process.argv.slice(2), signal: ac.signal,
+        server: flags.server, serverArgs: flags['server-arg'], argv: process.argv.slice(2), signal: ac.signal, ...(external ? { external } : {}),
         consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record, ...(replay ? { replay } : {}),
       });
     } catch (e) {
@@ -128,4 +132,18 @@ With --json, a run that could not start or finish prints {"error": {code, messag
 function parseJobs(v: string): number | undefined {
   if (v === 'auto') return Math.max(1, availableParallelism());
   return /^[1-9][0-9]*$/.test(v) ? Number(v) : undefined;
+}
+
+/** --driver external needs --cluster-file (and one scenario at a time: they share the cluster); a bad file is exit 2, positioned. */
+async function readExternalCluster(driver: string, file: string | undefined, jobs: number, usage: (m: string) => never) {
+  if (driver !== 'external') {
+    if (file !== undefined) usage(`--cluster-file is for --driver external (got --driver ${driver})`);
+    return undefined;
+  }
+  if (file === undefined) usage('--driver external needs --cluster-file <file>: the nodes of the running cluster (README, "External clusters")');
+  if (jobs > 1) usage('--driver external runs one scenario at a time (they share the one attached cluster): drop --jobs');
+  const { readClusterFile } = await import('../drivers/external/cluster-file.js');
+  const read = readClusterFile(file!);
+  if ('diagnostics' in read) throw invalidScenarios(read.diagnostics, 'nothing was started');
+  return read.cluster;
 }

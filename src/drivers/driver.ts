@@ -11,6 +11,7 @@
  * and `all`). paused: SIGSTOPped. stopped: its process has exited, whoever caused it.
  */
 import type { CutMode, Dialable, LinkRef, LinkState, ProbeResult, ShapeSpec } from '../net/fault-proxy.js';
+import type { Scenario } from '../scenario/types.js';
 
 export type NodeState = 'pending' | 'starting' | 'running' | 'paused' | 'stopped';
 
@@ -158,6 +159,14 @@ export interface Driver {
   readonly name: string;
   readonly capabilities: ReadonlySet<Capability>;
   readonly reaper: Reaper;
+  /**
+   * Why this driver cannot run the scenario although it has the capabilities its faults need
+   * (the external driver: a node the cluster file lacks, a command it does not give); the
+   * scenario is then skipped with this reason, before anything starts.
+   */
+  refuses?(scenario: Scenario): string | undefined;
+  /** The token the cluster requires when the scenario names none (an attached cluster's). */
+  readonly token?: string;
   /** Present with the `network` capability once a cluster started with `network: true`. */
   readonly links?: LinkControl;
   /** Starts every node with start != false and waits until each answers /health. */

@@ -14,6 +14,8 @@ export interface Need {
   what: string;
   /** file:line:col of the step. */
   where: string;
+  /** The fault kind, for a fault's need. */
+  kind?: string;
 }
 
 export function scenarioNeeds(scenario: Scenario): Need[] {
@@ -23,11 +25,11 @@ export function scenarioNeeds(scenario: Scenario): Need[] {
       const path = single ? base : [...base, i];
       if (step.fault) {
         const kind = faultKind(step.fault);
-        if (kind) out.push({ capability: FAULTS[kind]!.needs, what: `fault "${kind}"`, where: scenario.where(path) });
+        if (kind) out.push({ capability: FAULTS[kind]!.needs, what: `fault "${kind}"`, where: scenario.where(path), kind });
       }
       for (const item of step.nemesis?.faults ?? []) {
         const kind = menuEntry(item).kind;
-        if (FAULTS[kind]) out.push({ capability: FAULTS[kind]!.needs, what: `nemesis fault "${kind}"`, where: scenario.where(path) });
+        if (FAULTS[kind]) out.push({ capability: FAULTS[kind]!.needs, what: `nemesis fault "${kind}"`, where: scenario.where(path), kind });
       }
       if (step.add_node !== undefined) out.push({ capability: 'processes', what: 'add_node', where: scenario.where(path) });
       step.parallel?.forEach((b, j) => (Array.isArray(b) ? visit(b, [...path, 'parallel', j]) : visit([b], [...path, 'parallel', j], true)));
@@ -38,9 +40,10 @@ export function scenarioNeeds(scenario: Scenario): Need[] {
 }
 
 /** Why the driver cannot run the scenario (the first need it lacks), or undefined. */
-export function unsupportedReason(scenario: Scenario, driver: Pick<Driver, 'name' | 'capabilities'>): string | undefined {
+export function unsupportedReason(scenario: Scenario, driver: Pick<Driver, 'name' | 'capabilities' | 'refuses'>): string | undefined {
   const missing = scenarioNeeds(scenario).find((n) => !driver.capabilities.has(n.capability));
-  if (!missing) return undefined;
+  // A driver may know more than its capabilities say (an attached cluster lacks a node).
+  if (!missing) return driver.refuses?.(scenario);
   return `the ${driver.name} driver cannot do ${missing.what} (at ${missing.where}): it needs the "${missing.capability}" capability`;
 }
 

@@ -23,6 +23,7 @@ import { logDirFor, runScenario } from './scenario-runner.js';
 import { SharedClusters } from './shared-clusters.js';
 import { reuseKey } from '../scenario/reuse.js';
 import type { ReplayScenario } from './nemesis/replay.js';
+import type { ExternalCluster } from '../drivers/external/cluster-file.js';
 
 export const EXIT = { passed: 0, failed: 1, invalid: 2, infra: 3, cleanup: 4, interrupted: 130 } as const;
 
@@ -50,6 +51,8 @@ export interface RunOptions {
   shard?: ShardRecord;
   /** phantom-test replay: each recorded scenario's seed and nemesis schedules, by file. */
   replay?: Map<string, ReplayScenario>;
+  /** --driver external: the attached cluster (--cluster-file). */
+  external?: ExternalCluster;
 }
 
 export function toolVersion(): string {
@@ -101,11 +104,13 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   }
 
   const rng = new Rng(seed);
-  const makeDriver = (id: string) => (o.createDriver ?? createDriver)(o.driver, { runId: `${runId}-${id}`, server: o.server, serverArgs: o.serverArgs });
+  const makeDriver = (id: string) => (o.createDriver ?? createDriver)(o.driver, { runId: `${runId}-${id}`, server: o.server, serverArgs: o.serverArgs, ...(o.external ? { external: o.external } : {}) });
   const logRoot = join(stateDir(), 'logs', runId);
   const slugs = uniqueSlugs(scenarios.map((s) => slugify(fileKey(s))));
   const shared = new SharedClusters(makeDriver, live);
-  const reuseKeys = scenarios.map((s) => reuseKey(s.doc.cluster));
+  // An attached cluster (external) is never reset wholesale, which drops every database: it may
+  // hold its owner's data. Each scenario drops only what it created (drivers/external).
+  const reuseKeys = scenarios.map((s) => (o.driver === 'external' ? undefined : reuseKey(s.doc.cluster)));
   /** Reusing scenarios not started yet, per key: a shared cluster is kept only for them. */
   const waitingFor = new Map<string, number>();
   for (const k of reuseKeys) if (k) waitingFor.set(k, (waitingFor.get(k) ?? 0) + 1);

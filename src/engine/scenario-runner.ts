@@ -50,7 +50,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   } catch (e) {
     return unplannable(scenario, o, e, startedAt, t0);
   }
-  const client = new ClusterClient(history, doc.cluster?.token);
+  const client = new ClusterClient(history, doc.cluster?.token ?? o.driver.token);
   const ctx = new ScenarioContext(scenario, o.info, o.runId, o.driver, client, history, o.rng, o.signal, plan.stepTimeoutMs);
   for (const [path, rounds] of o.recorded ?? []) ctx.recordedSchedules.set(path, rounds);
   const exec = new Executor(ctx, o.info, o.events);

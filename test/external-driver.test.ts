@@ -1,0 +1,231 @@
+// The external driver against a cluster the test runs itself, the way a user runs theirs:
+// three reference-server processes launched by a shell script, with a cluster file whose
+// fault commands are `kill -9 <pid>` and that same launch script. The runner attaches, runs
+// the scenario, undoes its faults and drops only the databases the scenario created.
+import t from 'tap';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { SERVER, cli, sandbox } from './helpers.js';
+import { freePorts } from '../src/drivers/process/ports.js';
+import { healthOk } from '../src/drivers/health.js';
+import { waitFor } from './helpers/ref-node.js';
+import { LABEL, dockerClient, withTimeout } from '../src/drivers/docker/engine.js';
+import { ensureImage } from '../src/drivers/docker/image.js';
+
+interface Cluster { dir: string; urls: Record<string, string>; launch: Record<string, string>; pidFile: (id: string) => string }
+
+/** Three nodes, each started by `sh launch-<id>.sh` (backgrounded, pid in <id>.pid): what a start command runs again. */
+async function startCluster(t: Tap.Test): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-external-'));
+  const ids = ['a', 'b', 'c'];
+  const ports = await freePorts(ids.length);
+  const urls = Object.fromEntries(ids.map((id, i) => [id, `http://127.0.0.1:${ports[i]}`]));
+  const peers = ids.map((id) => `${id}=${urls[id]}`).join(',');
+  const pidFile = (id: string) => join(dir, `${id}.pid`);
+  const launch: Record<string, string> = {};
+  for (const [i, id] of ids.entries()) {
+    const script = join(dir, `launch-${id}.sh`);
+    const args = [SERVER, '--node-id', id, '--http', `127.0.0.1:${ports[i]}`, '--data-dir', join(dir, id), '--peers', peers, '--log-format', 'json'];
+    writeFileSync(script, `#!/bin/sh\n${[process.execPath, ...args].map((a) => `'${a}'`).join(' ')} >>'${join(dir, `${id}.server.log`)}' 2>&1 </dev/null &\necho $! >'${pidFile(id)}'\n`);
+    launch[id] = `sh '${script}'`;
+  }
+  t.teardown(async () => {
+    for (const id of ids) {
+      try { process.kill(Number(readFileSync(pidFile(id), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await Promise.all(ids.map((id) => execa(launch[id]!, { shell: true })));
+  for (const id of ids) t.ok(await waitFor(() => healthOk(urls[id]!), 15_000), `node ${id} serves`);
+  return { dir, urls, launch, pidFile };
+}
+
+function clusterFile(c: Cluster, extra: Record<string, string> = {}): string {
+  const file = join(c.dir, 'cluster.yaml');
+  const nodes = Object.entries(c.urls).map(([id, url]) => [
+    `  - id: ${id}`,
+    `    url: ${extra[id] ?? url}`,
+    '    commands:',
+    `      kill: kill -9 $(cat '${c.pidFile(id)}')`,
+    `      start: ${c.launch[id]}`,
+  ].join('\n'));
+  writeFileSync(file, `command_timeout: 10s\nnodes:\n${nodes.join('\n')}\n`);
+  return file;
+}
+
+const KILL_AND_START = `
+name: a killed replica catches up after it is started again
+cluster: { nodes: [a, b, c] }
+anchors: { T0: 2024-06-01T00:00:00Z }
+databases:
+  ext_db1:
+    tables:
+      events:
+        tags: [id]
+        fields: { state: string }
+        replication_factor: 3
+        consistency: one
+        shards: { ALL: { time: all, hash: all, nodes: [a, b, c] } }
+points:
+  E1: { table: events, tags: { id: e1 }, fields: { state: new }, time: T0 + 1s }
+  E2: { table: events, tags: { id: e2 }, fields: { state: new }, time: T0 + 2s }
+steps:
+  - write: { via: a, points: [E1] }
+  - fault: { kill: b }
+  - write: { via: a, points: [E2] }
+  - fault: { start: b }
+  - await:
+      timeout: 20s
+      consistency: { nodes: all, sql: "SELECT * FROM events ORDER BY id", expect: { rows: [E1, E2] } }
+  - query: { via: b, sql: "SELECT * FROM events ORDER BY id", expect: { rows: [E1, E2] } }
+  - name: left killed, for teardown to start again
+    fault: { kill: c }
+`;
+
+const PARTITION = `
+name: a partition the external cluster cannot make
+cluster: { nodes: [a, b, c] }
+steps:
+  - fault: { partition: { isolate: c } }
+  - fault: { heal: all }
+`;
+
+async function databases(url: string): Promise<string[]> {
+  const r = await fetch(`${url}/api/v3/configure/database`);
+  return ((await r.json()) as Array<Record<string, string>>).map((d) => d['iox::database']!);
+}
+
+t.test('kill and start through shell commands: the scenario passes, faults are undone, only its databases dropped', async (t) => {
+  const sb = sandbox(t);
+  const c = await startCluster(t);
+  const file = clusterFile(c);
+  // Data of the cluster's owner, which the run must leave alone.
+  t.equal((await fetch(`${c.urls.a}/api/v3/configure/database`, { method: 'POST', body: '{"db":"owners_data"}', headers: { 'content-type': 'application/json' } })).status, 200);
+  const scenario = join(c.dir, 'kill.yaml');
+  writeFileSync(scenario, KILL_AND_START);
+  const pidB = readFileSync(c.pidFile('b'), 'utf8').trim();
+
+  const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out, '--reporter', 'console,json'], { env: sb.env, timeoutMs: 120_000 });
+  t.equal(r.exitCode, 0, `passes\n${r.stdout}\n${r.stderr}`);
+  t.not(readFileSync(c.pidFile('b'), 'utf8').trim(), pidB, 'b was killed and started again by the commands');
+  t.ok(await healthOk(c.urls.c!), 'c, left killed by the scenario, was started again at teardown');
+  t.same(await databases(c.urls.a!), ['owners_data'], 'the scenario\'s database is dropped, the owner\'s kept');
+  const log = readFileSync(join(sb.out, 'latest', 'logs', 'b.log'), 'utf8');
+  t.match(log, /kill: kill -9/, 'the node log records the command run');
+});
+
+t.test('a fault the cluster file gives no means for: skipped with the reason', async (t) => {
+  const sb = sandbox(t);
+  const c = await startCluster(t);
+  const file = clusterFile(c);
+  const scenario = join(c.dir, 'partition.yaml');
+  writeFileSync(scenario, PARTITION);
+  const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out, '--json'], { env: sb.env, timeoutMs: 60_000 });
+  t.equal(r.exitCode, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { scenarios: Array<{ verdict: string }> };
+  t.equal(summary.scenarios[0]!.verdict, 'skipped');
+  t.match(r.stderr, /external driver cannot do fault "partition" \(at .*partition\.yaml:5:\d+\): it needs the "network" capability/);
+
+  // A node the file lacks, or an action it gives no command for: skipped too, saying which.
+  writeFileSync(scenario, 'name: four nodes\ncluster: { nodes: [a, b, c, d] }\nsteps:\n  - wait: 1ms\n');
+  const four = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 60_000 });
+  t.equal(four.exitCode, 0, four.stderr);
+  t.match(four.stdout, /node\(s\) d that the cluster file .*cluster\.yaml does not list/);
+  writeFileSync(scenario, 'name: pause\ncluster: { nodes: [a, b, c] }\nsteps:\n  - fault: { pause: a }\n');
+  const pause = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 60_000 });
+  t.match(pause.stdout, /fault "pause" \(at .*:4:\d+\) needs the pause action, and the cluster file .* gives node a neither a container nor a pause command/);
+});
+
+t.test('an unreachable node: exit 3 naming it and its URL', async (t) => {
+  const sb = sandbox(t);
+  const c = await startCluster(t);
+  const [dead] = await freePorts(1);
+  const file = clusterFile(c, { b: `http://127.0.0.1:${dead}` });
+  const scenario = join(c.dir, 'kill.yaml');
+  writeFileSync(scenario, KILL_AND_START);
+  const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 60_000 });
+  t.equal(r.exitCode, 3, r.stdout);
+  t.match(r.stdout, `node b (http://127.0.0.1:${dead}) of the cluster file ${file} is unreachable`);
+});
+
+t.test('a bad cluster file: exit 2, every problem at its place, nothing started', async (t) => {
+  const sb = sandbox(t);
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-external-bad-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'cluster.yaml');
+  writeFileSync(file, [
+    'nodes:',
+    '  - id: a',
+    '    url: localhost:8181',
+    '  - id: b',
+    '    url: http://127.0.0.1:8182',
+    '    container: db-b',
+    '    commands: { kill: "kill -9 1" }',
+    '  - id: a',
+    '    url: http://127.0.0.1:8183',
+    '    comands: { kill: x }',
+  ].join('\n') + '\n');
+  const scenario = join(dir, 's.yaml');
+  writeFileSync(scenario, 'name: s\nsteps:\n  - wait: 1ms\n');
+  const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env });
+  t.equal(r.exitCode, 2);
+  t.match(r.stderr, `${file}:3:10: url must be an http(s) URL`);
+  t.match(r.stderr, `${file}:7:5: give either "container" or "commands"`);
+  t.match(r.stderr, `${file}:8:9: node id "a" is listed twice`);
+  t.match(r.stderr, `${file}:10:5: unknown key "comands"`);
+  t.notOk(existsSync(join(sb.out, 'latest')), 'no run started');
+
+  const missing = await cli(['run', scenario, '--driver', 'external', '--out', sb.out], { env: sb.env });
+  t.equal(missing.exitCode, 2);
+  t.match(missing.stderr, /--driver external needs --cluster-file/);
+});
+
+// A compose-style cluster: three containers on a network of their own, faulted by container
+// name. Without an engine this skips, unless PHANTOM_REQUIRE_DOCKER=1 (CI), where it fails.
+async function engineAnswers(): Promise<boolean> {
+  try { await withTimeout(dockerClient().ping(), 3000, 'no answer'); return true; } catch { return false; }
+}
+const required = process.env.PHANTOM_REQUIRE_DOCKER === '1';
+const hasEngine = await engineAnswers();
+if (!hasEngine && required) t.fail(`PHANTOM_REQUIRE_DOCKER=1 but no Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}): start dockerd`);
+const noEngine = hasEngine ? false : 'no Docker engine answers (start dockerd, or set PHANTOM_REQUIRE_DOCKER=1 to make this a failure)';
+
+t.test('containers named in the cluster file: kill, start and pause through the engine', { skip: noEngine }, async (t) => {
+  const sb = sandbox(t);
+  const docker = dockerClient();
+  const { tag } = await ensureImage(docker);
+  const name = `phantom-ext-${Date.now().toString(36)}`;
+  const network = await docker.createNetwork({ Name: name, Labels: { [LABEL.run]: name } });
+  const ids = ['a', 'b', 'c'];
+  const ports = await freePorts(ids.length);
+  const containers = ids.map((id) => `${name}-${id}`);
+  t.teardown(async () => {
+    for (const c of containers) await docker.getContainer(c).remove({ force: true }).catch(() => {});
+    await network.remove().catch(() => {});
+  });
+  for (const [i, id] of ids.entries()) {
+    const c = await docker.createContainer({
+      name: containers[i], Image: tag, Labels: { [LABEL.run]: name },
+      Cmd: ['--node-id', id, '--http', '0.0.0.0:8181', '--data-dir', '/data', '--peers', ids.map((p, j) => `${p}=http://${containers[j]}:8181`).join(',')],
+      ExposedPorts: { '8181/tcp': {} },
+      HostConfig: { NetworkMode: name, PortBindings: { '8181/tcp': [{ HostIp: '127.0.0.1', HostPort: String(ports[i]) }] } },
+    });
+    await c.start();
+  }
+  for (const p of ports) t.ok(await waitFor(() => healthOk(`http://127.0.0.1:${p}`), 30_000), `container on ${p} serves`);
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-external-docker-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'cluster.yaml');
+  writeFileSync(file, `nodes:\n${ids.map((id, i) => `  - { id: ${id}, url: http://127.0.0.1:${ports[i]}, container: ${containers[i]} }`).join('\n')}\n`);
+  const scenario = join(dir, 'kill.yaml');
+  writeFileSync(scenario, KILL_AND_START.replace('  - name: left killed', '  - fault: { pause: a }\n  - name: left killed'));
+  const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 180_000 });
+  t.equal(r.exitCode, 0, `passes\n${r.stdout}\n${r.stderr}`);
+  for (const c of containers) {
+    const s = (await docker.getContainer(c).inspect()).State;
+    t.ok(s.Running && !s.Paused, `${c} runs again after teardown (it was paused or killed)`);
+  }
+  t.ok(await healthOk(`http://127.0.0.1:${ports[2]}`), 'c serves after teardown started it');
+});
