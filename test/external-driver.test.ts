@@ -2,7 +2,7 @@
 // three reference-server processes launched by a shell script, with a cluster file whose
 // fault commands are `kill -9 <pid>` and that same launch script. The runner attaches, runs
 // the scenario, undoes its faults and drops only the databases the scenario created.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { ensureImage } from '../src/drivers/docker/image.js';
 interface Cluster { dir: string; urls: Record<string, string>; launch: Record<string, string>; pidFile: (id: string) => string }
 
 /** Three nodes, each started by `sh launch-<id>.sh` (backgrounded, pid in <id>.pid): what a start command runs again. */
-async function startCluster(t: Tap.Test): Promise<Cluster> {
+async function startCluster(t: Test): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'phantom-external-'));
   const ids = ['a', 'b', 'c'];
   const ports = await freePorts(ids.length);
