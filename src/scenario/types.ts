@@ -269,6 +269,10 @@ export interface Scenario {
   doc: ScenarioDoc;
   /** file:line:col of a JSON path into the document, for runtime messages. */
   where(path: Array<string | number>): string;
+  /** One combination of the file's `matrix` (src/scenario/matrix.ts): its values, as ` [nodes=3, replication_factor=2]`. */
+  variant?: string;
+  /** Why this combination cannot run (e.g. replication_factor above its node count): it is reported skipped. */
+  skip?: string;
 }
 
 export function stepKind(step: Step): StepKind | undefined {
