@@ -258,7 +258,12 @@ export interface ScenarioDoc {
   steps: Step[];
   /** History checkers run after the steps (src/checkers, docs/history.md). */
   check?: string[];
+  /** Run once per combination of these values (src/scenario/matrix.ts). */
+  matrix?: MatrixSpec;
 }
+
+export const MATRIX_KEYS = ['nodes', 'replication_factor', 'num_hash_partitions'] as const;
+export type MatrixSpec = Partial<Record<(typeof MATRIX_KEYS)[number], number[]>>;
 
 /** A loaded, valid scenario. */
 export interface Scenario {
