@@ -8,6 +8,9 @@ import { DRIVERS } from '../drivers/names.js';
 import { InterruptedError } from '../engine/errors.js';
 import { DEFAULT_REPORTERS, REPORTERS } from '../reporters/names.js';
 import { ShardError, parseShard, selectShard } from '../engine/shard.js';
+import { SeedsError, parseSeeds, repeatSeeds } from '../engine/seeds.js';
+import { summarizeRepetitions } from '../engine/repetitions.js';
+import { randomSeed } from '../engine/rng.js';
 
 export default class Run extends PhantomCommand {
   static override summary = 'Run scenarios, each on a fresh cluster.';
@@ -28,6 +31,8 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     '<%= config.bin %> run scenarios/ --jobs 2                     # two scenarios at once, each on its own cluster',
     '<%= config.bin %> run scenarios/ --server-arg=--bug=quorum-ack-after-one   # does the suite catch a planted bug?',
     '<%= config.bin %> run scenarios/ --driver external --cluster-file cluster.yaml   # a cluster you run yourself',
+    '<%= config.bin %> run scenarios/chaos-set.yaml --repeat 20     # 20 seeds: failure rate and the failing seeds',
+    '<%= config.bin %> run scenarios/chaos-set.yaml --seeds 3,7,11  # exactly these run seeds',
   ];
   static override strict = false;
   static override args = { paths: Args.string({ description: 'scenario files or folders (searched for *.yaml, *.yml)', required: true }) };
@@ -44,6 +49,8 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     json: Flags.boolean({ description: 'print the run summary as JSON on stdout (console output goes to stderr)' }),
     replay: Flags.string({ hidden: true, description: 'a recorded run folder whose scenario seeds and nemesis schedules to reuse (phantom-test replay sets it)' }),
     'cluster-file': Flags.string({ description: 'with --driver external: the YAML file listing the running cluster\'s nodes and how to fault them (README, "External clusters")' }),
+    repeat: Flags.string({ description: 'run each scenario under N run seeds (--seed and the N-1 after it), each its own test case; reports the failure rate and the failing seeds', exclusive: ['seeds'] }),
+    seeds: Flags.string({ description: 'run each scenario under these run seeds: 1..20, 3,7,11 (each its own test case; replay one with --seed)', exclusive: ['seed', 'repeat'] }),
     shard: Flags.string({ description: 'run only shard i of n (e.g. 2/3): the files sorted by path, cut into n contiguous parts; combine the shards with merge-reports' }),
   };
 
@@ -62,6 +69,14 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     if (jobs === undefined) this.error(`--jobs must be a whole number of at least 1, or auto (got ${JSON.stringify(flags.jobs)})`, { exit: 2 });
 
     const external = await readExternalCluster(flags.driver, flags['cluster-file'], jobs, (m) => this.error(m, { exit: 2 }));
+    let seeds: number[] | undefined;
+    try {
+      if (flags.seeds !== undefined) seeds = parseSeeds(flags.seeds);
+      else if (flags.repeat !== undefined) seeds = repeatSeeds(flags.repeat, flags.seed ?? randomSeed());
+    } catch (e) {
+      if (e instanceof SeedsError) this.error(e.message, { exit: 2 });
+      throw e;
+    }
 
     let replay;
     if (flags.replay !== undefined) {
@@ -107,7 +122,7 @@ With --json, a run that could not start or finish prints {"error": {code, messag
       result = await runScenarios(scenarios, {
         seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail, jobs,
         server: flags.server, serverArgs: flags['server-arg'], argv: process.argv.slice(2), signal: ac.signal, ...(external ? { external } : {}),
-        consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record, ...(replay ? { replay } : {}),
+        consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record, ...(replay ? { replay } : {}), ...(seeds ? { seeds } : {}),
       });
     } catch (e) {
       // Not a verdict on the system under test (exit 1 would say so): PhantomCommand reports it as
@@ -121,7 +136,8 @@ With --json, a run that could not start or finish prints {"error": {code, messag
       process.stdout.write(JSON.stringify({
         run_id: result.run.run_id, seed: result.run.seed, verdict: result.verdict, exit_code: result.exit_code,
         report_dir: result.run.report_dir, duration_ms: result.duration_ms,
-        scenarios: result.tests.map((t) => ({ file: t.info.file, name: t.info.name, verdict: t.verdict, duration_ms: t.duration_ms, ready_ms: t.ready_ms, error: t.error?.message })),
+        ...(result.run.seeds ? { seeds: result.run.seeds, repetitions: summarizeRepetitions(result.tests, result.run.driver) } : {}),
+        scenarios: result.tests.map((t) => ({ file: t.info.file, name: t.info.name, ...(t.info.run_seed === undefined ? {} : { run_seed: t.info.run_seed }), verdict: t.verdict, duration_ms: t.duration_ms, ready_ms: t.ready_ms, error: t.error?.message })),
       }, null, 2) + '\n');
     }
     if (result.exit_code !== 0) this.exit(result.exit_code);

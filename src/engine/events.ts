@@ -16,6 +16,8 @@ export interface RunInfo {
   argv: string[];
   /** --shard: which part of which suite this run is. */
   shard?: ShardRecord;
+  /** --repeat/--seeds: the run seeds every scenario ran under, in order. */
+  seeds?: number[];
 }
 
 export interface TestInfo {
@@ -25,6 +27,12 @@ export interface TestInfo {
   /** The scenario's own seed, derived from the run seed and its file. */
   seed: number;
   index: number;
+  /** --repeat/--seeds: the run seed of this repetition (`run <file> --seed <run_seed>` replays it). */
+  run_seed?: number;
+  /** --repeat/--seeds: the name without its ` [seed=N]` suffix. */
+  base_name?: string;
+  /** What tells this test case from the file's others: ` [nodes=3] [seed=7]` (matrix, repetition). */
+  variant?: string;
 }
 
 /**

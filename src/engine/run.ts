@@ -53,6 +53,8 @@ export interface RunOptions {
   replay?: Map<string, ReplayScenario>;
   /** --driver external: the attached cluster (--cluster-file). */
   external?: ExternalCluster;
+  /** --repeat/--seeds: run every scenario once per run seed (src/engine/seeds.ts). */
+  seeds?: number[];
 }
 
 export function toolVersion(): string {
@@ -71,10 +73,12 @@ function installExitHook() {
 export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
   const runId = newRunId();
-  const seed = o.seed ?? randomSeed();
+  const seed = o.seeds?.[0] ?? o.seed ?? randomSeed();
   const reportDir = o.out ? createRunDir(o.out, runId) : null;
   const list: Reporter[] = [];
-  const jobs = Math.max(1, Math.min(o.jobs ?? 1, scenarios.length));
+  // A repeated run is a run of every scenario once per seed, each repetition its own test case.
+  const units = scenarios.flatMap((scenario) => (o.seeds ?? [undefined]).map((runSeed) => ({ scenario, runSeed })));
+  const jobs = Math.max(1, Math.min(o.jobs ?? 1, units.length));
   // Scenarios running at once print as whole blocks, each when it ends (no live line).
   if (o.reporters.includes('console')) {
     list.push(jobs > 1 ? new ScenarioBlocks(new ConsoleReporter({ stream: o.consoleStream, live: false })) : new ConsoleReporter({ stream: o.consoleStream }));
@@ -91,7 +95,7 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const events = new Reporters(list);
   const run: RunInfo = {
     run_id: runId, seed, driver: o.driver, started_at: new Date().toISOString(), report_dir: reportDir,
-    files: scenarios.map((s) => s.file), argv: o.argv, ...(o.shard ? { shard: o.shard } : {}),
+    files: [...new Set(scenarios.map((s) => s.file))], argv: o.argv, ...(o.shard ? { shard: o.shard } : {}), ...(o.seeds ? { seeds: o.seeds } : {}),
   };
   await events.onBegin(run);
   if (jobs > 1) events.onLog(`running up to ${jobs} scenarios at once, each on its own cluster`);
@@ -106,11 +110,11 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const rng = new Rng(seed);
   const makeDriver = (id: string) => (o.createDriver ?? createDriver)(o.driver, { runId: `${runId}-${id}`, server: o.server, serverArgs: o.serverArgs, ...(o.external ? { external: o.external } : {}) });
   const logRoot = join(stateDir(), 'logs', runId);
-  const slugs = uniqueSlugs(scenarios.map((s) => slugify(fileKey(s))));
+  const slugs = uniqueSlugs(units.map((u) => slugify(fileKey(u.scenario) + (u.scenario.variant ?? '') + (u.runSeed === undefined ? '' : `-seed-${u.runSeed}`))));
   const shared = new SharedClusters(makeDriver, live);
   // An attached cluster (external) is never reset wholesale, which drops every database: it may
   // hold its owner's data. Each scenario drops only what it created (drivers/external).
-  const reuseKeys = scenarios.map((s) => (o.driver === 'external' ? undefined : reuseKey(s.doc.cluster)));
+  const reuseKeys = units.map((u) => (o.driver === 'external' ? undefined : reuseKey(u.scenario.doc.cluster)));
   /** Reusing scenarios not started yet, per key: a shared cluster is kept only for them. */
   const waitingFor = new Map<string, number>();
   for (const k of reuseKeys) if (k) waitingFor.set(k, (waitingFor.get(k) ?? 0) + 1);
@@ -121,11 +125,17 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   let started = 0;
   let stopStarting = false;
   const runOne = async (index: number): Promise<TestResult> => {
-    const scenario = scenarios[index]!;
+    const { scenario, runSeed } = units[index]!;
     // A replay takes the recorded scenario seed as is (its folder may be named differently here).
     const recorded = o.replay?.get(scenario.file);
-    const scenarioRng = recorded ? new Rng(recorded.seed) : rng.derive(fileKey(scenario));
-    const info = { file: scenario.file, name: scenario.doc.name, description: scenario.doc.description, seed: scenarioRng.seed, index };
+    // A repetition derives as a run with --seed <runSeed> would, so that command replays it.
+    const scenarioRng = recorded ? new Rng(recorded.seed) : (runSeed === undefined ? rng : new Rng(runSeed)).derive(fileKey(scenario));
+    const seedTag = runSeed === undefined ? '' : ` [seed=${runSeed}]`;
+    const variant = (scenario.variant ?? '') + seedTag;
+    const info = {
+      file: scenario.file, name: scenario.doc.name + seedTag, description: scenario.doc.description, seed: scenarioRng.seed, index,
+      ...(runSeed === undefined ? {} : { run_seed: runSeed, base_name: scenario.doc.name }), ...(variant ? { variant } : {}),
+    };
     const base = { runId, rng: scenarioRng, events, keep: o.keep, signal: o.signal, info, ...(recorded ? { recorded: recorded.schedules } : {}) };
     const key = reuseKeys[index];
     if (key) {
@@ -150,13 +160,13 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
     const driver = makeDriver(String(index));
     live.add(driver);
     try {
-      return await runScenario(scenario, { ...base, driver, logDir: logDirFor(reportDir, slugs[index]!, scenarios.length === 1, logRoot) });
+      return await runScenario(scenario, { ...base, driver, logDir: logDirFor(reportDir, slugs[index]!, units.length === 1, logRoot) });
     } finally {
       live.delete(driver);
     }
   };
   const worker = async () => {
-    while (!stopStarting && !o.signal.aborted && started < scenarios.length) {
+    while (!stopStarting && !o.signal.aborted && started < units.length) {
       const index = started++;
       const r = await runOne(index);
       results[index] = r;
@@ -172,9 +182,9 @@ export async function runScenarios(scenarios: Scenario[], o: RunOptions): Promis
   const tests = results.slice(0, started);
 
   // What never started still belongs in the reports (JUnit lists it as skipped).
-  const bailed = !o.signal.aborted && tests.length < scenarios.length;
-  const not_run = scenarios.slice(tests.length).map((s) => ({
-    file: s.file, name: s.doc.name, reason: bailed ? 'not run: --bail stopped the run after a scenario that did not pass' : 'not run: the run was interrupted',
+  const bailed = !o.signal.aborted && tests.length < units.length;
+  const not_run = units.slice(tests.length).map(({ scenario: s, runSeed }) => ({
+    file: s.file, name: s.doc.name + (runSeed === undefined ? '' : ` [seed=${runSeed}]`), reason: bailed ? 'not run: --bail stopped the run after a scenario that did not pass' : 'not run: the run was interrupted',
   }));
   const interrupted = o.signal.aborted || tests.some((t) => t.verdict === 'interrupted');
   const cleanupFailed = runProblems.length > 0 || tests.some((t) => t.teardown.problems.length > 0);

@@ -55,7 +55,7 @@ export async function runScenario(scenario: Scenario, o: ScenarioRunOptions): Pr
   for (const [path, rounds] of o.recorded ?? []) ctx.recordedSchedules.set(path, rounds);
   const exec = new Executor(ctx, o.info, o.events);
   // Decided before the cluster starts: a driver that cannot do what the scenario asks skips it.
-  const unsupported = unsupportedReason(scenario, o.driver);
+  const unsupported = scenario.skip ?? unsupportedReason(scenario, o.driver);
   if (unsupported) return skippedScenario(scenario, o, exec, unsupported, startedAt, t0);
   const setup: StepResult[] = [];
   const steps: StepResult[] = [];

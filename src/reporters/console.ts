@@ -7,6 +7,7 @@ import type { Reporter, RunInfo, RunResult, StepInfo, StepProgress, StepResult, 
 import { formatMs } from '../scenario/duration.js';
 import { colorLevel } from '../util/color.js';
 import { showValue } from '../verifiers/values.js';
+import { replayCommand, summarizeRepetitions } from '../engine/repetitions.js';
 
 export interface ConsoleOptions {
   stream?: NodeJS.WriteStream;
@@ -26,6 +27,7 @@ export class ConsoleReporter implements Reporter {
   /** When each step last printed a progress line (plain output only). */
   private readonly lastProgress = new Map<string, number>();
   private readonly progressEveryMs: number;
+  private driver = 'process';
 
   constructor(o: ConsoleOptions = {}) {
     this.out = o.stream ?? process.stdout;
@@ -40,6 +42,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   onBegin(run: RunInfo) {
+    this.driver = run.driver;
     this.write(this.c.bold(`phantom-test run ${run.run_id}`) + this.c.dim(`  seed ${run.seed}, driver ${run.driver}, ${run.files.length} scenario file(s)`));
   }
 
@@ -121,6 +124,7 @@ export class ConsoleReporter implements Reporter {
     if (r.verdict !== 'passed' && r.error && !hasStepError(r)) {
       this.write(`    ${this.c.red(r.error.message)}`);
     }
+    if (r.verdict !== 'passed' && r.info.run_seed !== undefined) this.write(`  replay: ${replayCommand(r.info.file, r.info.run_seed, this.driver)}`);
     if (r.teardown.kept) this.write(this.c.yellow(`  cluster left running (--keep): ${r.nodes.map((x) => `${x.id}=${x.url}`).join(' ')}; remove it with \`phantom-test clean --all\``));
     for (const note of r.teardown.notes ?? []) this.write(this.c.yellow(`  kept cluster: ${note}`));
     for (const p of r.teardown.problems) this.write(this.c.red(`  cleanup: ${p}`));
@@ -135,8 +139,20 @@ export class ConsoleReporter implements Reporter {
     if (counts.skipped) parts.push(`${counts.skipped} skipped`);
     if (counts.error) parts.push(`${counts.error} errored`);
     if (counts.interrupted) parts.push(`${counts.interrupted} interrupted`);
+    if (r.run.seeds) this.showRepetitions(r);
     this.write(`${this.c.bold(parts.join(', '))} ${this.c.dim(`in ${formatMs(r.duration_ms)}, exit ${r.exit_code}`)}`);
     if (r.run.report_dir) this.write(this.c.dim(`reports: ${r.run.report_dir}`));
+  }
+
+  /** --repeat/--seeds: each scenario's failure rate, and how to replay each failing seed. */
+  private showRepetitions(r: RunResult) {
+    this.write(this.c.bold(`repetitions (${r.run.seeds!.length} seed(s) each):`));
+    for (const s of summarizeRepetitions(r.tests, r.run.driver)) {
+      const rate = `${s.failed}/${s.runs} failed (${Math.round(s.failure_rate * 100)}%)`;
+      this.write(`  ${s.failed ? this.c.red(rate) : this.c.green(rate)} ${s.name} ${this.c.dim(s.file)}`);
+      if (s.failed) this.write(`    failing seeds: ${s.failed_seeds.join(', ')}`);
+      for (const cmd of s.replay) this.write(`    replay: ${cmd}`);
+    }
   }
 }
 

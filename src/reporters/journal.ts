@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Reporter, RunResult } from '../engine/events.js';
+import { replayCommand, summarizeRepetitions } from '../engine/repetitions.js';
 
 export const JOURNAL_FORMAT = 'phantom-test/journal';
 export const JOURNAL_VERSION = 1;
@@ -26,11 +27,14 @@ export function journalDocument(r: RunResult, toolVersion: string) {
     exit_code: r.exit_code,
     files: r.run.files,
     ...(r.run.shard ? { shard: r.run.shard } : {}),
+    // --repeat/--seeds: the run seeds, and per scenario its failure rate, failing seeds and replay commands.
+    ...(r.run.seeds ? { seeds: r.run.seeds, repetitions: summarizeRepetitions(r.tests, r.run.driver) } : {}),
     scenarios: r.tests.map((t) => ({
       file: t.info.file,
       name: t.info.name,
       description: t.info.description,
       seed: t.info.seed,
+      ...(t.info.run_seed === undefined ? {} : { run_seed: t.info.run_seed, replay: replayCommand(t.info.file, t.info.run_seed, r.run.driver) }),
       verdict: t.verdict,
       started_at: t.started_at,
       duration_ms: t.duration_ms,

@@ -70,7 +70,8 @@ function casesOf(t: TestResult): Case[] {
     const leaf = !s.children?.length;
     const at = position(s.where ?? s.error?.where, file);
     // The name stays stable when the file is edited: CI tracks a test's history by name.
-    const name = `step ${s.path}: ${s.label}`;
+    // Repetitions and matrix combinations of one file share a testsuite: their tag keeps names apart.
+    const name = `step ${s.path}: ${s.label}${t.info.variant ?? ''}`;
     if (s.status === 'skipped') {
       const why = t.verdict === 'interrupted' ? 'not run: the run was interrupted' : 'not run: an earlier step did not pass';
       stepCases.push({ name, ms: 0, at, problem: { kind: 'skipped', message: why, body: '' } });
@@ -90,7 +91,7 @@ function casesOf(t: TestResult): Case[] {
   }
   const cases = [scenario, ...stepCases];
   if (t.teardown.problems.length) {
-    cases.push({ name: 'teardown', ms: t.teardown.duration_ms, problem: { kind: 'error', message: 'cleanup failed', type: 'cleanup', body: t.teardown.problems.join('\n') } });
+    cases.push({ name: `teardown${t.info.variant ?? ''}`, ms: t.teardown.duration_ms, problem: { kind: 'error', message: 'cleanup failed', type: 'cleanup', body: t.teardown.problems.join('\n') } });
   }
   return cases;
 }

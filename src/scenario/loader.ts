@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { lint } from './lint.js';
+import { expandMatrix, lintMatrix } from './matrix.js';
 import { SourceMap, type JsonPath } from './positions.js';
 import { checkSchema } from './schema.js';
 import { checkStructure } from './structure.js';
@@ -20,7 +21,7 @@ export interface LoadResult {
  * Loads one scenario from text (the file name is used in messages and to resolve relative
  * files). Never throws: a failure of the loader itself still comes back as a diagnostic.
  */
-export function loadScenarioText(file: string, text: string): { scenario?: Scenario; diagnostics: Diagnostic[] } {
+export function loadScenarioText(file: string, text: string): { scenario?: Scenario; scenarios?: Scenario[]; diagnostics: Diagnostic[] } {
   try {
     return load(file, text);
   } catch (e) {
@@ -29,7 +30,7 @@ export function loadScenarioText(file: string, text: string): { scenario?: Scena
   }
 }
 
-function load(file: string, text: string): { scenario?: Scenario; diagnostics: Diagnostic[] } {
+function load(file: string, text: string): { scenario?: Scenario; scenarios?: Scenario[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const at = (line: number, col: number, message: string) => diagnostics.push({ file, line, col, message });
   const empty = () => {
@@ -66,7 +67,9 @@ function load(file: string, text: string): { scenario?: Scenario; diagnostics: D
 
   const dir = dirname(resolve(file));
   const scenarioDoc = data as ScenarioDoc;
-  if (problems.length === 0) {
+  if (problems.length === 0 && scenarioDoc.matrix) {
+    lintCombinations(scenarioDoc, dir, report);
+  } else if (problems.length === 0) {
     lint(scenarioDoc, dir, report);
   } else {
     // Every error at once: cross references too, except where the schema already
@@ -85,10 +88,44 @@ function load(file: string, text: string): { scenario?: Scenario; diagnostics: D
     const p = map.position(path);
     return `${file}:${p.line}:${p.col}`;
   };
-  return { scenario: { file, dir, doc: scenarioDoc, where }, diagnostics };
+  const scenario: Scenario = { file, dir, doc: scenarioDoc, where };
+  if (!scenarioDoc.matrix) return { scenario, diagnostics };
+  // Positions point into this file: every combination shares its source map.
+  const scenarios = expandMatrix(scenarioDoc).map((c) => ({ file, dir, doc: c.doc, where, variant: c.label, ...(c.skip ? { skip: c.skip } : {}) }));
+  return { scenario, scenarios, diagnostics };
 }
 
-export async function loadScenarioFile(file: string): Promise<{ scenario?: Scenario; diagnostics: Diagnostic[] }> {
+/**
+ * A matrix scenario is checked as each combination runs it (a step via node e is fine with
+ * nodes=5, not with nodes=3). A problem every combination has is reported once; one only
+ * some have names them.
+ */
+function lintCombinations(doc: ScenarioDoc, dir: string, report: (path: JsonPath, message: string, key?: boolean, needle?: string) => void): void {
+  let bad = false;
+  lintMatrix(doc, (path, message, key) => { bad = true; report(path, message, key); });
+  if (bad) return;
+  const combos = expandMatrix(doc);
+  const runnable = combos.filter((c) => !c.skip);
+  if (runnable.length === 0) {
+    report(['matrix'], `no combination of the matrix can run (${combos[0]!.skip}${combos.length > 1 ? ', and likewise for the others' : ''})`, true);
+    return;
+  }
+  const found = new Map<string, { path: JsonPath; message: string; key: boolean; needle?: string; labels: string[] }>();
+  for (const c of runnable) {
+    lint(c.doc, dir, (path, message, key = false, needle) => {
+      const k = JSON.stringify([path, message, key, needle]);
+      const f = found.get(k) ?? found.set(k, { path, message, key, needle, labels: [] }).get(k)!;
+      if (!f.labels.includes(c.label)) f.labels.push(c.label);
+    });
+  }
+  for (const f of found.values()) {
+    const only = f.labels.length < runnable.length ? ` (in matrix combination${f.labels.length > 1 ? 's' : ''}${f.labels.join(',')})` : '';
+    report(f.path, f.message + only, f.key, f.needle);
+  }
+}
+
+/** `scenarios`: a matrix file's combinations (src/scenario/matrix.ts), each its own scenario. */
+export async function loadScenarioFile(file: string): Promise<{ scenario?: Scenario; scenarios?: Scenario[]; diagnostics: Diagnostic[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -122,7 +159,8 @@ export async function loadScenarios(paths: string[]): Promise<LoadResult> {
   for (const f of [...new Set(files)]) {
     const r = await loadScenarioFile(f);
     diagnostics.push(...r.diagnostics);
-    if (r.scenario) scenarios.push(r.scenario);
+    if (r.scenarios) scenarios.push(...r.scenarios);
+    else if (r.scenario) scenarios.push(r.scenario);
   }
   return { scenarios, diagnostics };
 }

@@ -258,7 +258,12 @@ export interface ScenarioDoc {
   steps: Step[];
   /** History checkers run after the steps (src/checkers, docs/history.md). */
   check?: string[];
+  /** Run once per combination of these values (src/scenario/matrix.ts). */
+  matrix?: MatrixSpec;
 }
+
+export const MATRIX_KEYS = ['nodes', 'replication_factor', 'num_hash_partitions'] as const;
+export type MatrixSpec = Partial<Record<(typeof MATRIX_KEYS)[number], number[]>>;
 
 /** A loaded, valid scenario. */
 export interface Scenario {
@@ -269,6 +274,10 @@ export interface Scenario {
   doc: ScenarioDoc;
   /** file:line:col of a JSON path into the document, for runtime messages. */
   where(path: Array<string | number>): string;
+  /** One combination of the file's `matrix` (src/scenario/matrix.ts): its values, as ` [nodes=3, replication_factor=2]`. */
+  variant?: string;
+  /** Why this combination cannot run (e.g. replication_factor above its node count): it is reported skipped. */
+  skip?: string;
 }
 
 export function stepKind(step: Step): StepKind | undefined {
