@@ -108,6 +108,31 @@ t.test('set: unexpected and duplicated points', async (t) => {
   t.match(r.failures.join('\n'), /returned point cpu,host=h1 at 2024-01-01T00:00:01Z more than once/);
 });
 
+t.test('set: a read that sees a write still in flight is not unexpected (completion order)', async (t) => {
+  // The read begins, the write goes in and applies, the read answers with the point,
+  // and only then does the write's ack come back: the history holds the read's
+  // completion before the write's (scenarios/concurrent-admin-operations.yaml did this).
+  const h = new HistoryBuilder();
+  h.write([pt('h0', 0)], 0, 0); // the table's tags are known from the writes before
+  const r1 = h.invoke('query', 0, { db: 'db1', sql: 'SELECT * FROM cpu', read: { table: 'cpu', complete: true } }, 'b');
+  const w = h.invoke('write', 1, { db: 'db1', lines: 1, points: [pt('h1', 1)] }, 'c');
+  h.complete(r1, 'ok', 5, { status: 200, count: 2, rows: [row('h0', 0), row('h1', 1)] });
+  h.complete(w, 'ok', 8);
+  h.read([row('h0', 0), row('h1', 1)], 20, 25, { final: true });
+  const r = one(set, h);
+  t.equal(r.valid, true, r.failures.join('\n'));
+  t.equal(r.unexpected, 0);
+  t.equal(r.acknowledged, 2);
+  t.same(r.visibility_ms, { p50: 0, p99: 0, points: 2 }, 'h1 visible before its ack');
+  // A point no write ever sends stays unexpected, however late the history ends.
+  h.read([row('ghost', 7)], 30, 35, { node: 'c' });
+  h.write([pt('h2', 2)], 40, 45);
+  const r2 = one(set, h);
+  t.equal(r2.valid, false);
+  t.equal(r2.unexpected, 1);
+  t.match(r2.failures.join('\n'), /read #\d+ via node c at 0\.0 s returned point cpu,host=ghost at 2024-01-01T00:00:07Z, which no write sent/);
+});
+
 t.test('set: an identity written twice counts once; a rejected line of a partial write is not acknowledged', async (t) => {
   const h = new HistoryBuilder();
   h.write([pt('h1', 1, 1)], 0, 10);

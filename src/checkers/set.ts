@@ -6,7 +6,7 @@
 
 import { MAX_FAILURES, percentile, secs, type CheckResult, type Checker, type Operation } from './checker.js';
 import { FinalsByTable, finalCount, sawInFinal, type FinalSeen, type TableFinals } from './final-reads.js';
-import { TableTags, describeKey, lookupRow, readOf, rowKey, sentPoints } from './points.js';
+import { TableTags, describeKey, lookupRow, readOf, sentPoints } from './points.js';
 
 const ATTEMPTED = 0;
 const INFO = 1;
@@ -24,6 +24,23 @@ interface PointState extends FinalSeen {
   lastRead: number;
 }
 
+/**
+ * A point a read returned while no write of it had completed. Operations arrive in
+ * completion order, so a read that overlaps a write (the write applied, then the read
+ * answered, then the write's ack came back) sees the point before its write is known:
+ * it is unexpected only if no write of it ever comes.
+ */
+interface Unmatched {
+  read: number;
+  node: string | null;
+  completeMs: number;
+  invokeMs: number;
+  /** How many reads returned it, and how many of them were marked final. */
+  reads: number;
+  markedSeen: number;
+  lastRead: number;
+}
+
 export const set: Checker = {
   name: 'set',
   description: 'every acknowledged point is in the final reads; nothing read that was never written (Jepsen set-full)',
@@ -31,6 +48,7 @@ export const set: Checker = {
     const tags = new TableTags();
     const finals = new FinalsByTable();
     const points = new Map<string, PointState>();
+    const unmatched = new Map<string, Unmatched>();
     const failures: string[] = [];
     let failureCount = 0;
     const fail = (m: string) => { failureCount++; if (failures.length < MAX_FAILURES) failures.push(m); };
@@ -52,6 +70,13 @@ export const set: Checker = {
         if (!s) {
           s = { finals: t, status: ATTEMPTED, write: o.index, node: o.node, ackMs: Infinity, failedOnly: true, firstSeenMs: NaN, lastRead: -1, finalEpoch: -1, finalSeen: 0, markedSeen: 0 };
           points.set(p.key, s);
+          const early = unmatched.get(p.key);
+          if (early) {
+            // Read before this write completed: what the read saw counts now.
+            unmatched.delete(p.key);
+            s.firstSeenMs = early.invokeMs;
+            s.markedSeen = early.markedSeen;
+          }
         }
         if (o.type !== 'fail') s.failedOnly = false;
         if (o.type === 'ok' && s.status !== OK) { s.status = OK; s.write = o.index; s.node = o.node; s.ackMs = o.completeMs; }
@@ -73,8 +98,22 @@ export const set: Checker = {
       for (const row of r.rows) {
         const { key, value: s } = lookupRow(points, r.db, r.table, row, tagKeys);
         if (!s) {
-          unexpected++;
-          fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${describeKey(key ?? rowKey(r.db, r.table, row, tagKeys) ?? JSON.stringify(row))}, which no write sent`);
+          if (key === undefined) {
+            unexpected++;
+            fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${JSON.stringify(row)}, which no write sent`);
+            continue;
+          }
+          // Judged at the end: a write still in flight may have sent it.
+          let u = unmatched.get(key);
+          if (!u) unmatched.set(key, (u = { read: o.index, node: o.node, completeMs: o.completeMs, invokeMs: o.invokeMs, reads: 0, markedSeen: 0, lastRead: -1 }));
+          if (u.lastRead === seq) {
+            duplicated++;
+            fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${describeKey(key)} more than once`);
+            continue;
+          }
+          u.lastRead = seq;
+          u.reads++;
+          if (r.final) u.markedSeen++;
           continue;
         }
         if (s.lastRead === seq) {
@@ -95,6 +134,10 @@ export const set: Checker = {
       },
       end(): CheckResult {
         let acknowledged = 0, lost = 0, recovered = 0, infoAbsent = 0, partial = 0, unjudged = 0, failedPresent = 0;
+        for (const [key, u] of unmatched) {
+          unexpected += u.reads;
+          fail(`read #${u.read} via node ${u.node} at ${secs(u.completeMs)} returned point ${describeKey(key)}, which no write sent` + (u.reads > 1 ? ` (and ${u.reads - 1} later read(s))` : ''));
+        }
         const latencies: number[] = [];
         for (const [key, s] of points) {
           const finalsOfTable = s.finals.reads.length;
