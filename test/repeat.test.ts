@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { FIXTURES, cli, sandbox } from './helpers.js';
-import { SeedsError, parseSeeds, repeatSeeds } from '../src/engine/seeds.js';
+import { parseSeeds, repeatSeeds } from '../src/engine/seeds.js';
 
 const FLAKY = 'test/fixtures/repeat/random-kill-checks-a.yaml';
 const journalOf = (out: string, stdout: string) => {
@@ -19,8 +19,8 @@ t.test('seed lists: ranges, lists, and what is refused', async (t) => {
   t.same(parseSeeds('3,7,11'), [3, 7, 11]);
   t.same(parseSeeds('0..1,9'), [0, 1, 9]);
   t.same(repeatSeeds('3', 10), [10, 11, 12]);
-  for (const bad of ['5..1', 'abc', '-1', '', '1,1', '1..2000', '4294967296']) t.throws(() => parseSeeds(bad), SeedsError, bad);
-  for (const bad of ['0', '-1', 'abc', '1.5', '100000']) t.throws(() => repeatSeeds(bad, 1), SeedsError, bad);
+  for (const bad of ['5..1', 'abc', '-1', '', '1,1', '1..2000', '4294967296']) t.throws(() => parseSeeds(bad), { message: /^--seeds / }, bad);
+  for (const bad of ['0', '-1', 'abc', '1.5', '100000']) t.throws(() => repeatSeeds(bad, 1), { message: /^--repeat / }, bad);
 });
 
 t.test('bad --repeat / --seeds values exit 2 and start nothing', async (t) => {

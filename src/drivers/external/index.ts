@@ -42,6 +42,9 @@ interface Attached {
   faulted: boolean;
 }
 
+/** How long teardown waits for a node it started again (a loaded machine starts slowly). */
+const TEARDOWN_START_TIMEOUT_MS = 60_000;
+
 export class ExternalDriver implements Driver {
   readonly name = 'external';
   readonly capabilities: ReadonlySet<Capability>;
@@ -160,11 +163,11 @@ export class ExternalDriver implements Driver {
     a.info.state = 'stopped';
   }
 
-  async startNode(id: string): Promise<void> {
+  async startNode(id: string, timeoutMs = this.cluster?.readyTimeoutMs ?? 30_000, signal = this.cluster?.signal): Promise<void> {
     const a = this.expectState(id, ['stopped'], 'start');
     a.info.state = 'starting';
     await this.act(a, 'start');
-    await this.waitHealthy(id, this.cluster?.readyTimeoutMs ?? 30_000, this.cluster?.signal);
+    await this.waitHealthy(id, timeoutMs, signal);
     a.faulted = false;
   }
 
@@ -207,7 +210,9 @@ export class ExternalDriver implements Driver {
       if (!a.faulted) continue;
       try {
         if (a.info.state === 'paused') await this.resume(a.info.id);
-        else if (a.info.state === 'stopped' || a.info.state === 'starting') { a.info.state = 'stopped'; await this.startNode(a.info.id); }
+        // Someone else's cluster must not be left with a node down: wait longer than a step would,
+        // also after Ctrl-C (the run's signal is aborted then; a second Ctrl-C exits at once).
+        else if (a.info.state === 'stopped' || a.info.state === 'starting') { a.info.state = 'stopped'; await this.startNode(a.info.id, Math.max(TEARDOWN_START_TIMEOUT_MS, this.cluster?.readyTimeoutMs ?? 0), undefined); }
       } catch (e) {
         report.problems.push(`could not bring node ${a.info.id} back after its fault (${a.info.url}): ${errorMessage(e)}`);
       }
