@@ -294,11 +294,21 @@ export class ReferenceNode implements NodeApi {
   }
 }
 
+/**
+ * Whether `pid` still runs. A killed node whose parent never reaps it (a launcher script that
+ * backgrounded it and exited, in a container whose init reaps nothing) stays a zombie: signal 0
+ * still reaches it, but it holds nothing and must not keep its data dir locked.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all there is
   }
 }

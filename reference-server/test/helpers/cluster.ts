@@ -50,8 +50,14 @@ export class TestCluster {
     const ports = await freePorts(ids.length);
     ids.forEach((id, i) => c.nodes.set(id, { id, port: ports[i]!, url: `http://127.0.0.1:${ports[i]}`, dataDir: path.join(c.root, id), log: [] }));
     c.peersArg = [...c.nodes.values()].map((n) => `${n.id}=${n.url}`).join(',');
-    await Promise.all(ids.map((id) => c.startNode(id)));
-    await c.waitForCatalog();
+    try {
+      await Promise.all(ids.map((id) => c.startNode(id)));
+      await c.waitForCatalog();
+    } catch (e) {
+      // The caller never gets the cluster to tear down: stop what did start, or it outlives the test.
+      await c.teardown();
+      throw e;
+    }
     return c;
   }
 
