@@ -154,15 +154,6 @@ t.test('cluster up, status and down', async (t) => {
   t.notOk(existsSync(info.nodes[0].data_dir), 'and so is its data');
 });
 
-t.test('every shipped scenario passes: phantom-test run scenarios/', async (t) => {
-  const sb = sandbox(t);
-  const r = await cli(['run', 'scenarios/', '--out', sb.out, '--reporter', 'console,junit'], { env: sb.env });
-  t.equal(r.exitCode, 0, r.stdout);
-  t.match(r.stdout, /(\d+) passed, 0 failed/);
-  t.notOk(existsSync(join(sb.out, 'latest', 'journal.json')), 'only the reporters asked for');
-  t.ok(existsSync(join(sb.out, 'latest', 'junit.xml')));
-});
-
 t.test('run: parallel branches print in declared order, with the node each random reference picked', async (t) => {
   const sb = sandbox(t);
   const r = await cli(['run', engine('parallel-order.yaml'), '--out', sb.out, '--seed', '3'], { env: sb.env });
