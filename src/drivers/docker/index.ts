@@ -18,7 +18,7 @@
 // iptables rules in the caller's namespace). While a node is down a stand-in container holds
 // its address, so peers are refused rather than left waiting.
 
-import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -37,6 +37,7 @@ import { CLOCK_SCRIPT, execNode, FILL_SCRIPT, FREE_SCRIPT, PROBE_SCRIPT } from '
 import { dockerReaper, listRuns, markKept, removeRun } from './reaper.js';
 import { DockerLinks } from './links.js';
 import { iptablesSupport } from './netfilter.js';
+import { readLogTail } from '../log-tail.js';
 
 interface Managed {
   info: NodeInfo;
@@ -77,7 +78,6 @@ export class DockerDriver implements Driver {
   private readonly nodesById = new Map<string, Managed>();
   private cluster!: ClusterOptions;
   private image = '';
-  private network = '';
   private events?: NodeJS.ReadableStream & { destroy?: () => void };
   private startedAny = false;
   private tornDown = false;
@@ -148,11 +148,11 @@ export class DockerDriver implements Driver {
     for (let i = 0; i < 32; i++) {
       const prefix = `172.30.${(first + i * 7) % 256}`;
       try {
-        const net = await this.docker.createNetwork({
+        // Found again by its name and labels (teardown, the reaper): its id is not kept.
+        await this.docker.createNetwork({
           Name: this.resourceName(), Driver: 'bridge', CheckDuplicate: true, Labels: this.labels,
           IPAM: { Driver: 'default', Config: [{ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.1` }] },
         });
-        this.network = net.id;
         return prefix;
       } catch (e) {
         last = apiMessage(e);
@@ -291,13 +291,9 @@ export class DockerDriver implements Driver {
   }
 
   logTail(id: string, lines = 20): string {
-    try {
-      const text = readFileSync(this.managed(id).info.log, 'utf8');
-      return text.trimEnd().split('\n').slice(-lines).join('\n') || '(log is empty)';
-    } catch {
-      return '(no log)';
-    }
+    return readLogTail(this.managed(id).info.log, lines);
   }
+
 
   private expectState(id: string, states: NodeInfo['state'][], action: string): Managed {
     const m = this.managed(id);

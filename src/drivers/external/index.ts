@@ -6,7 +6,7 @@
 // (node-actions.ts); a scenario needing an action, a node or a fault kind the file does
 // not provide is skipped with the reason before anything runs.
 
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Capability, ClusterOptions, Driver, NodeInfo, Reaper, TeardownReport } from '../driver.js';
@@ -18,6 +18,7 @@ import { pollHealthy } from '../process/health.js';
 import type { ExternalCluster, ExternalNode, NodeAction } from './cluster-file.js';
 import { canDo, perform } from './node-actions.js';
 import { dropCreatedDatabases, listDatabases } from './databases.js';
+import { readLogTail } from '../log-tail.js';
 
 /** What each node fault asks of the node; a kill or stop also needs start, to undo it at teardown. */
 const ACTIONS_OF_FAULT: Record<string, NodeAction[]> = {
@@ -196,12 +197,9 @@ export class ExternalDriver implements Driver {
   }
 
   logTail(id: string, lines = 20): string {
-    try {
-      return readFileSync(this.attached(id).info.log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') || '(log is empty)';
-    } catch {
-      return '(no log)';
-    }
+    return readLogTail(this.attached(id).info.log, lines);
   }
+
 
   /** Leaves the cluster running: brings back what this run faulted, then drops what the scenario created. */
   async teardown(opts: { keep: boolean }): Promise<TeardownReport> {

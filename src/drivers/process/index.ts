@@ -9,7 +9,7 @@
 // the scenario uses them: each node then runs under libfaketime reading its own timestamp
 // file (at offset 0 until a clock fault), and has its data dir on a size-limited tmpfs.
 
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -25,6 +25,7 @@ import { processReaper } from './reaper.js';
 import { clockEnv, clockSupport, processStartMs, reapFaketimeOf, REAL_CLOCK, resetClock, setClock } from './clock.js';
 import { diskSupportSync, fill, free, mountDataDir, unmount, unmountLazilySync } from './disk.js';
 import { ProcessLinks } from './links.js';
+import { readLogTail } from '../log-tail.js';
 
 interface Managed {
   info: NodeInfo;
@@ -245,13 +246,9 @@ export class ProcessDriver implements Driver {
   }
 
   logTail(id: string, lines = 20): string {
-    try {
-      const text = readFileSync(this.managed(id).info.log, 'utf8');
-      return text.trimEnd().split('\n').slice(-lines).join('\n') || '(log is empty)';
-    } catch {
-      return '(no log)';
-    }
+    return readLogTail(this.managed(id).info.log, lines);
   }
+
 
   /** Sends a signal and waits (bounded) for the process to exit. */
   private async signalAndWait(m: Managed, signal: NodeJS.Signals, waitMs: number): Promise<boolean> {
