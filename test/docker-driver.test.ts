@@ -10,28 +10,15 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { BIN, FIXTURES, ROOT, cli, sandbox, until } from './helpers.js';
 import { DockerDriver } from '../src/drivers/docker/index.js';
-import { dockerClient, LABEL, withTimeout } from '../src/drivers/docker/engine.js';
+import { dockerClient, LABEL } from '../src/drivers/docker/engine.js';
 import { execNode } from '../src/drivers/docker/exec.js';
 import { FAULTS } from '../src/faults/index.js';
 import { clockWitness } from '../src/drivers/process/clock.js';
 import { healthOk } from '../src/drivers/health.js';
+import { dockerSkip, leftovers } from './helpers/docker.js';
 
-async function engineAnswers(): Promise<boolean> {
-  try { await withTimeout(dockerClient().ping(), 3000, 'no answer'); return true; } catch { return false; }
-}
+const skip = await dockerSkip(t);
 
-const required = process.env.PHANTOM_REQUIRE_DOCKER === '1';
-const hasEngine = await engineAnswers();
-if (!hasEngine && required) t.fail(`PHANTOM_REQUIRE_DOCKER=1 but no Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}): start dockerd`);
-const skip = hasEngine ? false : 'no Docker engine answers (start dockerd, or set PHANTOM_REQUIRE_DOCKER=1 to make this a failure)';
-
-/** Everything of a run still on the engine. */
-async function leftovers(runId: string): Promise<number> {
-  const docker = dockerClient();
-  const filters = { label: [`${LABEL.run}=${runId}`] };
-  const [c, n, v] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
-  return c.length + n.length + (v.Volumes ?? []).length;
-}
 
 async function http(method: string, url: string, body?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { method, body, headers: body?.startsWith('{') ? { 'content-type': 'application/json' } : {} });

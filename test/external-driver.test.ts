@@ -11,8 +11,9 @@ import { SERVER, cli, sandbox } from './helpers.js';
 import { freePorts } from '../src/drivers/process/ports.js';
 import { healthOk } from '../src/drivers/health.js';
 import { waitFor } from './helpers/ref-node.js';
-import { LABEL, dockerClient, withTimeout } from '../src/drivers/docker/engine.js';
+import { LABEL, dockerClient } from '../src/drivers/docker/engine.js';
 import { ensureImage } from '../src/drivers/docker/image.js';
+import { dockerSkip } from './helpers/docker.js';
 
 interface Cluster { dir: string; urls: Record<string, string>; launch: Record<string, string>; pidFile: (id: string) => string }
 
@@ -184,13 +185,7 @@ t.test('a bad cluster file: exit 2, every problem at its place, nothing started'
 
 // A compose-style cluster: three containers on a network of their own, faulted by container
 // name. Without an engine this skips, unless PHANTOM_REQUIRE_DOCKER=1 (CI), where it fails.
-async function engineAnswers(): Promise<boolean> {
-  try { await withTimeout(dockerClient().ping(), 3000, 'no answer'); return true; } catch { return false; }
-}
-const required = process.env.PHANTOM_REQUIRE_DOCKER === '1';
-const hasEngine = await engineAnswers();
-if (!hasEngine && required) t.fail(`PHANTOM_REQUIRE_DOCKER=1 but no Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}): start dockerd`);
-const noEngine = hasEngine ? false : 'no Docker engine answers (start dockerd, or set PHANTOM_REQUIRE_DOCKER=1 to make this a failure)';
+const noEngine = await dockerSkip(t);
 
 t.test('containers named in the cluster file: kill, start and pause through the engine', { skip: noEngine }, async (t) => {
   const sb = sandbox(t);
