@@ -2,13 +2,11 @@
 // leader, and where each node is. How changes are agreed on is the Consensus behind it
 // (leader-log.ts today); how the log is stored and how nodes talk are pieces of that
 // (log-store.ts, transport.ts). leaderOrderedCatalog() wires today's pieces together.
-import type { Logger } from '../util/log.js';
 import type { CatalogCommand } from './commands.js';
 import type { CatalogState } from './state.js';
 import type { CatalogRequest, Consensus, ProposeResult } from './consensus.js';
-import type { CatalogLogStore } from './log-store.js';
-import type { CatalogRpcHandler, CatalogTransport } from './transport.js';
-import { LeaderOrderedLog, type CatalogLiveness, type PeerAddress } from './leader-log.js';
+import type { CatalogRpcHandler } from './transport.js';
+import { LeaderOrderedLog, type LeaderLogParts, type PeerAddress } from './leader-log.js';
 
 export type { CatalogRequest, ProposeResult } from './consensus.js';
 export type { CatalogLiveness, PeerAddress } from './leader-log.js';
@@ -81,17 +79,8 @@ export class Catalog {
   }
 }
 
-export interface LeaderOrderedCatalogParts {
-  selfId: string;
-  bootstrapPeers: PeerAddress[];
-  store: CatalogLogStore;
-  transport: CatalogTransport;
-  liveness: CatalogLiveness;
-  log: Logger;
-}
-
 /** A catalog ordered by today's leader-ordered log. */
-export function leaderOrderedCatalog(p: LeaderOrderedCatalogParts): Catalog {
-  const log = new LeaderOrderedLog({ selfId: p.selfId, bootstrapPeers: p.bootstrapPeers, store: p.store, transport: p.transport, liveness: p.liveness, log: p.log });
+export function leaderOrderedCatalog(p: LeaderLogParts): Catalog {
+  const log = new LeaderOrderedLog(p);
   return new Catalog(log, log, p.selfId, p.bootstrapPeers);
 }
