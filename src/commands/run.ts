@@ -115,20 +115,16 @@ With --json, a run that could not start or finish prints {"error": {code, messag
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    let result;
-    try {
-      // Loaded here: oclif loads every command's module, and validate or clean need no engine.
-      const { runScenarios } = await import('../engine/run.js');
-      result = await runScenarios(scenarios, {
-        seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail, jobs,
-        server: flags.server, serverArgs: flags['server-arg'], argv: process.argv.slice(2), signal: ac.signal, ...(external ? { external } : {}),
-        consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record, ...(replay ? { replay } : {}), ...(seeds ? { seeds } : {}),
-      });
-    } catch (e) {
-      // Not a verdict on the system under test (exit 1 would say so): PhantomCommand reports it as
-      // infra (3: the machine refused, e.g. an unwritable --out) or as a crash (70: a bug of ours).
-      throw e;
-    }
+    // Loaded here: oclif loads every command's module, and validate or clean need no engine.
+    // What this throws is not a verdict on the system under test (exit 1 would say so):
+    // PhantomCommand reports it as infra (3: the machine refused, e.g. an unwritable --out) or
+    // as a crash (70: a bug of ours).
+    const { runScenarios } = await import('../engine/run.js');
+    const result = await runScenarios(scenarios, {
+      seed: flags.seed, driver: flags.driver, out: flags.out, reporters, keep: flags.keep, bail: flags.bail, jobs,
+      server: flags.server, serverArgs: flags['server-arg'], argv: process.argv.slice(2), signal: ac.signal, ...(external ? { external } : {}),
+      consoleStream: flags.json ? process.stderr : process.stdout, shard: sharded?.record, ...(replay ? { replay } : {}), ...(seeds ? { seeds } : {}),
+    });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
 
