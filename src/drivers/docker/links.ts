@@ -23,6 +23,7 @@ import { apiMessage } from './engine.js';
 import { execNode, PROBE_LINK_SCRIPT } from './exec.js';
 import { IN_IMAGE } from './image.js';
 import { applyCuts, type CutRule, type HelperContext } from './netfilter.js';
+import { missingLink, peerUrlArgs, routedLinks } from '../proxied-links.js';
 
 /** What the links need of the driver. */
 export interface LinkHost {
@@ -66,28 +67,19 @@ export class DockerLinks implements LinkControl {
     return this.proxies.link({ from, to }).url;
   }
 
-  /** The start flags routing `id`'s calls to every other node through its links. */
   peerUrlArgs(id: string): string[] {
-    return this.proxies.all().filter((l) => l.from === id).flatMap((l) => ['--peer-url', `${l.to}=${l.url}`]);
+    return peerUrlArgs(this.proxies, id);
   }
 
   missing(link: LinkRef): string | undefined {
-    if (link.from === link.to) return `link ${linkName(link)} joins a node to itself`;
-    if (link.to === CLIENT) return undefined; // answers to the runner ride on client->x
-    try {
-      this.proxies.link(link);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
+    return missingLink(this.proxies, link);
   }
 
-  private routed(links: LinkRef[]): LinkRef[] {
-    return links.filter((l) => l.to !== CLIENT);
-  }
+
+
 
   async cut(links: LinkRef[], mode: CutMode): Promise<void> {
-    const routed = this.routed(links);
+    const routed = routedLinks(links);
     for (const l of routed) this.proxies.link(l); // every link known before anything changes
     this.proxies.cut(routed.filter((l) => l.from === CLIENT), mode);
     const nodeLinks = routed.filter((l) => l.from !== CLIENT);
@@ -96,15 +88,15 @@ export class DockerLinks implements LinkControl {
   }
 
   shape(links: LinkRef[], spec: ShapeSpec): void {
-    this.proxies.shape(this.routed(links), spec);
+    this.proxies.shape(routedLinks(links), spec);
   }
 
   resetPeer(links: LinkRef[]): void {
-    this.proxies.resetPeer(this.routed(links));
+    this.proxies.resetPeer(routedLinks(links));
   }
 
   async heal(links?: LinkRef[]): Promise<void> {
-    const routed = links && this.routed(links);
+    const routed = links && routedLinks(links);
     this.proxies.heal(routed);
     const healed = routed ?? [...this.cuts.values()].map((c) => c.link);
     // Only chains that held one of these cuts change (a shaped link has no rule).

@@ -10,7 +10,8 @@
 // them along, so there is nothing to reap; but a kept cluster (`run --keep`) loses its
 // node-to-node routes with the runner (documented in the README).
 import { CLIENT, type LinkControl } from '../driver.js';
-import { ProxySet, linkName, type CutMode, type Dialable, type LinkRef, type LinkState, type ShapeSpec } from '../../net/fault-proxy.js';
+import { ProxySet, type CutMode, type Dialable, type LinkRef, type LinkState, type ShapeSpec } from '../../net/fault-proxy.js';
+import { missingLink, peerUrlArgs, routedLinks } from '../proxied-links.js';
 
 export class ProcessLinks implements LinkControl {
   private constructor(private readonly proxies: ProxySet) {}
@@ -45,41 +46,31 @@ export class ProcessLinks implements LinkControl {
     return this.proxies.link({ from, to }).url;
   }
 
-  /** The start flags routing `id`'s calls to every other node through its links. */
   peerUrlArgs(id: string): string[] {
-    return this.proxies.all().filter((l) => l.from === id).flatMap((l) => ['--peer-url', `${l.to}=${l.url}`]);
+    return peerUrlArgs(this.proxies, id);
   }
 
   missing(link: LinkRef): string | undefined {
-    if (link.from === link.to) return `link ${linkName(link)} joins a node to itself`;
-    if (link.to === CLIENT) return undefined; // answers to the runner ride on client->x: nothing separate to cut
-    try {
-      this.proxies.link(link);
-      return undefined;
-    } catch (e) {
-      return (e as Error).message;
-    }
+    return missingLink(this.proxies, link);
   }
 
-  /** Links whose traffic crosses a proxy ('x->client' has none: it is the answer half of client->x). */
-  private routed(links: LinkRef[]): LinkRef[] {
-    return links.filter((l) => l.to !== CLIENT);
-  }
+
+
 
   cut(links: LinkRef[], mode: CutMode): void {
-    this.proxies.cut(this.routed(links), mode);
+    this.proxies.cut(routedLinks(links), mode);
   }
 
   shape(links: LinkRef[], spec: ShapeSpec): void {
-    this.proxies.shape(this.routed(links), spec);
+    this.proxies.shape(routedLinks(links), spec);
   }
 
   resetPeer(links: LinkRef[]): void {
-    this.proxies.resetPeer(this.routed(links));
+    this.proxies.resetPeer(routedLinks(links));
   }
 
   heal(links?: LinkRef[]): void {
-    this.proxies.heal(links && this.routed(links));
+    this.proxies.heal(links && routedLinks(links));
   }
 
   dialable(link: LinkRef): Dialable {
