@@ -111,6 +111,13 @@ export interface LinkControl {
   probe?(link: LinkRef, timeoutMs: number): Promise<ProbeResult>;
   /** Whether probe can reach the link's source now (its container runs); default true. */
   probeable?(link: LinkRef): boolean;
+  /**
+   * Why nothing can confirm the link's state at all (the external driver without a probe
+   * command): a witness over it is then unconfirmed, its step inconclusive. Default: it can.
+   */
+  unwitnessable?(link: LinkRef): string | undefined;
+  /** How long a witness over these links may poll at least (a probe through a command takes seconds). */
+  readonly witnessTimeoutMs?: number;
   /** Links cut or shaped now. */
   faulted(): LinkState[];
 }
