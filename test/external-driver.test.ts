@@ -139,6 +139,20 @@ t.test('a fault the cluster file gives no means for: skipped with the reason', a
   t.match(pause.stdout, /fault "pause" \(at .*:4:\d+\) needs the pause action, and the cluster file .* gives node a neither a container nor a pause command/);
 });
 
+t.test('a node that stops answering without a fault: down in the run, an infrastructure error naming it', async (t) => {
+  const sb = sandbox(t);
+  const c = await startCluster(t);
+  const file = clusterFile(c);
+  // c's kill command takes b down with it (a shared host, say): the scenario never stops b.
+  writeFileSync(file, readFileSync(file, 'utf8').replace(`kill: kill -9 $(cat '${c.pidFile('c')}')`, `kill: kill -9 $(cat '${c.pidFile('c')}') $(cat '${c.pidFile('b')}')`));
+  const scenario = join(c.dir, 'crash.yaml');
+  writeFileSync(scenario, KILL_AND_START.replace(/steps:[^]*$/, 'steps:\n  - write: { via: a, points: [E1] }\n  - fault: { kill: c }\n  - write: { via: b, points: [E2] }\n'));
+  const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 120_000 });
+  t.equal(r.exitCode, 3, r.stdout);
+  t.match(r.stdout, `node b (${c.urls.b}) stopped answering (connection refused) without the scenario stopping it`);
+  t.ok(await healthOk(c.urls.c!), 'c, killed by the scenario, was started again at teardown');
+});
+
 t.test('an unreachable node: exit 3 naming it and its URL', async (t) => {
   const sb = sandbox(t);
   const c = await startCluster(t);

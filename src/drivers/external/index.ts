@@ -15,6 +15,7 @@ import { InfraError, errorMessage } from '../../engine/errors.js';
 import { scenarioNeeds } from '../../engine/capabilities.js';
 import { topologyNodes, type Scenario } from '../../scenario/types.js';
 import { pingNodeId } from '../health.js';
+import { probeHealth } from '../../faults/probe.js';
 import { pollHealthy } from '../process/health.js';
 import type { ExternalCluster, ExternalNode, NodeAction } from './cluster-file.js';
 import { canDo, perform } from './node-actions.js';
@@ -56,7 +57,8 @@ export class ExternalDriver implements Driver {
   readonly capabilities: ReadonlySet<Capability>;
   readonly reaper = externalReaper;
   readonly token?: string;
-  readonly crashed = new AbortController().signal;
+  private readonly crash = new AbortController();
+  readonly crashed = this.crash.signal;
   /** Present once a cluster started with `network: true` (the scenario has network faults). */
   links?: ExternalLinks;
   private readonly nodesById = new Map<string, Attached>();
@@ -161,7 +163,22 @@ export class ExternalDriver implements Driver {
     return a;
   }
 
-  async noticeExits(): Promise<void> { /* not our processes: a node that dies shows in its answers */ }
+  /**
+   * Not our processes: no exit to see. A node this run has not faulted that now refuses
+   * connections has gone down all the same: its state says so and `crashed` names it (a hung
+   * node is left alone: slow is not down).
+   */
+  async noticeExits(): Promise<void> {
+    await Promise.all([...this.nodesById.values()].filter((a) => a.info.state === 'running' && !a.faulted).map(async (a) => {
+      const p = await probeHealth(a.info.url, 1000);
+      if (p.kind !== 'refused' || a.info.state !== 'running' || a.faulted) return;
+      a.info.state = 'stopped';
+      a.info.exit = { code: null, signal: null, unexpected: true };
+      if (!this.crash.signal.aborted) {
+        this.crash.abort(new InfraError(`node ${a.info.id} (${a.info.url}) stopped answering (connection refused) without the scenario stopping it`, { tried: `GET ${a.info.url}/health`, logTail: this.logTail(a.info.id) }));
+      }
+    }));
+  }
 
   private async act(a: Attached, action: NodeAction): Promise<void> {
     await perform(a.entry, action, { log: a.info.log, timeoutMs: this.o.cluster.commandTimeoutMs });
