@@ -134,6 +134,30 @@ t.test('a runner killed by SIGKILL: clean removes its containers, network and vo
   t.equal(await leftovers(`${runId}-0`), 0, 'nothing of the killed run is left');
 });
 
+t.test('an image build that fails: exit 3 with its last output lines, no tag, layer or container left', { skip }, async (t) => {
+  const sb = sandbox(t);
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-docker-badbuild-'));
+  // A step that commits a layer of its own (a destination no other build uses), then one that fails.
+  const marker = `/phantom-badbuild-${Date.now().toString(36)}`;
+  writeFileSync(join(dir, 'Dockerfile'), `FROM scratch\nCOPY rootfs/app/package.json ${marker}\nCOPY no-such-file /x\n`);
+  const r = await cli(['run', join(FIXTURES, 'engine', 'slow.yaml'), '--driver', 'docker', '--out', sb.out], { env: { ...sb.env, PHANTOM_DOCKERFILE: join(dir, 'Dockerfile') }, timeoutMs: 180_000 });
+  t.equal(r.exitCode, 3, r.stdout + r.stderr);
+  const out = r.stdout + r.stderr;
+  const tag = /building image (\S+) failed: COPY failed: .*no-such-file/.exec(out)?.[1];
+  t.ok(tag, `the engine's error is named: ${out}`);
+  t.match(out, /last log lines:\n(.*\n)*\s*Step 3\/\d+ : COPY no-such-file \/x\n/, 'with the build output up to the failed step');
+  const layer = new RegExp(`COPY rootfs/app/package.json ${marker}\\n\\s*---> ([0-9a-f]{12})`).exec(out)?.[1];
+  t.ok(layer, 'the first step committed a layer');
+  const docker = dockerClient();
+  const gone = async (ref: string) => docker.getImage(ref).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404);
+  t.ok(await gone(tag!), 'the failed image is not tagged');
+  t.ok(await gone(layer!), 'the layer the failed build committed is removed');
+  const containers = await docker.listContainers({ all: true });
+  t.equal(containers.filter((c) => c.Image === tag || c.ImageID.includes(layer!) || c.Image === layer).length, 0, 'no build container is left');
+  const run = /phantom-test run (\S+)/.exec(r.stdout)![1]!;
+  t.equal(await leftovers(`${run}-0`), 0, 'nothing of the run was created');
+});
+
 t.test('no engine: exit 3 naming DOCKER_HOST and how to start one', async (t) => {
   const sb = sandbox(t);
   const dead = `unix://${join(tmpdir(), `no-docker-${process.pid}.sock`)}`;
