@@ -242,7 +242,7 @@ async function removeLayers(docker: Docker, layers: string[]): Promise<string[]>
   const problems: string[] = [];
   for (const id of [...layers].reverse()) {
     try {
-      await docker.getImage(id).remove();
+      await docker.getImage(id).remove({ noprune: true }); // only the layers this build made
     } catch (e) {
       // 404: gone already; 409: another image is built on it now (a concurrent build's cache).
       if (statusOf(e) !== 404 && statusOf(e) !== 409) problems.push(`could not remove layer ${id} of the failed build: ${apiMessage(e)}`);
