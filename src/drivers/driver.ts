@@ -146,7 +146,7 @@ export interface LiveCluster {
   id: string;
   kind: 'cluster' | 'kept';
   created: string;
-  nodes: Array<{ id: string; url: string; pid?: number; log: string; running: boolean }>;
+  nodes: Array<{ id: string; url: string; pid?: number; log: string; running: boolean; container?: string }>;
 }
 
 /**
@@ -157,7 +157,7 @@ export interface Reaper {
   /** Reaps runs whose runner is gone; with all, also kept clusters and `cluster up`'s. */
   reapOrphans(opts?: { all?: boolean }): Promise<ReapResult[]>;
   /** Clusters started by `cluster up` (and, with kept, left by `run --keep`). */
-  liveClusters(opts?: { kept?: boolean }): LiveCluster[];
+  liveClusters(opts?: { kept?: boolean }): LiveCluster[] | Promise<LiveCluster[]>;
   /** Stops `cluster up`'s clusters gracefully and removes their data. */
   stopClusters(): Promise<ReapResult[]>;
 }
