@@ -11,6 +11,7 @@ import type { WriteCoordinator } from '../write/coordinator.js';
 import type { DistributedQuery } from '../cluster/distributed-query.js';
 import type { PeerResponse } from '../cluster/peer-client.js';
 import type { Point } from '../types.js';
+import type { ShardCopy } from '../migration/copy.js';
 
 type Counter = ReturnType<Metrics['counter']>;
 
@@ -22,6 +23,8 @@ export interface NodeApi {
   readonly catalog: Catalog;
   readonly store: Pick<ShardStore, 'cachedDigest' | 'exportRows'>;
   readonly writer: Pick<WriteCoordinator, 'write'>;
+  /** A migration's copy on this node: pull a shard's rows from a peer, drop a copy no longer owned. */
+  readonly shardCopy: Pick<ShardCopy, 'pull' | 'drop'>;
   readonly query: Pick<DistributedQuery, 'query' | 'scanLocal'>;
   /** True once stop() began: requests are refused. */
   readonly shuttingDown: boolean;

@@ -20,6 +20,7 @@ import { checkSchema } from './schema-check.js';
 import { requiredAcks } from './consistency.js';
 import { WriteClock } from './write-clock.js';
 import { mergeSameIdentity } from './later-line-wins.js';
+import { fenced, waitForFence } from '../migration/write-fence.js';
 import { bugs } from '../bugs.js';
 
 /** A replica answered, but refused the write (its status tells whether a retry can help). */
@@ -114,7 +115,13 @@ export class WriteCoordinator {
     for (const list of accepted.values()) append(points, list);
 
     // Route every point to its shard, creating shards for new time partitions.
-    const { batches, routeErrors } = await this.route(req.db, points, lineText, req.traceId, req.consistency);
+    let { batches, routeErrors } = await this.route(req.db, points, lineText, req.traceId, req.consistency);
+    // A shard at a migration's cutover holds writes briefly (migration/write-fence.ts); routed again after.
+    const held = [...batches.values()].filter((b) => fenced(b.shard)).map((b) => b.shard.id);
+    if (held.length > 0) {
+      await waitForFence(() => this.d.catalog.state, held);
+      ({ batches, routeErrors } = await this.route(req.db, points, lineText, req.traceId, req.consistency));
+    }
     append(errors, routeErrors);
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
 
