@@ -9,9 +9,9 @@ export const DB = 'mig';
 export const T0 = 1_704_067_200_000_000_000n; // 2024-01-01T00:00:00Z
 
 /** Table m with one shard over 2024-01-01 .. 2024-01-02, owned by `owners`; returns its id. */
-export async function oneShard(c: TestCluster, owners: string[], via = 'a'): Promise<number> {
-  await createTable(c, via, { db: DB, table: 'm', tags: ['w'], fields: [{ name: 'n', type: 'int64' }], shard_keys: ['w'] });
-  const [s] = await defineShards(c, via, DB, 'm', [{ time_range: ['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'], node_ids: owners }]);
+export async function oneShard(c: TestCluster, owners: string[], via = 'a', db = DB): Promise<number> {
+  await createTable(c, via, { db, table: 'm', tags: ['w'], fields: [{ name: 'n', type: 'int64' }], shard_keys: ['w'] });
+  const [s] = await defineShards(c, via, db, 'm', [{ time_range: ['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'], node_ids: owners }]);
   return s!.id;
 }
 
@@ -20,11 +20,11 @@ export function line(writer: string, i: number): string {
 }
 
 /** Writes rows [from, to) of `writer` in batches of `batch` through `via`; throws unless all are acknowledged. */
-export async function seed(c: TestCluster, via: string, writer: string, from: number, to: number, batch = 5000): Promise<void> {
+export async function seed(c: TestCluster, via: string, writer: string, from: number, to: number, batch = 5000, db = DB): Promise<void> {
   for (let i = from; i < to; i += batch) {
     const lines = [];
     for (let j = i; j < Math.min(to, i + batch); j++) lines.push(line(writer, j));
-    const r = await c.write(via, DB, lines);
+    const r = await c.write(via, db, lines);
     if (r.status !== 204) throw new Error(`seed write answered ${r.status}: ${r.text}`);
   }
 }
@@ -34,13 +34,13 @@ export async function seed(c: TestCluster, via: string, writer: string, from: nu
  * until `stop()` says so or `maxBatches` were sent; returns the row numbers acknowledged (204)
  * and the count of refused batches.
  */
-export async function writeWhile(c: TestCluster, via: string[], writer: string, stop: () => boolean, batch = 20, maxBatches = 2000): Promise<{ acked: number[]; refused: number }> {
+export async function writeWhile(c: TestCluster, via: string[], writer: string, stop: () => boolean, batch = 20, maxBatches = 2000, db = DB): Promise<{ acked: number[]; refused: number }> {
   const acked: number[] = [];
   let refused = 0;
   for (let k = 0; k < maxBatches && !stop(); k++) {
     const lines = [];
     for (let j = 0; j < batch; j++) lines.push(line(writer, k * batch + j));
-    const r = await c.write(via[k % via.length]!, DB, lines).catch(() => ({ status: 0, text: '' }));
+    const r = await c.write(via[k % via.length]!, db, lines).catch(() => ({ status: 0, text: '' }));
     if (r.status === 204) for (let j = 0; j < batch; j++) acked.push(k * batch + j);
     else refused++;
   }
@@ -64,8 +64,8 @@ export async function waitForState(c: TestCluster, via: string, id: string, stat
 }
 
 /** Row numbers of `writer` a query through `via` returns. */
-export async function readable(c: TestCluster, via: string, writer: string): Promise<Set<number>> {
-  const r = await c.query(via, DB, `SELECT n FROM m WHERE w = '${writer}'`);
+export async function readable(c: TestCluster, via: string, writer: string, db = DB): Promise<Set<number>> {
+  const r = await c.query(via, db, `SELECT n FROM m WHERE w = '${writer}'`);
   if (r.status !== 200) throw new Error(`query via ${via} answered ${r.status}: ${JSON.stringify(r.body)}`);
   return new Set((r.body as Array<{ n: number }>).map((x) => x.n));
 }
