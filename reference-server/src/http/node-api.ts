@@ -21,10 +21,10 @@ export interface NodeApi {
   readonly metrics: Pick<Metrics, 'render'>;
   readonly count: Record<'writes' | 'lines' | 'lineErrors' | 'replicaApplied' | 'queries' | 'http', Counter>;
   readonly catalog: Catalog;
-  readonly store: Pick<ShardStore, 'cachedDigest' | 'exportRows'>;
+  readonly store: Pick<ShardStore, 'cachedDigest' | 'exportRows' | 'exportRaw'>;
   readonly writer: Pick<WriteCoordinator, 'write'>;
   /** A migration's copy on this node: pull a shard's rows from a peer, drop a copy no longer owned. */
-  readonly shardCopy: Pick<ShardCopy, 'pull' | 'drop'>;
+  readonly shardCopy: Pick<ShardCopy, 'pull' | 'drop' | 'count'>;
   readonly query: Pick<DistributedQuery, 'query' | 'scanLocal'>;
   /** True once stop() began: requests are refused. */
   readonly shuttingDown: boolean;

@@ -5,7 +5,7 @@ import type { NodeApi } from '../node-api.js';
 import type { Router } from '../router.js';
 import { HttpError } from '../../util/errors.js';
 import { optionalBoolean, requiredInteger, requiredString, type JsonObject } from '../json-body.js';
-import { REBALANCE_STRATEGIES, type CatalogState, type MigrationDef, type RebalanceStrategy } from '../../catalog/state.js';
+import { REBALANCE_STRATEGIES, type CatalogState, type MigrationDef, type RebalanceStrategy, type ShardDef } from '../../catalog/state.js';
 import { moveProblem } from '../../migration/catalog-rules.js';
 import { isTerminal } from '../../migration/states.js';
 import { rfc3339Ms } from '../../migration/time.js';
@@ -70,12 +70,32 @@ export function migrationRoutes(r: Router, node: NodeApi): void {
     const shardId = requiredInteger(b, 'shard_id');
     const from = requiredString(b, 'from');
     const mode = requiredString(b, 'mode');
-    if (mode !== 'all' && mode !== 'diff') throw new HttpError(400, `mode must be 'all' or 'diff', not '${mode}'`);
-    if (!state().shards[shardId]) await node.catalog.sync();
-    const shard = state().shards[shardId];
-    if (!shard) throw new HttpError(404, `shard not found: ${shardId}`);
-    ctx.sendJson(200, { rows: await node.shardCopy.pull(shard, from, mode) });
+    if (mode !== 'all' && mode !== 'since') throw new HttpError(400, `mode must be 'all' or 'since', not '${mode}'`);
+    const sinceMs = mode === 'since' ? requiredInteger(b, 'since_ms') : 0;
+    const shard = await knownShard(shardId);
+    ctx.sendJson(200, { rows: await node.shardCopy.pull(shard, from, mode, sinceMs) });
   });
+  r.on('GET', '/internal/migrations/count', async (ctx) => {
+    const shard = await knownShard(intQuery(ctx.query, 'shard_id'));
+    ctx.sendJson(200, { rows: node.shardCopy.count(shard) });
+  });
+  // Node to node: a page of a shard's stored rows (the other end of a pull).
+  r.on('GET', '/internal/migrations/rows', (ctx) => {
+    const shard = state().shards[intQuery(ctx.query, 'shard_id')];
+    if (!shard) throw new HttpError(404, `shard not found: ${ctx.query.get('shard_id')}`);
+    const rawTime = ctx.query.get('after_time') ?? '';
+    if (!/^-?\d{1,19}$/.test(rawTime)) throw new HttpError(400, `after_time must be a 64-bit integer, not '${rawTime}'`);
+    const limit = Math.min(Math.max(intQuery(ctx.query, 'limit'), 1), 50_000);
+    const page = node.store.exportRaw(shard.db, shard.table, shard.id, BigInt(rawTime), intQuery(ctx.query, 'after_sid'), limit, intQuery(ctx.query, 'min_version'));
+    ctx.sendJson(200, page);
+  });
+  /** The shard, learning it from the catalog leader first if this node has not applied it yet. */
+  async function knownShard(id: number): Promise<ShardDef> {
+    if (!state().shards[id]) await node.catalog.sync();
+    const shard = state().shards[id];
+    if (!shard) throw new HttpError(404, `shard not found: ${id}`);
+    return shard;
+  }
   // Node to node: delete this node's copy of a shard it no longer owns (after cutover, or a rollback).
   r.on('POST', '/internal/migrations/drop', async (ctx) => {
     const shardId = requiredInteger(await ctx.json(), 'shard_id');
@@ -87,7 +107,7 @@ export function migrationRoutes(r: Router, node: NodeApi): void {
     if (owns()) await node.catalog.sync();
     if (owns()) throw new HttpError(409, `node ${self} still owns shard ${shardId}: its copy stays`);
     const shard = state().shards[shardId];
-    const rows = shard ? node.shardCopy.drop(shard) : 0;
+    const rows = shard ? await node.shardCopy.drop(shard) : 0;
     node.log.info({ shard_id: shardId, rows }, 'dropped this node\'s copy of a shard it no longer owns');
     ctx.sendJson(200, { rows });
   });
@@ -108,4 +128,11 @@ function readRebalance(b: JsonObject): { strategy: RebalanceStrategy; nodeId: st
   if (given.length !== 1) throw new HttpError(400, `give exactly one rebalance strategy: ${REBALANCE_STRATEGIES.join(' or ')} with a node id`);
   const strategy = given[0]!;
   return { strategy, nodeId: requiredString(b, strategy), dryRun };
+}
+
+function intQuery(q: URLSearchParams, name: string): number {
+  const raw = q.get(name) ?? '';
+  const v = Number(raw);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(v)) throw new HttpError(400, `query parameter '${name}' must be an integer, not '${raw}'`);
+  return v;
 }
