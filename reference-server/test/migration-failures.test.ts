@@ -9,7 +9,7 @@ import { migration, missing, oneShard, readable, seed, waitForState, writeWhile 
 const c = await TestCluster.start();
 t.teardown(() => c.teardown());
 
-const ROWS = 100_000;
+const ROWS = 150_000;
 const leader = async (): Promise<string> => {
   const r = await c.json('b', 'GET', '/api/v3/cluster/nodes');
   return (r.body.nodes as Array<{ id: string; leader: boolean }>).find((n) => n.leader)!.id;
@@ -85,4 +85,19 @@ t.test('kill the catalog leader mid-migration: the migration resumes from the ca
   await everyAckReadable(t, 'f_leader', acked, ['a', 'b', 'c']);
   const history = (await migration(c, from, id)).history.map((h: { state: string }) => h.state);
   t.same(history, ['MigratingSnapshot', 'MigratingWAL', 'AwaitingCutover', 'Stable', 'Cleaned'], 'every state once, in order');
+});
+
+t.test('with the source down mid-migration, a write is not acknowledged on the strength of the target alone', async (t) => {
+  const { shard, id, stop } = await startMove('f_ack', 'b', 'c', ['a']);
+  await stop();
+  await c.kill('b');
+  const m = await migration(c, 'a', id);
+  t.ok(['MigratingSnapshot', 'MigratingWAL', 'AwaitingCutover'].includes(m.state), `still before the cutover (${m.state})`);
+  // consistency=one: the target's copy alone would be "one durable copy" if it counted.
+  const w = await c.write('a', 'f_ack', 'm,w=lonely n=1i 1704067200000000001', '&consistency=one');
+  t.equal(w.status, 503, `the only owner is down: not acknowledged (${w.text})`);
+  t.match(w.text, /0 of 1 replicas/);
+  await c.startNode('b');
+  t.equal(await waitForState(c, 'a', id, ['Cleaned', 'RolledBack', 'Failed']), 'Cleaned');
+  t.same((await c.json('a', 'GET', `/api/v3/cluster/shards/${shard}`)).body.node_ids, ['c']);
 });

@@ -90,6 +90,7 @@ export class MigrationCoordinator {
       try {
         const rollback = this.rollbackReason(m);
         if (rollback) await this.rollBack(m, rollback);
+        else if (!this.d.catalog.state.shards[m.shard_id]) await this.advance(m, 'Failed', `shard ${m.shard_id} no longer exists (its table or database was deleted)`);
         else await this.step(m);
         failures = 0;
       } catch (err) {

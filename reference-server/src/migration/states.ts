@@ -4,7 +4,7 @@
 //
 //   MigratingSnapshot -> MigratingWAL -> AwaitingCutover -> Stable -> Cleaned
 //   any state before Stable -> RolledBack (the source keeps the shard, the target's copy goes)
-//   Stable -> Failed (the source's copy could not be deleted; the target owns the shard)
+//   Stable -> Failed (the shard is gone: its table or database was deleted mid-cleanup)
 import type { MigrationDef, MigrationState, ShardDef } from '../catalog/state.js';
 import { MIGRATION_STATES } from '../catalog/state.js';
 
