@@ -6,10 +6,11 @@
 //   MigratingSnapshot: writes go to source and target; the target pulls every row from the source.
 //   MigratingWAL:      the target pulls the rows written since the migration began (minus a
 //                      margin): writes that reached the source only, routed on a catalog that
-//                      did not know the migration yet, or that the target failed.
-//   AwaitingCutover:   writes wait (write-fence.ts); the source pulls what only the target got
-//                      and the target what only the source got, both since the previous step;
-//                      then their row counts must be equal (else another round).
+//                      did not know the migration yet, or that the target failed; the source
+//                      pulls back what only the target got.
+//   AwaitingCutover:   writes wait (write-fence.ts); once every reachable node applied the fence,
+//                      source and target must count the same rows (else a two-way pull of the
+//                      rows since the WAL step, and again).
 //   Stable:            (node_ids now name the target) once every reachable node has applied the
 //                      cutover, a last pull of late writes, then the source deletes its copy.
 //   Cleaned.
@@ -118,9 +119,13 @@ export class MigrationCoordinator {
       case 'MigratingSnapshot':
         await this.pull(m.target, m, m.source, 'all');
         return this.advance(m, 'MigratingWAL');
-      case 'MigratingWAL':
-        await this.pull(m.target, m, m.source, 'since', sinceState(m, 'MigratingSnapshot'));
+      case 'MigratingWAL': {
+        const since = sinceState(m, 'MigratingSnapshot');
+        await this.pull(m.target, m, m.source, 'since', since);
+        // Rows only the target got (the source failed a write the other owners acknowledged).
+        await this.pull(m.source, m, m.target, 'since', since);
         return this.advance(m, 'AwaitingCutover');
+      }
       case 'AwaitingCutover':
         if (await this.converged(m)) return this.advance(m, 'Stable');
         return;
@@ -136,10 +141,15 @@ export class MigrationCoordinator {
     }
   }
 
-  /** One catch-up round under the write fence; true once target and source hold the same rows. */
+  /**
+   * Under the write fence: once every reachable node holds writes to the shard (and the writes
+   * routed before have landed on both), equal row counts mean nothing is left to copy. If they
+   * differ, a two-way pull of the rows written since the WAL step began, and the counts again.
+   */
   private async converged(m: MigrationDef): Promise<boolean> {
+    await this.barrier();
+    if (await this.sameCount(m)) return true;
     const since = sinceState(m, 'MigratingWAL');
-    // Rows only the target got (the source failed a write the other owners acknowledged).
     await this.pull(m.source, m, m.target, 'since', since);
     const owners = this.d.catalog.state.shards[m.shard_id]?.node_ids ?? [m.source];
     // The source first; other owners may hold acknowledged writes the source missed.
@@ -150,8 +160,12 @@ export class MigrationCoordinator {
         if (owner === m.source) throw err;
       }
     }
+    return this.sameCount(m);
+  }
+
+  private async sameCount(m: MigrationDef): Promise<boolean> {
     const [a, b] = await Promise.all([this.count(m.source, m), this.count(m.target, m)]);
-    if (a !== b) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a, target_rows: b }, 'migration cutover: row counts differ; another round');
+    if (a !== b) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a, target_rows: b }, 'migration cutover: row counts differ');
     return a === b;
   }
 

@@ -20,7 +20,7 @@ export interface ShardCopyDeps {
 }
 
 /** Rows per page: big enough that a million rows take few round trips, small enough to stay responsive. */
-export const COPY_PAGE = 20_000;
+export const COPY_PAGE = 10_000;
 const CALL_TIMEOUT_MS = 30_000;
 
 export class ShardCopy {
