@@ -128,7 +128,7 @@ export class MigrationCoordinator {
       }
       case 'AwaitingCutover':
         if (await this.converged(m)) return this.advance(m, 'Stable');
-        return;
+        return sleep(100); // writes that outlived the fence's bound are still landing
       case 'Stable':
         await this.cleanUp(m);
         await this.advance(m, 'Cleaned');

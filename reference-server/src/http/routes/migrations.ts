@@ -6,7 +6,6 @@ import type { Router } from '../router.js';
 import { HttpError } from '../../util/errors.js';
 import { optionalBoolean, requiredInteger, requiredString, type JsonObject } from '../json-body.js';
 import { REBALANCE_STRATEGIES, type CatalogState, type MigrationDef, type RebalanceStrategy, type ShardDef } from '../../catalog/state.js';
-import { moveProblem } from '../../migration/catalog-rules.js';
 import { isTerminal } from '../../migration/states.js';
 import { rfc3339Ms } from '../../migration/time.js';
 import { planRebalance } from '../../sharding/rebalance-plan.js';
@@ -21,13 +20,14 @@ export function migrationRoutes(r: Router, node: NodeApi): void {
     const existing = () => sameMove(state(), move);
     const again = existing();
     if (again) return ctx.sendJson(200, { migration_id: again.id, migration: again, already_exists: true });
-    const problem = moveProblem(state(), move);
-    if (problem) throw problem;
+    // Refusals (400/404/409) come from the leader, which checks the move against its catalog
+    // (catalog-rules.ts moveProblem): this node's may lag.
     const id = `mig-${move.shard_id}-${crypto.randomBytes(4).toString('hex')}`;
     try {
       await node.catalog.propose({ kind: 'command', command: { type: 'start_migration', migration: { id, ...move }, at: rfc3339Ms() } }, ctx.traceId);
     } catch (err) {
       // The same move, asked for twice at once: the second one finds the first.
+      if (err instanceof HttpError && err.status === 409) await node.catalog.sync();
       const raced = err instanceof HttpError && err.status === 409 ? existing() : undefined;
       if (raced) return ctx.sendJson(200, { migration_id: raced.id, migration: raced, already_exists: true });
       throw err;
