@@ -154,6 +154,7 @@ export async function run() {
     results.ackRatio = Number((during.ackedPerSec / baseline.ackedPerSec).toFixed(4));
     results.ackedPerSecBaseline = Math.round(baseline.ackedPerSec);
     results.ackedPerSecDuringMigration = Math.round(during.ackedPerSec);
+    console.log(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores (figures on a busy machine run slow)`);
     console.log(`migration of ${ROWS.toLocaleString()} rows a -> b: ${results.migrationSeconds} s in the catalog (${wall.toFixed(1)} s wall; ${steps}) (goal < 15 s: ratio ${(results.migrationSeconds / 15).toFixed(2)})`);
     console.log(`writer during migration: ${results.ackedPerSecDuringMigration.toLocaleString()} rows/s acknowledged (${during.refused} refused, ${during.skipped} skipped by the in-flight bound): ${(results.ackRatio * 100).toFixed(1)}% of the rate without migration (goal >= 99%)`);
 

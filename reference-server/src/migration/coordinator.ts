@@ -6,8 +6,7 @@
 //   MigratingSnapshot: writes go to source and target; the target pulls every row from the source.
 //   MigratingWAL:      the target pulls the rows written since the migration began (minus a
 //                      margin): writes that reached the source only, routed on a catalog that
-//                      did not know the migration yet, or that the target failed; the source
-//                      pulls back what only the target got.
+//                      did not know the migration yet, or that the target failed.
 //   AwaitingCutover:   writes wait (write-fence.ts); once every reachable node applied the fence,
 //                      source and target must count the same rows (else a two-way pull of the
 //                      rows since the WAL step, and again).
@@ -119,13 +118,9 @@ export class MigrationCoordinator {
       case 'MigratingSnapshot':
         await this.pull(m.target, m, m.source, 'all');
         return this.advance(m, 'MigratingWAL');
-      case 'MigratingWAL': {
-        const since = sinceState(m, 'MigratingSnapshot');
-        await this.pull(m.target, m, m.source, 'since', since);
-        // Rows only the target got (the source failed a write the other owners acknowledged).
-        await this.pull(m.source, m, m.target, 'since', since);
+      case 'MigratingWAL':
+        await this.pull(m.target, m, m.source, 'since', sinceState(m, 'MigratingSnapshot'));
         return this.advance(m, 'AwaitingCutover');
-      }
       case 'AwaitingCutover':
         if (await this.converged(m)) return this.advance(m, 'Stable');
         return sleep(100); // writes that outlived the fence's bound are still landing
@@ -144,7 +139,9 @@ export class MigrationCoordinator {
   /**
    * Under the write fence: once every reachable node holds writes to the shard (and the writes
    * routed before have landed on both), equal row counts mean nothing is left to copy. If they
-   * differ, a two-way pull of the rows written since the WAL step began, and the counts again.
+   * differ, a two-way pull of the rows written since the WAL step began, and the counts again:
+   * the source takes back rows only the target got (a write the source failed, acknowledged by
+   * other owners or not at all), so that the counts can meet.
    */
   private async converged(m: MigrationDef): Promise<boolean> {
     await this.barrier();
