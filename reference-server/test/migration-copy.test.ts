@@ -77,3 +77,15 @@ t.test('a shard is dropped chunk by chunk, other shards untouched', async (t) =>
   t.equal(s.rowCount('db', 'm', 1), 0);
   t.equal(s.rowCount('db', 'm', 2), 1, 'shard 2 keeps its row');
 });
+
+t.test('newer rows survive a copy in multi-row statements too', async (t) => {
+  const src = store();
+  const dst = store();
+  const rows = (value: number, count: number) => Array.from({ length: count }, (_, i) => ({ host: `h${i}`, time: BigInt(i), fields: { v: { type: 'float', value } as FieldValue } }));
+  src.applyRecord({ seq: 1, entries: [entry(100, rows(1, 100))] });
+  dst.applyRecord({ seq: 1, entries: [entry(200, rows(9, 100).filter((_, i) => i % 2 === 0))] });
+  copyAll(src, dst, 1000); // 100 rows: one 64-row statement, then 36 single ones
+  const values = dst.exportRows('db', 'm', 1, null, -(2n ** 63n), -1, 1000).rows.map((r) => r.point[2][2]);
+  t.equal(values.length, 100);
+  t.same(values.filter((v) => v === 9).length, 50, 'every row the target had newer keeps its value');
+});
