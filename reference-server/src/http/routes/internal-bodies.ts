@@ -15,7 +15,8 @@ import {
 } from '../json-body.js';
 import type { CatalogCommand, CatalogEntry } from '../../catalog/commands.js';
 import type { CatalogRequest } from '../../catalog/consensus.js';
-import { CONSISTENCY_LEVELS, MIGRATION_STATES, NODE_STATUSES, type ShardDef } from '../../catalog/state.js';
+import { CONSISTENCY_LEVELS, MIGRATION_STATES, NODE_STATUSES, REBALANCE_STRATEGIES, type MigrationState, type ShardDef } from '../../catalog/state.js';
+import type { MigrationStart } from '../../migration/catalog-rules.js';
 import type { ColumnSchema, FieldType, Point } from '../../types.js';
 import type { WalEntry } from '../../storage/wal.js';
 import { decodePoint, type EncodedPoint } from '../../storage/point-codec.js';
@@ -88,6 +89,27 @@ function shard(v: unknown, where: string): ShardDef {
     hash_range: pair(o, 'hash_range', where, hashBound),
     node_ids: list(o, 'node_ids', where, str),
     migration_status: oneOf(o, 'migration_status', where, MIGRATION_STATES),
+    ...optionalNode(o, 'migrating_to', where),
+    ...optionalNode(o, 'migrating_from', where),
+  };
+}
+
+function optionalNode(o: JsonObject, name: 'migrating_to' | 'migrating_from', where: string): Partial<ShardDef> {
+  const v = optionalString(o, name, where);
+  return v === undefined ? {} : { [name]: v };
+}
+
+const MIGRATION_END_STATES: readonly MigrationState[] = [...MIGRATION_STATES, 'Failed', 'RolledBack'];
+
+function migrationStart(v: unknown, where: string): MigrationStart {
+  const o = object(v, where);
+  const rb = optionalString(o, 'rebalance_id', where);
+  return {
+    id: requiredString(o, 'id', where),
+    shard_id: requiredInteger(o, 'shard_id', where),
+    source: requiredString(o, 'source', where),
+    target: requiredString(o, 'target', where),
+    ...(rb !== undefined ? { rebalance_id: rb } : {}),
   };
 }
 
@@ -134,6 +156,14 @@ export function readCommand(v: unknown, where = 'command'): CatalogCommand {
       return { type, id: s('id') };
     case 'set_node_status':
       return { type, id: s('id'), status: oneOf(o, 'status', where, NODE_STATUSES) };
+    case 'start_migration':
+      return { type, migration: migrationStart(o.migration, `${where}.migration`), at: s('at') };
+    case 'advance_migration': {
+      const error = optionalString(o, 'error', where);
+      return { type, id: s('id'), to: oneOf(o, 'to', where, MIGRATION_END_STATES), at: s('at'), ...(error !== undefined ? { error } : {}) };
+    }
+    case 'start_rebalance':
+      return { type, id: s('id'), strategy: oneOf(o, 'strategy', where, REBALANCE_STRATEGIES), node: s('node'), at: s('at') };
     default:
       throw bad(`${where}.type`, `unknown catalog command '${type}'`);
   }
