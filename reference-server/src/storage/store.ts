@@ -314,12 +314,12 @@ export class ShardStore {
     const stmt = this.db
       .prepare(
         `SELECT sid, time${cols.map((c) => `, ${c.col}, ${c.kind === 'field' ? versionCol(c.col) : 'NULL'}`).join('')} FROM ${t.sqlname}
-         WHERE shard = ? AND (time > ? OR (time = ? AND sid > ?))${bucketCond} ORDER BY time, sid LIMIT ?`,
+         WHERE shard = ? AND (time, sid) > (?, ?)${bucketCond} ORDER BY time, sid LIMIT ?`, // a row value seeks the key; the OR form rescanned from the start per page
       )
       .raw()
       .safeIntegers(true);
     const out: VersionedRow[] = [];
-    const raw = stmt.all(shard, afterTime, afterTime, afterSid, limit) as unknown[][];
+    const raw = stmt.all(shard, afterTime, afterSid, limit) as unknown[][];
     for (const row of raw) {
       const tags: Record<string, string> = {};
       const fields: unknown[] = [];
