@@ -4,6 +4,7 @@
 // checker makes its answer unknown, never a crash.
 
 import type { HistoryEntry } from '../engine/history.js';
+import { Identities } from './identities.js';
 
 export type Validity = true | false | 'unknown';
 
@@ -50,7 +51,8 @@ export interface Checker {
   name: string;
   /** One line for `--help`, the schema and did-you-mean messages. */
   description: string;
-  start(): CheckerRun;
+  /** `ids` is shared by the session's checkers: points resolved once for all of them. */
+  start(ids: Identities): CheckerRun;
 }
 
 /** Pairs invokes with their completions, in history order. */
@@ -90,7 +92,8 @@ export class CheckSession {
   private readonly pairer: OperationPairer;
 
   constructor(checkers: Checker[]) {
-    this.runs = checkers.map((checker) => ({ checker, run: checker.start() }));
+    const ids = new Identities();
+    this.runs = checkers.map((checker) => ({ checker, run: checker.start(ids) }));
     this.pairer = new OperationPairer((o) => {
       for (const r of this.runs) {
         if (r.broken) continue;
