@@ -8,6 +8,7 @@ import type { RecordedPoint } from '../engine/line-protocol.js';
 import { parseTimestamp } from '../scenario/time.js';
 import type { Operation } from './checker.js';
 import { IdentityTable } from './identity-table.js';
+import type { ScannedWrite, SeriesShape } from './write-scan.js';
 import { TableTags, escKey, escMeasurement, readOf, rfc3339, type FieldValue, type ReadOf } from './points.js';
 
 /** A point a write sent, with its identity id. */
@@ -24,6 +25,8 @@ export class Identities {
   /** `db \0 series` (line-protocol form) -> series id. */
   private readonly seriesIds = new Map<string, number>();
   private readonly seriesKeys: string[] = [];
+  /** Series ids of scanned series shapes (one shape per tag set), per database. */
+  private readonly shapeIds = new Map<SeriesShape, { db: string; id: number }>();
   /** Rows whose time could not be read: their printed key -> id (such a point is never written). */
   private readonly oddIds = new Map<string, number>();
   private readonly oddTimes = new Map<number, string>();
@@ -56,6 +59,7 @@ export class Identities {
   /** The identified points of a write (the same answer for every checker of the session). */
   sent(o: Operation): SentIds {
     if (this.lastSent?.o === o) return this.lastSent.sent;
+    if (o.write) return this.remember(o, this.scanned(o.write, o));
     const db = String(o.value.db ?? '');
     const raw = Array.isArray(o.value.points) ? (o.value.points as RecordedPoint[]) : [];
     const rejected = Array.isArray(o.result.rejected_lines) ? new Set(o.result.rejected_lines as number[]) : null;
@@ -72,9 +76,28 @@ export class Identities {
       const [secs, nanos] = splitNs(p.time);
       points.push({ id: this.table.intern(this.series(db, series), secs, nanos), table: p.table, fields: p.fields });
     }
-    const sent = { db, points, untimed };
+    return this.remember(o, { db, points, untimed });
+  }
+
+  private remember(o: Operation, sent: SentIds): SentIds {
     this.lastSent = { o, sent };
     return sent;
+  }
+
+  /** The same from the points the line scanner read (write-scan.ts). */
+  private scanned(w: ScannedWrite, o: Operation): SentIds {
+    const rejected = Array.isArray(o.result.rejected_lines) ? new Set(o.result.rejected_lines as number[]) : null;
+    const points: SentPoint[] = [];
+    let untimed = 0;
+    for (const p of w.points) {
+      if (rejected?.has(p.line)) continue;
+      if (Number.isNaN(p.secs)) { untimed++; continue; }
+      if (p.shape.tagKeys.length) this.tags.learn(w.db, p.shape.table, p.shape.tagKeys);
+      let s = this.shapeIds.get(p.shape);
+      if (s?.db !== w.db) this.shapeIds.set(p.shape, s = { db: w.db, id: this.series(w.db, p.shape.series) });
+      points.push({ id: this.table.intern(s.id, p.secs, p.nanos), table: p.shape.table, fields: p.fields });
+    }
+    return { db: w.db, points, untimed };
   }
 
   /** A read's rows as identity ids (a row no write sent gets one too: a later write may send it). */

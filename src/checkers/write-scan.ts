@@ -1,0 +1,162 @@
+// The points of a write read straight from its history line's bytes: a million writes
+// then cost no JSON.parse of their values and no object per tag set. Each point is
+// `{"table":..,"tags":{..},"time":..,"fields":{..},"line":..}` in that order (how the
+// runner records them, src/engine/line-protocol.ts); a write in any other shape, or
+// with escapes in its table or tags, is left to JSON.parse (undefined here).
+
+import { escKey, escMeasurement, type FieldValue } from './points.js';
+
+/** A table and tag set, as the identity of a series needs it. */
+export interface SeriesShape { table: string; tagKeys: string[]; series: string }
+
+/** A point of a scanned write: time as whole seconds and nanoseconds (NaN: no time). */
+export interface ScannedPoint { shape: SeriesShape; secs: number; nanos: number; fields: Record<string, FieldValue>; line: number }
+
+export interface ScannedWrite { db: string; points: ScannedPoint[] }
+
+const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
+const lit = (s: string) => Buffer.from(s, 'latin1');
+const TABLE = lit('{"table":"');
+const TAGS = lit(',"tags":{');
+const TIME = lit(',"time":');
+const FIELDS = lit(',"fields":');
+const LINE = lit(',"line":');
+const NULL = lit('null');
+
+/** The series shape of `"table":"cpu","tags":{"host":"h3"}`, by its bytes: one per tag set, not per point. */
+class ShapeCache {
+  private readonly byHash = new Map<number, Array<{ bytes: Buffer; shape: SeriesShape }>>();
+
+  get(buf: Buffer, from: number, to: number): SeriesShape {
+    let h = 0x811c9dc5;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    let list = this.byHash.get(h);
+    if (list) {
+      outer: for (const c of list) {
+        if (c.bytes.length !== to - from) continue;
+        for (let i = 0; i < c.bytes.length; i++) if (c.bytes[i] !== buf[from + i]) continue outer;
+        return c.shape;
+      }
+    } else this.byHash.set(h, list = []);
+    const { table, tags } = JSON.parse(`{${buf.toString('utf8', from, to)}}`) as { table: string; tags: Record<string, string> };
+    const tagKeys = Object.keys(tags).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let series = escMeasurement(table);
+    for (const k of tagKeys) series += `,${escKey(k)}=${escKey(tags[k]!)}`;
+    const shape = { table, tagKeys, series };
+    list.push({ bytes: Buffer.from(buf.subarray(from, to)), shape });
+    return shape;
+  }
+}
+
+export class WriteScanner {
+  private readonly shapes = new ShapeCache();
+  private readonly dbs = new Map<string, string>();
+
+  /** The db and points of the write value at buf[from, to), or undefined (read it with JSON.parse). */
+  scan(buf: Buffer, from: number, to: number): ScannedWrite | undefined {
+    let p = from;
+    const expect = (l: Buffer): boolean => {
+      if (p + l.length > to) return false;
+      for (let i = 0; i < l.length; i++) if (buf[p + i] !== l[i]) return false;
+      p += l.length;
+      return true;
+    };
+    /** The closing quote of a string opened before p, or -1 when it has escapes. */
+    const plainEnd = (): number => {
+      for (let i = p; i < to; i++) { const c = buf[i]!; if (c === QUOTE) return i; if (c === BACKSLASH) return -1; }
+      return -1;
+    };
+    /** Past one JSON value at p (strings with escapes, nested objects and arrays). */
+    const skip = (): boolean => {
+      let depth = 0;
+      for (; p < to; p++) {
+        const c = buf[p]!;
+        if (c === QUOTE) {
+          for (p++; p < to && buf[p] !== QUOTE; p++) if (buf[p] === BACKSLASH) p++;
+          if (depth === 0) { p++; return true; }
+        } else if (c === 0x7b || c === 0x5b) depth++;
+        else if (c === 0x7d || c === 0x5d) {
+          if (depth === 0) return true;
+          if (--depth === 0) { p++; return true; }
+        } else if (c === COMMA && depth === 0) return true;
+      }
+      return depth === 0;
+    };
+
+    if (buf[p++] !== 0x7b) return undefined;
+    let db: string | undefined;
+    let points: ScannedPoint[] | undefined;
+    while (p < to) {
+      if (buf[p] !== QUOTE) return undefined;
+      p++;
+      const keyEnd = plainEnd();
+      if (keyEnd < 0 || buf[keyEnd + 1] !== COLON) return undefined;
+      const key = buf.toString('latin1', p, keyEnd);
+      p = keyEnd + 2;
+      if (key === 'db') {
+        if (buf[p] !== QUOTE) return undefined;
+        p++;
+        const e = plainEnd();
+        if (e < 0) return undefined;
+        const text = buf.toString('utf8', p, e);
+        db = this.dbs.get(text) ?? (this.dbs.set(text, text), text);
+        p = e + 1;
+      } else if (key === 'points') {
+        if (buf[p++] !== 0x5b) return undefined;
+        points = [];
+        while (buf[p] !== 0x5d) {
+          const start = p;
+          if (!expect(TABLE)) return undefined;
+          let e = plainEnd();
+          if (e < 0) return undefined;
+          p = e + 1;
+          if (!expect(TAGS)) return undefined;
+          while (buf[p] !== 0x7d) {
+            if (buf[p] !== QUOTE) return undefined;
+            p++;
+            e = plainEnd();
+            if (e < 0 || buf[e + 1] !== COLON || buf[e + 2] !== QUOTE) return undefined;
+            p = e + 3;
+            e = plainEnd();
+            if (e < 0) return undefined;
+            p = e + 1;
+            if (buf[p] === COMMA) p++;
+          }
+          p++;
+          const shape = this.shapes.get(buf, start + 1, p);
+          if (!expect(TIME)) return undefined;
+          let secs = NaN, nanos = 0;
+          if (!expect(NULL)) {
+            if (buf[p++] !== QUOTE) return undefined;
+            e = plainEnd();
+            const digits = e - p;
+            if (e < 0 || digits < 10 || digits > 19) return undefined;
+            secs = 0;
+            for (let i = p; i < e; i++) {
+              const d = buf[i]! - 48;
+              if (d < 0 || d > 9) return undefined;
+              if (i < e - 9) secs = secs * 10 + d; else nanos = nanos * 10 + d;
+            }
+            p = e + 1;
+          }
+          if (!expect(FIELDS)) return undefined;
+          const fieldsFrom = p;
+          if (buf[p] !== 0x7b || !skip()) return undefined;
+          const fields = JSON.parse(buf.toString('utf8', fieldsFrom, p)) as Record<string, FieldValue>;
+          if (!expect(LINE)) return undefined;
+          let line = 0;
+          for (; buf[p]! >= 48 && buf[p]! <= 57; p++) line = line * 10 + buf[p]! - 48;
+          if (buf[p++] !== 0x7d) return undefined;
+          points.push({ shape, secs, nanos, fields, line });
+          if (buf[p] === COMMA) p++;
+          else if (buf[p] !== 0x5d) return undefined;
+        }
+        p++;
+      } else if (!skip()) return undefined;
+      if (buf[p] === COMMA) { p++; continue; }
+      if (buf[p] === 0x7d) break;
+      return undefined;
+    }
+    return db !== undefined && points ? { db, points } : undefined;
+  }
+}
