@@ -43,10 +43,30 @@ export function readJsonFile(path: string, what: string): unknown {
   const text = bytes.toString('utf8');
   try { return JSON.parse(text); } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const at = /position (\d+)/.exec(message);
-    const where = at ? `at byte offset ${Buffer.byteLength(text.slice(0, Number(at[1])))}` : /end of JSON/i.test(message) ? `cut short: it ends at byte offset ${bytes.length} (truncated)` : 'somewhere';
-    throw new CheckInputError(`${path} (${what}) is not valid JSON ${where}: ${message}`);
+    const at = errorPosition(text, message);
+    const where = at === undefined ? 'at an unknown offset'
+      : at >= text.length ? `cut short at byte offset ${bytes.length} (the file is truncated)`
+      : `at byte offset ${Buffer.byteLength(text.slice(0, at))}`;
+    throw new CheckInputError(`${path} (${what}) is not valid JSON: ${where}: ${message}`);
   }
+}
+
+/**
+ * Where JSON.parse failed: the position it names, else (`Unexpected token 'x', ...`) the
+ * first such character outside a string.
+ */
+function errorPosition(text: string, message: string): number | undefined {
+  const at = /position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  if (/end of JSON/i.test(message)) return text.length;
+  const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+  if (token === undefined) return undefined;
+  for (let i = 0, inString = false; i < text.length; i++) {
+    const c = text[i];
+    if (inString) { if (c === '\\') i++; else if (c === '"') inString = false; } else if (c === '"') inString = true;
+    else if (c === token) return i;
+  }
+  return undefined;
 }
 
 const NEWLINE = 0x0a;
@@ -72,10 +92,7 @@ export async function forEachEntry(dir: string, take: (e: CheckEntry) => void): 
       // Lines read from the bytes: no decoding of whole chunks, no JSON.parse of what the scanner reads.
       for (let nl = buf.indexOf(NEWLINE, from); nl >= 0 && nl < end; nl = buf.indexOf(NEWLINE, from)) {
         lineNo++;
-        if (nl > from) {
-          const where = `${path}:${lineNo}`;
-          take(scanner.scan(buf, from, nl, where) ?? readEntry(buf.toString('utf8', from, nl), where, dir));
-        }
+        if (nl > from) take(scanner.scan(buf, from, nl, path, lineNo) ?? readEntry(buf.toString('utf8', from, nl), `${path}:${lineNo}`, dir));
         from = nl + 1;
       }
       buf.copy(buf, 0, from, end);

@@ -7,6 +7,7 @@
 // is exactly what JSON.parse would.
 
 import type { OpType } from '../engine/history.js';
+import { ByteCache } from './byte-cache.js';
 import { CheckInputError } from './input-error.js';
 import { WriteScanner, type ScannedWrite } from './write-scan.js';
 
@@ -51,7 +52,7 @@ class ScannedEntry implements CheckEntry {
     readonly index: number, readonly scenario: string, readonly invoke_index: number, readonly time_ms: number,
     readonly type: OpType, readonly f: string, readonly node: string | null, readonly step: string,
     /** `{"value":...,"error":...}` or '' when the line ends after step. */
-    private readonly rest: string, private readonly where: string,
+    private readonly rest: string, private readonly path: string, private readonly line: number,
     shared: { value?: unknown; error?: string } | undefined,
     readonly write: ScannedWrite | undefined,
   ) {
@@ -62,7 +63,7 @@ class ScannedEntry implements CheckEntry {
     if (this.parsed) return this.parsed;
     if (this.rest === '') return (this.parsed = {});
     try { this.parsed = JSON.parse(this.rest) as { value?: unknown; error?: string }; } catch {
-      throw new CheckInputError(`${this.where}: not a JSON line (the file is corrupt): ${this.rest.slice(0, 80)}`);
+      throw new CheckInputError(`${this.path}:${this.line}: not a JSON line (the file is corrupt): ${this.rest.slice(0, 80)}`);
     }
     return this.parsed;
   }
@@ -71,39 +72,21 @@ class ScannedEntry implements CheckEntry {
   get error(): string | undefined { return this.tail().error; }
 }
 
-/** Decodes short repeated strings (scenario, f, node, ...) once. */
-class Interner {
-  private readonly byHash = new Map<number, Array<{ bytes: Buffer; text: string }>>();
-
-  get(buf: Buffer, from: number, to: number): string {
-    let h = 0x811c9dc5;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    let list = this.byHash.get(h);
-    if (list) {
-      outer: for (const c of list) {
-        if (c.bytes.length !== to - from) continue;
-        for (let i = 0; i < c.bytes.length; i++) if (c.bytes[i] !== buf[from + i]) continue outer;
-        return c.text;
-      }
-    } else this.byHash.set(h, list = []);
-    const text = buf.toString('utf8', from, to);
-    if (list.length < 8) list.push({ bytes: Buffer.from(buf.subarray(from, to)), text });
-    return text;
-  }
-}
-
 /** Per file: the interned strings and the completion values many lines share. */
 export class LineScanner {
-  private readonly strings = new Interner();
+  /** Short repeated strings (scenario, f, node, ...). */
+  private readonly strings = new ByteCache<string>((buf, from, to) => buf.toString('utf8', from, to));
   private readonly writes = new WriteScanner();
-  /** Short rests (`{"value":{"status":204}}`) parsed once; checkers never change a value. */
-  private readonly shortRests = new Map<string, { value?: unknown; error?: string }>();
+  /** Short rests of lines (`,"value":{"status":204}}`) parsed once; checkers never change a value. */
+  private readonly shortRests = new ByteCache<{ value?: unknown; error?: string }>((buf, from, to) => {
+    try { return JSON.parse(`{${buf.toString('utf8', from + 1, to)}`) as { value?: unknown; error?: string }; } catch { return undefined; }
+  });
 
   /**
    * The entry of line buf[from, to), or undefined when it is not in the runner's shape
    * (the caller parses it whole), or has a sidecar (the caller merges it).
    */
-  scan(buf: Buffer, from: number, to: number, where: string): CheckEntry | undefined {
+  scan(buf: Buffer, from: number, to: number, path: string, line: number): CheckEntry | undefined {
     // The cursor lives on the scanner: no closures allocated per line.
     this.buf = buf; this.p = from; this.to = to;
     let p: number;
@@ -145,18 +128,15 @@ export class LineScanner {
     if (p < to - 1) {
       if (buf[p] !== COMMA) return undefined;
       if (buf.subarray(p, to).indexOf(SIDECAR) >= 0) return undefined;
-      rest = `{${buf.toString('utf8', p + 1, to)}`;
       if (to - p < 64) {
-        shared = this.shortRests.get(rest);
-        if (!shared) {
-          try { shared = JSON.parse(rest) as { value?: unknown; error?: string }; } catch { return undefined; }
-          this.shortRests.set(rest, shared);
-        }
-      } else if (type === 'invoke' && f === 'write' && this.expect(VALUE)) {
+        shared = this.shortRests.get(buf, p, to);
+        if (!shared) return undefined;
+      } else rest = `{${buf.toString('utf8', p + 1, to)}`;
+      if (type === 'invoke' && f === 'write' && this.expect(VALUE)) {
         write = this.writes.scan(buf, this.p, to - 1);
       }
     } else if (p !== to - 1) return undefined;
-    return new ScannedEntry(index, scenario, invokeIndex, timeMs, type as OpType, f, node, step, rest, where, shared, write);
+    return new ScannedEntry(index, scenario, invokeIndex, timeMs, type as OpType, f, node, step, rest, path, line, shared, write);
   }
 
   private buf: Buffer = Buffer.alloc(0);
@@ -195,7 +175,7 @@ export class LineScanner {
   private str(): string | undefined {
     const e = this.stringEnd();
     if (e < 0) return undefined;
-    const s = this.strings.get(this.buf, this.p, e);
+    const s = this.strings.get(this.buf, this.p, e)!;
     this.p = e + 1;
     return s;
   }

@@ -49,10 +49,10 @@ export const overwrite: Checker = {
       if (o.type === 'fail') return;
       writes++;
       const sent = identities.sent(o);
-      const touched = new Set<TableFinals>();
+      const touched: TableFinals[] = [];
       for (const p of sent.points) {
         const t = finals.get(sent.db, p.table);
-        touched.add(t);
+        if (!touched.includes(t)) touched.push(t);
         let id = ids[p.id];
         if (!id) written.push(p.id);
         if (!id) ids[p.id] = id = { finals: t, candidates: [], acknowledged: false, wrong: null, finalEpoch: -1, finalSeen: 0, markedSeen: 0 };

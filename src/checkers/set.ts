@@ -62,10 +62,10 @@ export const set: Checker = {
       writes++;
       const sent = ids.sent(o);
       untimed += sent.untimed;
-      const touched = new Set<TableFinals>();
+      const touched: TableFinals[] = [];
       for (const p of sent.points) {
         const t = finals.get(sent.db, p.table);
-        touched.add(t);
+        if (!touched.includes(t)) touched.push(t);
         let s = points[p.id];
         if (!s) {
           s = { finals: t, status: ATTEMPTED, write: o.index, node: o.node, ackMs: Infinity, failedOnly: true, firstSeenMs: NaN, lastRead: -1, finalEpoch: -1, finalSeen: 0, markedSeen: 0 };

@@ -4,6 +4,7 @@
 // runner records them, src/engine/line-protocol.ts); a write in any other shape, or
 // with escapes in its table or tags, is left to JSON.parse (undefined here).
 
+import { ByteCache } from './byte-cache.js';
 import { escKey, escMeasurement, type FieldValue } from './points.js';
 
 /** A table and tag set, as the identity of a series needs it. */
@@ -23,33 +24,18 @@ const FIELDS = lit(',"fields":');
 const LINE = lit(',"line":');
 const NULL = lit('null');
 
-/** The series shape of `"table":"cpu","tags":{"host":"h3"}`, by its bytes: one per tag set, not per point. */
-class ShapeCache {
-  private readonly byHash = new Map<number, Array<{ bytes: Buffer; shape: SeriesShape }>>();
-
-  get(buf: Buffer, from: number, to: number): SeriesShape {
-    let h = 0x811c9dc5;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    let list = this.byHash.get(h);
-    if (list) {
-      outer: for (const c of list) {
-        if (c.bytes.length !== to - from) continue;
-        for (let i = 0; i < c.bytes.length; i++) if (c.bytes[i] !== buf[from + i]) continue outer;
-        return c.shape;
-      }
-    } else this.byHash.set(h, list = []);
-    const { table, tags } = JSON.parse(`{${buf.toString('utf8', from, to)}}`) as { table: string; tags: Record<string, string> };
-    const tagKeys = Object.keys(tags).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    let series = escMeasurement(table);
-    for (const k of tagKeys) series += `,${escKey(k)}=${escKey(tags[k]!)}`;
-    const shape = { table, tagKeys, series };
-    list.push({ bytes: Buffer.from(buf.subarray(from, to)), shape });
-    return shape;
-  }
+/** The series shape of `"table":"cpu","tags":{"host":"h3"}`, from its bytes. */
+function shapeOf(buf: Buffer, from: number, to: number): SeriesShape {
+  const { table, tags } = JSON.parse(`{${buf.toString('utf8', from, to)}}`) as { table: string; tags: Record<string, string> };
+  const tagKeys = Object.keys(tags).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let series = escMeasurement(table);
+  for (const k of tagKeys) series += `,${escKey(k)}=${escKey(tags[k]!)}`;
+  return { table, tagKeys, series };
 }
 
 export class WriteScanner {
-  private readonly shapes = new ShapeCache();
+  /** One shape per tag set, not per point. */
+  private readonly shapes = new ByteCache<SeriesShape>(shapeOf);
   private readonly dbs = new Map<string, string>();
 
   /** The db and points of the write value at buf[from, to), or undefined (read it with JSON.parse). */
@@ -123,7 +109,7 @@ export class WriteScanner {
             if (buf[p] === COMMA) p++;
           }
           p++;
-          const shape = this.shapes.get(buf, start + 1, p);
+          const shape = this.shapes.get(buf, start + 1, p)!;
           if (!expect(TIME)) return undefined;
           let secs = NaN, nanos = 0;
           if (!expect(NULL)) {
