@@ -133,10 +133,16 @@ t.test('a line whose fields read but whose value is corrupt is bad input, not an
   h.read([row('h1', 1)], 20, 30);
   const dir = saved(t.testdir({}), h.entries);
   const path = join(dir, 'history.jsonl');
-  const lines = readFileSync(path, 'utf8').split('\n');
-  lines[3] = lines[3]!.replace('"rows":[', '"rows":[[');
-  writeFileSync(path, lines.join('\n'));
-  await t.rejects(checkRun(dir, () => [set]), { constructor: CheckInputError, message: /history\.jsonl:4: not a JSON line/ });
+  const good = readFileSync(path, 'utf8');
+  const corrupt = (line: number, from: string, to: string) => {
+    const lines = good.split('\n');
+    lines[line - 1] = lines[line - 1]!.replace(from, to);
+    writeFileSync(path, lines.join('\n'));
+  };
+  corrupt(3, '"read":{', '"read":{{');
+  await t.rejects(checkRun(dir, () => [set]), { constructor: CheckInputError, message: /history\.jsonl:3: not a JSON line/ }, 'the read\'s invoke, parsed when the checker asks');
+  corrupt(4, '"rows":[', '"rows":[[');
+  await t.rejects(checkRun(dir, () => [set]), { constructor: CheckInputError, message: /history\.jsonl:4: not a JSON line/ }, 'its completion');
 });
 
 t.test('lines as the engine records them take the fast path', async (t) => {
