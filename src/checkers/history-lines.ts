@@ -127,7 +127,8 @@ export class LineScanner {
     p = this.p;
     if (p < to - 1) {
       if (buf[p] !== COMMA) return undefined;
-      if (buf.subarray(p, to).indexOf(SIDECAR) >= 0) return undefined;
+      // A sidecar reference is the line's last key and ends `"]}}`: only such lines are searched.
+      if (buf[to - 4] === QUOTE && buf[to - 3] === 0x5d && buf[to - 2] === BRACE_CLOSE && buf.subarray(p, to).indexOf(SIDECAR) >= 0) return undefined;
       if (to - p < 64) {
         shared = this.shortRests.get(buf, p, to);
         if (!shared) return undefined;
