@@ -74,8 +74,9 @@ class ScannedEntry implements CheckEntry {
 
 /** Per file: the interned strings and the completion values many lines share. */
 export class LineScanner {
-  /** Short repeated strings (scenario, f, node, ...). */
+  /** Short repeated strings (f, type, node, step), and the scenario (the same line after line). */
   private readonly strings = new ByteCache<string>((buf, from, to) => buf.toString('utf8', from, to));
+  private readonly scenarios = new ByteCache<string>((buf, from, to) => buf.toString('utf8', from, to));
   private readonly writes = new WriteScanner();
   /** Short rests of lines (`,"value":{"status":204}}`) parsed once; checkers never change a value. */
   private readonly shortRests = new ByteCache<{ value?: unknown; error?: string }>((buf, from, to) => {
@@ -93,7 +94,7 @@ export class LineScanner {
     if (buf[to - 1] !== BRACE_CLOSE || !this.expect(INDEX)) return undefined;
     const index = this.int();
     if (Number.isNaN(index) || !this.expect(SCENARIO)) return undefined;
-    const scenario = this.str();
+    const scenario = this.str(this.scenarios);
     if (scenario === undefined || !this.expect(INVOKE_INDEX)) return undefined;
     const invokeIndex = this.int();
     if (Number.isNaN(invokeIndex) || !this.expect(TIME_MS)) return undefined;
@@ -173,10 +174,10 @@ export class LineScanner {
     return -1;
   }
 
-  private str(): string | undefined {
+  private str(cache = this.strings): string | undefined {
     const e = this.stringEnd();
     if (e < 0) return undefined;
-    const s = this.strings.get(this.buf, this.p, e)!;
+    const s = cache.get(this.buf, this.p, e)!;
     this.p = e + 1;
     return s;
   }
