@@ -44,6 +44,8 @@ const VALUE = lit(',"value":');
 const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, BRACE_CLOSE = 0x7d;
 const TYPES = new Set<string>(['invoke', 'ok', 'fail', 'info']);
 
+const decode = (buf: Buffer, from: number, to: number) => buf.toString('utf8', from, to);
+
 /** The rest of a line (value, error), parsed on first use. */
 class ScannedEntry implements CheckEntry {
   private parsed: { value?: unknown; error?: string } | undefined;
@@ -74,9 +76,12 @@ class ScannedEntry implements CheckEntry {
 
 /** Per file: the interned strings and the completion values many lines share. */
 export class LineScanner {
-  /** Short repeated strings (f, type, node, step), and the scenario (the same line after line). */
-  private readonly strings = new ByteCache<string>((buf, from, to) => buf.toString('utf8', from, to));
-  private readonly scenarios = new ByteCache<string>((buf, from, to) => buf.toString('utf8', from, to));
+  /** Repeated strings, a cache per key: each remembers its last value, which the next line often repeats. */
+  private readonly scenarios = new ByteCache<string>(decode);
+  private readonly types = new ByteCache<string>(decode);
+  private readonly fs = new ByteCache<string>(decode);
+  private readonly nodes = new ByteCache<string>(decode);
+  private readonly steps = new ByteCache<string>(decode);
   private readonly writes = new WriteScanner();
   /** Short rests of lines (`,"value":{"status":204}}`) parsed once; checkers never change a value. */
   private readonly shortRests = new ByteCache<{ value?: unknown; error?: string }>((buf, from, to) => {
@@ -105,21 +110,21 @@ export class LineScanner {
     if (wallEnd < 0) return undefined;
     this.p = wallEnd + 1;
     if (!this.expect(TYPE)) return undefined;
-    const type = this.str();
+    const type = this.str(this.types);
     if (type === undefined || !TYPES.has(type) || !this.expect(F)) return undefined;
-    const f = this.str();
+    const f = this.str(this.fs);
     if (f === undefined || !this.expect(NODE)) return undefined;
     let node: string | null;
     if (this.expect(NULL)) node = null;
     else {
       if (buf[this.p] !== QUOTE) return undefined;
       this.p++;
-      const n = this.str();
+      const n = this.str(this.nodes);
       if (n === undefined) return undefined;
       node = n;
     }
     if (!this.expect(STEP)) return undefined;
-    const step = this.str();
+    const step = this.str(this.steps);
     if (step === undefined) return undefined;
     // What is left: `}` or `,"value":...,"error":...}`.
     let rest = '';
@@ -174,7 +179,7 @@ export class LineScanner {
     return -1;
   }
 
-  private str(cache = this.strings): string | undefined {
+  private str(cache: ByteCache<string>): string | undefined {
     const e = this.stringEnd();
     if (e < 0) return undefined;
     const s = cache.get(this.buf, this.p, e)!;
