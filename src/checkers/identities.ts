@@ -92,9 +92,12 @@ export class Identities {
     for (const p of w.points) {
       if (rejected?.has(p.line)) continue;
       if (Number.isNaN(p.secs)) { untimed++; continue; }
-      if (p.shape.tagKeys.length) this.tags.learn(w.db, p.shape.table, p.shape.tagKeys);
       let s = this.shapeIds.get(p.shape);
-      if (s?.db !== w.db) this.shapeIds.set(p.shape, s = { db: w.db, id: this.series(w.db, p.shape.series) });
+      if (s?.db !== w.db) {
+        // A new tag set (in this database): its tag keys are learnt once, not per point.
+        if (p.shape.tagKeys.length) this.tags.learn(w.db, p.shape.table, p.shape.tagKeys);
+        this.shapeIds.set(p.shape, s = { db: w.db, id: this.series(w.db, p.shape.series) });
+      }
       points.push({ id: this.table.intern(s.id, p.secs, p.nanos), table: p.shape.table, fields: p.fields });
     }
     return { db: w.db, points, untimed };
