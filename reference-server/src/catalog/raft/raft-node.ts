@@ -201,7 +201,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
         } catch (err) {
           // Only a leader that never got the request is retried: anything else may have committed.
           if (!(err instanceof LeaderUnreachable) && !(err instanceof HttpError && err.status === NOT_LEADER)) throw err;
-          why = err.message;
+          why = err.message.replace(/^no catalog leader is reachable: /, '');
         }
       }
       if (Date.now() >= deadline) {
