@@ -1,6 +1,8 @@
 // The randomized election timeout (Raft paper, 5.2): a follower that hears from no leader for
 // a random time in [min, max) campaigns. Random, so that two followers rarely time out together
 // and split the vote.
+import { monotonicMs } from './clock.js';
+
 export class ElectionTimer {
   private deadline = 0;
 
@@ -12,11 +14,11 @@ export class ElectionTimer {
     this.reset();
   }
 
-  reset(now = Date.now()): void {
+  reset(now = monotonicMs()): void {
     this.deadline = now + this.minMs + Math.floor(this.random() * (this.maxMs - this.minMs));
   }
 
-  expired(now = Date.now()): boolean {
+  expired(now = monotonicMs()): boolean {
     return now >= this.deadline;
   }
 }

@@ -22,6 +22,7 @@ import { RaftLog } from './log.js';
 import { ElectionTimer } from './election-timer.js';
 import { DEFAULT_TIMING, type RaftTiming } from './timing.js';
 import { nextMembershipChange, quorum } from './membership.js';
+import { monotonicMs } from './clock.js';
 
 export interface PeerAddress {
   id: string;
@@ -188,7 +189,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
   /** Hands the request to the leader (this node or the one it knows), riding out an election. */
   async propose(req: CatalogRequest, traceId?: string): Promise<ProposeResult> {
-    const deadline = Date.now() + this.timing.leaderWaitMs;
+    const deadline = monotonicMs() + this.timing.leaderWaitMs;
     let why = 'no leader has been elected';
     for (;;) {
       this.checkOpen();
@@ -204,7 +205,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
           why = err.message.replace(/^no catalog leader is reachable: /, '');
         }
       }
-      if (Date.now() >= deadline) {
+      if (monotonicMs() >= deadline) {
         throw new HttpError(503, `no catalog leader is reachable from node ${this.selfId} (term ${this.term}, waited ${this.timing.leaderWaitMs / 1000} s): ${why}; retry shortly`);
       }
       await sleep(Math.min(50, this.timing.heartbeatMs));
@@ -276,7 +277,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     const logOk = req.last_log_term > this.raftLog.lastTerm || (req.last_log_term === this.raftLog.lastTerm && req.last_log_index >= this.raftLog.lastIndex);
     if (req.pre_vote) {
       // Not while a leader is heard from: a node back from a partition must not depose it.
-      const leaderAlive = this.isLeader || (this.leaderId !== undefined && Date.now() - this.lastLeaderContact < this.timing.electionMinMs);
+      const leaderAlive = this.isLeader || (this.leaderId !== undefined && monotonicMs() - this.lastLeaderContact < this.timing.electionMinMs);
       return { term: this.term, granted: req.term > this.term && logOk && !leaderAlive };
     }
     if (req.term < this.term) return { term: this.term, granted: false };
@@ -343,7 +344,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   private followLeader(term: number, leader: string): void {
     if (term > this.term || this.role !== 'follower') this.becomeFollower(term);
     this.leaderId = leader;
-    this.lastLeaderContact = Date.now();
+    this.lastLeaderContact = monotonicMs();
     this.election.reset();
   }
 
@@ -374,7 +375,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     this.electing = true;
     try {
       const voters = this.voters;
-      const began = Date.now();
+      const began = monotonicMs();
       // Pre-vote first: nobody changes term unless this node could actually win.
       const pre = await this.gatherVotes(voters, true);
       // A leader spoke up meanwhile: follow it instead.
@@ -430,7 +431,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   private becomeLeader(): void {
     this.role = 'leader';
     this.leaderId = this.selfId;
-    this.leaderSince = Date.now();
+    this.leaderSince = monotonicMs();
     this.progress.clear();
     this.log.info({ term: this.term, voters: this.voters }, 'catalog leader elected');
     const next = this.raftLog.lastIndex + 1;
@@ -528,7 +529,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     }
     if (reply.term > this.term) return this.becomeFollower(reply.term);
     if (this.term !== term || !this.isLeader || this.progress.get(peer) !== p) return;
-    p.lastContact = Date.now();
+    p.lastContact = monotonicMs();
     if (reply.refused) return;
     if (reply.success) {
       p.match = Math.max(p.match, sentUpTo);
@@ -587,7 +588,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
   private tick(): void {
     if (this.closed) return;
-    const now = Date.now();
+    const now = monotonicMs();
     if (this.isLeader) {
       if (now >= this.nextHeartbeat) {
         this.nextHeartbeat = now + this.timing.heartbeatMs;
@@ -630,7 +631,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
       this.joiner = existing.some((p) => p.nodes.length > 0 && !p.nodes.includes(this.selfId));
     } finally {
       this.probing = false;
-      this.nextProbe = Date.now() + this.timing.electionMinMs;
+      this.nextProbe = monotonicMs() + this.timing.electionMinMs;
     }
   }
 
@@ -675,9 +676,9 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
   /** Polls `cond` every few ms; false if `timeoutMs` passed (or the catalog stopped) first. */
   private async waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = monotonicMs() + timeoutMs;
     while (!cond()) {
-      if (Date.now() >= deadline || this.closed) return false;
+      if (monotonicMs() >= deadline || this.closed) return false;
       await sleep(5);
     }
     return true;
