@@ -164,6 +164,21 @@ t.test('a partitioned minority cannot commit: its requests get 503, the majority
   oneLeaderPerTerm(t, c);
 });
 
+t.test('a change whose leader was deposed before it committed is settled: sent to the new leader, applied once', async (t) => {
+  const c = await cluster(t, { seed: 9 });
+  const old = await c.leader();
+  c.net.isolate(old);
+  const pending = c.nodes[old]!.propose(createDb('in-doubt')); // appended on the old leader only
+  const rest = Object.keys(c.nodes).filter((id) => id !== old);
+  await c.leader(rest);
+  c.net.heal(old); // the new leader overwrites the old leader's uncommitted entry
+  const r = await pending;
+  t.ok(r.version > 0, 'the proposer got an answer, not a 503');
+  t.ok(await eventually(() => Object.values(c.nodes).every((n) => databases(n).includes('in-doubt'))), 'the change is applied everywhere');
+  t.equal(new Set(Object.values(c.nodes).map((n) => n.version)).size, 1, 'one history');
+  oneLeaderPerTerm(t, c);
+});
+
 t.test('a node that missed more than a snapshot covers catches up from the snapshot', async (t) => {
   const c = await cluster(t, { seed: 5, timing: { snapshotEvery: 5 } });
   const leader = await c.leader();

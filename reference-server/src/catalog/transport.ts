@@ -26,7 +26,7 @@ export interface CatalogRpcHandler {
   appendEntries(req: AppendRequest): AppendReply;
   installSnapshot(req: SnapshotRequest): AppendReply;
   probe(): RaftProbe;
-  leaderHandle(req: CatalogRequest, traceId?: string): Promise<ProposeResult>;
+  leaderHandle(req: CatalogRequest): Promise<ProposeResult>;
 }
 
 /** Status of a leader's answer when it is not (or no longer) the leader: ask the right one. */

@@ -66,6 +66,9 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   private leaderSince = 0;
   private lastLeaderContact = 0;
   private nextHeartbeat = 0;
+  private lastTick = 0;
+  /** Check-quorum counts from here after this node's own event loop stalled. */
+  private quorumGraceFrom = 0;
   private electing = false;
   private reconciling = false;
   /** No log yet: set once probing the bootstrap peers found no cluster (so this node may found it). */
@@ -188,12 +191,12 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   // ---- requests --------------------------------------------------------------------------
 
   /** Hands the request to the leader (this node or the one it knows), riding out an election. */
-  async propose(req: CatalogRequest, traceId?: string): Promise<ProposeResult> {
+  async propose(req: CatalogRequest, traceId?: string, retried = false): Promise<ProposeResult> {
     const deadline = monotonicMs() + this.timing.leaderWaitMs;
     let why = 'no leader has been elected';
     for (;;) {
       this.checkOpen();
-      if (this.isLeader) return this.leaderHandle(req);
+      if (this.isLeader) return this.handleAsLeader(req, retried);
       const leader = this.leaderId;
       if (leader && leader !== this.selfId) {
         try {
@@ -223,23 +226,52 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     return result;
   }
 
-  /** Leader side of `propose`: plan, append, replicate, and answer once committed and applied. */
+  /**
+   * Leader side of `propose`: plan, append, replicate, and answer once committed and applied.
+   * If the leadership is lost meanwhile, the outcome is settled rather than guessed: the entry
+   * committed under the next leader (success), or it was overwritten (then the request goes to
+   * the new leader, as nothing of it committed).
+   */
   leaderHandle(req: CatalogRequest): Promise<ProposeResult> {
-    return this.mutex.run(async () => {
-      const term = this.requireLeader();
-      // Entries of earlier terms, and this term's no-op, applied first: the plan sees the state it applies to.
-      await this.waitCommitted(this.raftLog.lastIndex, term);
-      if (req.kind === 'command' && req.command.type === 'remove_node' && req.command.id === this.selfId) {
-        throw new HttpError(409, `node ${this.selfId} is the catalog leader and cannot be removed; decommission it first (it then hands over leadership)`);
-      }
-      const plan = planChange(this.state, req);
-      if (plan.commands.length > 0) {
-        const base = this.raftLog.lastIndex;
-        this.appendAsLeader(plan.commands.map((command, i): RaftEntry => ({ index: base + i + 1, term, command })));
+    return this.handleAsLeader(req, false);
+  }
+
+  private async handleAsLeader(req: CatalogRequest, retried: boolean): Promise<ProposeResult> {
+    let pending: { index: number; term: number; rejected: Record<string, string> } | undefined;
+    try {
+      return await this.mutex.run(async () => {
+        const term = this.requireLeader();
+        // Entries of earlier terms, and this term's no-op, applied first: the plan sees the state it applies to.
         await this.waitCommitted(this.raftLog.lastIndex, term);
-      }
-      return { version: this.state.version, cluster_id: this.state.cluster_id, rejected: plan.rejected };
-    });
+        if (req.kind === 'command' && req.command.type === 'remove_node' && req.command.id === this.selfId) {
+          throw new HttpError(409, `node ${this.selfId} is the catalog leader and cannot be removed; decommission it first (it then hands over leadership)`);
+        }
+        const plan = planChange(this.state, req);
+        if (plan.commands.length > 0) {
+          const base = this.raftLog.lastIndex;
+          this.appendAsLeader(plan.commands.map((command, i): RaftEntry => ({ index: base + i + 1, term, command })));
+          pending = { index: this.raftLog.lastIndex, term, rejected: plan.rejected };
+          await this.waitCommitted(pending.index, term);
+        }
+        return { version: this.state.version, cluster_id: this.state.cluster_id, rejected: plan.rejected };
+      });
+    } catch (err) {
+      if (!(err instanceof CommitUncertain) || retried) throw err;
+      if (!pending) return this.propose(req, undefined, true); // nothing of it was appended: ask the new leader
+      return this.settle(req, pending);
+    }
+  }
+
+  /** After losing the leadership with `pending` appended: wait to learn whether it committed. */
+  private async settle(req: CatalogRequest, pending: { index: number; term: number; rejected: Record<string, string> }): Promise<ProposeResult> {
+    const known = () => this.lastApplied >= pending.index || (this.raftLog.termAt(pending.index) ?? pending.term) !== pending.term;
+    await this.waitUntil(known, this.timing.leaderWaitMs);
+    const term = this.raftLog.termAt(pending.index);
+    if (this.lastApplied >= pending.index && term === pending.term) {
+      return { version: this.state.version, cluster_id: this.state.cluster_id, rejected: pending.rejected };
+    }
+    if (term !== undefined && term !== pending.term) return this.propose(req, undefined, true); // overwritten: it never committed
+    throw new HttpError(503, `no catalog leader is reachable: node ${this.selfId} lost the catalog leadership (term ${pending.term}) before the change committed, and cannot tell yet whether it did; it may still commit`);
   }
 
   private requireLeader(): number {
@@ -248,12 +280,18 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     return this.term;
   }
 
-  /** Resolves once `index` is committed and applied; 503 if leadership is lost or no majority answers in time. */
+  /** Resolves once `index` is committed and applied; CommitUncertain if leadership is lost or no majority answers in time. */
   private async waitCommitted(index: number, term: number): Promise<void> {
-    const ok = await this.waitUntil(() => this.lastApplied >= index || !this.isLeader || this.term !== term, this.timing.leaderWaitMs);
-    if (ok && this.lastApplied >= index) return;
+    // Applied up to `index` is not enough: a new leader may have put its own entry there.
+    const committed = () => {
+      if (this.lastApplied < index) return false;
+      const at = this.raftLog.termAt(index);
+      return at === term || (at === undefined && this.isLeader && this.term === term); // compacted, still ours
+    };
+    await this.waitUntil(() => committed() || !this.isLeader || this.term !== term, this.timing.leaderWaitMs);
+    if (committed()) return;
     const why = this.isLeader && this.term === term ? `could not reach a majority of voters ${JSON.stringify(this.voters)}` : 'lost the leadership';
-    throw new HttpError(503, `no catalog leader is reachable: node ${this.selfId}, leader in term ${term}, ${why} before the change committed; it may still commit`);
+    throw new CommitUncertain(`no catalog leader is reachable: node ${this.selfId}, leader in term ${term}, ${why} before the change committed; it may still commit`);
   }
 
   /** Catches up with the leader (or `from`): waits until this node applied what it has committed. */
@@ -589,6 +627,13 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   private tick(): void {
     if (this.closed) return;
     const now = monotonicMs();
+    if (this.lastTick > 0 && now - this.lastTick > this.timing.electionMinMs / 2) {
+      // This node's event loop was blocked (a big write, a heavy query): the heartbeats and
+      // answers queued meanwhile are not read yet. Give peers a fresh window, do not blame them.
+      this.quorumGraceFrom = now;
+      if (!this.isLeader) this.election.reset(now);
+    }
+    this.lastTick = now;
     if (this.isLeader) {
       if (now >= this.nextHeartbeat) {
         this.nextHeartbeat = now + this.timing.heartbeatMs;
@@ -609,7 +654,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   /** A leader that has not heard from a majority for two election timeouts steps down. */
   private checkQuorum(now: number): void {
     const window = 2 * this.timing.electionMaxMs;
-    if (now - this.leaderSince < window) return;
+    if (now - Math.max(this.leaderSince, this.quorumGraceFrom) < window) return;
     const heard = this.voters.filter((v) => v === this.selfId || now - (this.progress.get(v)?.lastContact ?? 0) < window).length;
     const decommissioned = this.state.nodes[this.selfId]?.status === 'Decommissioned';
     if (heard >= quorum(this.voters) && !decommissioned) return;
@@ -687,4 +732,11 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A change appended but not known to be committed: the caller settles the outcome. */
+class CommitUncertain extends HttpError {
+  constructor(message: string) {
+    super(503, message);
+  }
 }
