@@ -264,13 +264,18 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
   /** After losing the leadership with `pending` appended: wait to learn whether it committed. */
   private async settle(req: CatalogRequest, pending: { index: number; term: number; rejected: Record<string, string> }): Promise<ProposeResult> {
-    const known = () => this.lastApplied >= pending.index || (this.raftLog.termAt(pending.index) ?? pending.term) !== pending.term;
-    await this.waitUntil(known, this.timing.leaderWaitMs);
-    const term = this.raftLog.termAt(pending.index);
-    if (this.lastApplied >= pending.index && term === pending.term) {
-      return { version: this.state.version, cluster_id: this.state.cluster_id, rejected: pending.rejected };
-    }
-    if (term !== undefined && term !== pending.term) return this.propose(req, undefined, true); // overwritten: it never committed
+    const outcome = (): 'committed' | 'overwritten' | 'unknown' => {
+      const at = this.raftLog.termAt(pending.index);
+      if (at === pending.term) return this.lastApplied >= pending.index ? 'committed' : 'unknown';
+      if (at === undefined && pending.index <= this.raftLog.snapshotIndex) return 'unknown'; // compacted: whose it was is gone
+      // Entries keep their term: a different one there (or none, the log cut back) means a new
+      // leader's log, which decides, did not have it.
+      return 'overwritten';
+    };
+    await this.waitUntil(() => outcome() !== 'unknown', this.timing.leaderWaitMs);
+    const result = outcome();
+    if (result === 'committed') return { version: this.state.version, cluster_id: this.state.cluster_id, rejected: pending.rejected };
+    if (result === 'overwritten') return this.propose(req, undefined, true);
     throw new HttpError(503, `no catalog leader is reachable: node ${this.selfId} lost the catalog leadership (term ${pending.term}) before the change committed, and cannot tell yet whether it did; it may still commit`);
   }
 
@@ -632,6 +637,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
       // answers queued meanwhile are not read yet. Give peers a fresh window, do not blame them.
       this.quorumGraceFrom = now;
       if (!this.isLeader) this.election.reset(now);
+      if (now - this.lastTick > this.timing.electionMaxMs) this.log.warn({ stalled_ms: Math.round(now - this.lastTick), role: this.role }, 'catalog timers ran late: the event loop was blocked');
     }
     this.lastTick = now;
     if (this.isLeader) {
