@@ -88,7 +88,8 @@ t.test('catalog follower: an entry that does not fit on disk is not acknowledged
     ],
   };
   const follower = open();
-  disk.set(JSON.stringify(append.entries[0]).length + 5); // the batch does not fit
+  follower.rpc.appendEntries({ ...append, entries: [], leader_commit: 0 }); // term 1 on disk first
+  disk.set(JSON.stringify(append.entries[0]).length + 5); // the first entry fits, the batch does not
   t.throws(() => follower.rpc.appendEntries({ ...append }), { code: 'ENOSPC' }, 'not acknowledged');
   t.equal(follower.version, 0, 'the entries that were not written are not applied');
   disk.set(Infinity); // disk_free: the leader sends them again
