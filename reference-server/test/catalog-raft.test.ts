@@ -183,12 +183,19 @@ t.test('a node that missed more than a snapshot covers catches up from the snaps
   const c = await cluster(t, { seed: 5, timing: { snapshotEvery: 5 } });
   const leader = await c.leader();
   const lagging = Object.keys(c.nodes).find((id) => id !== leader)!;
+  await c.nodes[leader]!.propose(createDb('dropped'));
+  t.ok(await eventually(() => databases(c.nodes[lagging]!).includes('dropped')));
   c.kill(lagging);
+  await c.nodes[leader]!.propose({ kind: 'command', command: { type: 'delete_database', db: 'dropped' } });
   for (let i = 0; i < 12; i++) await c.nodes[leader]!.propose(createDb(`db${i}`));
   t.ok((c.storages[leader]!.snapshot?.index ?? 0) > 5, 'the leader compacted its log');
   t.ok(c.storages[leader]!.entries.length < 12, `the log did not keep growing (${c.storages[leader]!.entries.length} entries)`);
-  await c.boot(lagging);
+  const heard: string[] = [];
+  const restarted = c.boot(lagging);
+  c.nodes[lagging]!.onApplied((cmd) => heard.push(cmd.type === 'delete_database' ? `delete ${cmd.db}` : cmd.type));
+  await restarted;
   t.ok(await eventually(() => c.nodes[lagging]!.version === c.nodes[leader]!.version), 'the restarted node caught up');
+  t.ok(heard.includes('delete dropped'), `its listeners heard of the delete the snapshot covers (they heard ${heard})`);
   t.same(databases(c.nodes[lagging]!), databases(c.nodes[leader]!));
   t.ok(c.storages[lagging]!.snapshot, 'from a snapshot the leader sent');
   // A wiped node (data dir lost) rejoins the cluster it belonged to instead of founding one.

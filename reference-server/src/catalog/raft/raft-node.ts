@@ -23,6 +23,7 @@ import { ElectionTimer } from './election-timer.js';
 import { DEFAULT_TIMING, type RaftTiming } from './timing.js';
 import { nextMembershipChange, quorum } from './membership.js';
 import { monotonicMs } from './clock.js';
+import { dropsBetween } from './snapshot-drops.js';
 
 export interface PeerAddress {
   id: string;
@@ -119,13 +120,17 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     this.listeners.push(listener);
   }
 
+  /** Loads term, vote and log, and applies what was known committed before the restart. */
   open(): void {
-    const { hard, snapshot, entries } = this.storage.load();
+    const { hard, snapshot, entries, commit } = this.storage.load();
     this.term = hard.term;
     this.votedFor = hard.voted_for;
     this.raftLog.load(snapshot, entries);
     this.state = snapshot ? cloneCatalog(snapshot.state) : emptyCatalog();
     this.commitIndex = this.lastApplied = this.raftLog.snapshotIndex;
+    // Replayed without telling the listeners: what those commands did to this node is done.
+    this.commitIndex = Math.max(this.commitIndex, Math.min(commit, this.raftLog.lastIndex));
+    this.applyCommitted(false);
     this.refreshVoters();
   }
 
@@ -374,7 +379,9 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     const snap = req.snapshot;
     if (snap.index > this.commitIndex) {
       this.raftLog.installSnapshot(snap);
+      const before = this.state;
       this.state = cloneCatalog(snap.state);
+      for (const cmd of dropsBetween(before, this.state)) for (const l of this.listeners) l(cmd);
       this.commitIndex = this.lastApplied = snap.index;
       this.refreshVoters();
       this.log.info({ index: snap.index, from: req.leader_id, catalog_version: this.state.version }, 'catalog snapshot installed');
@@ -601,7 +608,8 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     }
   }
 
-  private applyCommitted(): void {
+  private applyCommitted(notify = true): void {
+    const before = this.lastApplied;
     while (this.lastApplied < this.commitIndex) {
       const e = this.raftLog.at(this.lastApplied + 1);
       if (!e) break;
@@ -615,8 +623,9 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
         continue;
       }
       if (this.isLeader) this.log.info({ catalog_version: this.state.version, index: e.index, command: e.command.type }, 'catalog change committed');
-      for (const l of this.listeners) l(e.command);
+      if (notify) for (const l of this.listeners) l(e.command);
     }
+    if (this.lastApplied !== before) this.storage.saveCommitIndex(this.lastApplied);
     this.maybeSnapshot();
   }
 

@@ -14,11 +14,18 @@ export interface Persisted {
   snapshot?: RaftSnapshot;
   /** Entries after the snapshot, contiguous. */
   entries: RaftEntry[];
+  /** The last commit index saved (maybe older than the real one, never newer). */
+  commit: number;
 }
 
 export interface RaftStorage {
   load(): Persisted;
   saveHardState(hard: HardState): void;
+  /**
+   * Remembers how far the log is known committed, so a restart applies that much at once.
+   * Not fsynced: a lost update only means a smaller index, and committed entries never change.
+   */
+  saveCommitIndex(index: number): void;
   append(entries: RaftEntry[]): void;
   /** Drops entries with index >= `index` (a leader's log disagreed with them). */
   truncateFrom(index: number): void;
@@ -84,12 +91,24 @@ export class FileRaftStorage implements RaftStorage {
     }
     this.firstIndex = entries[0]?.index ?? (snapshot?.index ?? 0) + 1;
     this.fd = fs.openSync(logFile, 'a');
+    let commit = 0;
+    try {
+      commit = Number(JSON.parse(fs.readFileSync(this.file('raft-commit.json'), 'utf8')).commit) || 0;
+    } catch {
+      /* none yet, or torn by a crash: start from the snapshot */
+    }
     // Entries a snapshot already covers (a crash between snapshot and log rewrite) are skipped.
-    return { hard, snapshot, entries: entries.filter((e) => !snapshot || e.index > snapshot.index) };
+    return { hard, snapshot, entries: entries.filter((e) => !snapshot || e.index > snapshot.index), commit };
   }
 
   saveHardState(hard: HardState): void {
     this.replaceFile('raft-state.json', JSON.stringify(hard));
+  }
+
+  saveCommitIndex(index: number): void {
+    const tmp = this.file('raft-commit.json.tmp');
+    fs.writeFileSync(tmp, JSON.stringify({ commit: index }));
+    fs.renameSync(tmp, this.file('raft-commit.json'));
   }
 
   append(entries: RaftEntry[]): void {
@@ -162,9 +181,14 @@ export class MemoryRaftStorage implements RaftStorage {
   hard: HardState = { term: 0, voted_for: null };
   snapshot?: RaftSnapshot;
   entries: RaftEntry[] = [];
+  commit = 0;
 
   load(): Persisted {
-    return { hard: { ...this.hard }, snapshot: this.snapshot && revive(copy(this.snapshot)), entries: copy(this.entries) };
+    return { hard: { ...this.hard }, snapshot: this.snapshot && revive(copy(this.snapshot)), entries: copy(this.entries), commit: this.commit };
+  }
+
+  saveCommitIndex(index: number): void {
+    this.commit = index;
   }
 
   saveHardState(hard: HardState): void {
