@@ -24,6 +24,7 @@ import { DEFAULT_TIMING, type RaftTiming } from './timing.js';
 import { nextMembershipChange, quorum } from './membership.js';
 import { monotonicMs } from './clock.js';
 import { dropsBetween } from './snapshot-drops.js';
+import { Replicator, type Progress } from './replication.js';
 
 export interface PeerAddress {
   id: string;
@@ -42,16 +43,6 @@ export interface RaftParts {
   random?: () => number;
 }
 
-/** The leader's view of one peer's log. */
-interface Progress {
-  next: number;
-  match: number;
-  lastContact: number;
-  inflight: boolean;
-  again: boolean;
-}
-
-const MAX_BATCH = 500;
 
 export class RaftConsensus implements Consensus, CatalogRpcHandler {
   state: CatalogState = emptyCatalog();
@@ -63,7 +54,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   private lastApplied = 0;
   private voters: string[] = [];
   private readonly raftLog: RaftLog;
-  private readonly progress = new Map<string, Progress>();
+  private readonly replicator: Replicator;
   private leaderSince = 0;
   private lastLeaderContact = 0;
   private nextHeartbeat = 0;
@@ -97,6 +88,20 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     this.timing = { ...DEFAULT_TIMING, ...parts.timing };
     this.raftLog = new RaftLog(this.storage);
     this.election = new ElectionTimer(this.timing.electionMinMs, this.timing.electionMaxMs, parts.random ?? Math.random);
+    this.replicator = new Replicator({
+      selfId: this.selfId,
+      raftLog: this.raftLog,
+      transport: this.transport,
+      timing: this.timing,
+      log: this.log,
+      now: () => ({ term: this.term, leading: this.isLeader && !this.closed, commitIndex: this.commitIndex, clusterId: this.state.cluster_id }),
+      sawTerm: (term) => this.becomeFollower(term),
+      matched: () => this.advanceCommit(),
+    });
+  }
+
+  private get progress(): Map<string, Progress> {
+    return this.replicator.progress;
   }
 
   get leader(): string | undefined {
@@ -521,75 +526,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   }
 
   private replicateAll(): void {
-    if (!this.isLeader) return;
-    const targets = this.replicationTargets();
-    for (const id of this.progress.keys()) if (!targets.includes(id)) this.progress.delete(id);
-    for (const id of targets) {
-      if (!this.progress.has(id)) this.progress.set(id, { next: this.raftLog.lastIndex + 1, match: 0, lastContact: this.leaderSince, inflight: false, again: false });
-      void this.replicate(id);
-    }
-  }
-
-  private async replicate(peer: string): Promise<void> {
-    const p = this.progress.get(peer);
-    if (!p) return;
-    if (p.inflight) {
-      p.again = true;
-      return;
-    }
-    p.inflight = true;
-    try {
-      do {
-        p.again = false;
-        await this.sendOnce(peer, p);
-      } while (p.again && this.isLeader && this.progress.get(peer) === p && !this.closed);
-    } catch (err) {
-      this.log.warn({ peer, err: (err as Error).message }, 'catalog replication failed');
-    } finally {
-      p.inflight = false;
-    }
-  }
-
-  private async sendOnce(peer: string, p: Progress): Promise<void> {
-    const term = this.term;
-    let reply: AppendReply;
-    let sentUpTo: number;
-    try {
-      if (p.next <= this.raftLog.snapshotIndex) {
-        const snapshot = this.raftLog.snapshot!;
-        sentUpTo = snapshot.index;
-        reply = await this.transport.installSnapshot(peer, { term, leader_id: this.selfId, cluster_id: this.state.cluster_id, snapshot }, this.timing.snapshotTimeoutMs);
-      } else {
-        const prev = p.next - 1;
-        const entries = this.raftLog.slice(p.next, MAX_BATCH);
-        sentUpTo = prev + entries.length;
-        const req: AppendRequest = {
-          term,
-          leader_id: this.selfId,
-          prev_log_index: prev,
-          prev_log_term: this.raftLog.termAt(prev) ?? 0,
-          entries,
-          leader_commit: this.commitIndex,
-          cluster_id: this.state.cluster_id,
-        };
-        reply = await this.transport.appendEntries(peer, req, this.timing.rpcTimeoutMs);
-      }
-    } catch {
-      return; // unreachable: the next heartbeat tries again
-    }
-    if (reply.term > this.term) return this.becomeFollower(reply.term);
-    if (this.term !== term || !this.isLeader || this.progress.get(peer) !== p) return;
-    p.lastContact = monotonicMs();
-    if (reply.refused) return;
-    if (reply.success) {
-      p.match = Math.max(p.match, sentUpTo);
-      p.next = p.match + 1;
-      this.advanceCommit();
-      if (p.next <= this.raftLog.lastIndex) p.again = true;
-    } else {
-      p.next = Math.max(1, Math.min(p.next - 1, reply.last_log_index + 1));
-      p.again = true;
-    }
+    if (this.isLeader) this.replicator.replicateTo(this.replicationTargets(), this.leaderSince);
   }
 
   /** The commit rule: the highest entry of this term held by a majority of voters. */
