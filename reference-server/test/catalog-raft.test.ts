@@ -164,6 +164,21 @@ t.test('a partitioned minority cannot commit: its requests get 503, the majority
   oneLeaderPerTerm(t, c);
 });
 
+t.test('a follower back from a partition does not depose the healthy leader (pre-vote)', async (t) => {
+  const c = await cluster(t, { seed: 13 });
+  const leader = await c.leader();
+  const term = c.nodes[leader]!.raftStatus().term;
+  const cut = Object.keys(c.nodes).find((id) => id !== leader)!;
+  c.net.isolate(cut);
+  await new Promise((r) => setTimeout(r, 10 * FAST.electionMaxMs!)); // many election timeouts alone
+  t.equal(c.nodes[cut]!.raftStatus().term, term, 'alone, it never won a pre-vote, so never raised its term');
+  c.net.heal(cut);
+  await c.nodes[leader]!.propose(createDb('after-heal'));
+  t.ok(await eventually(() => databases(c.nodes[cut]!).includes('after-heal')), 'it follows again');
+  t.equal(await c.leader(), leader, 'the same leader');
+  t.equal(c.nodes[leader]!.raftStatus().term, term, 'in the same term');
+});
+
 t.test('a change whose leader was deposed before it committed is settled: sent to the new leader, applied once', async (t) => {
   const c = await cluster(t, { seed: 9 });
   const old = await c.leader();
