@@ -65,3 +65,19 @@ t.test('with only a minority up a change fails with 503 within seconds; with a m
   await waitFor(async () => (await dbsOf(z!)).includes('majority'), 10_000, () => `${z} to catch up`);
   t.notOk((await dbsOf(z!)).includes('minority'), 'the refused change never happened');
 });
+
+t.test('a node added with POST nodes is Joining, then a voter and Active once caught up; decommissioned, it stops voting', async (t) => {
+  await c.addNode('d'); // started first: a node no catalog lists yet is healthy at once, waiting to be added
+  const add = await c.json('a', 'POST', '/api/v3/cluster/nodes', { id: 'd', url: c.url('d') });
+  t.equal(add.status, 201);
+  t.equal(add.body.status, 'Joining');
+  await waitFor(async () => (await c.json('b', 'GET', '/api/v3/cluster/nodes')).body.nodes.find((n: { id: string }) => n.id === 'd')?.status === 'Active', 15_000, () => 'd to become Active');
+  const leader = await agreedLeader(['a', 'b', 'c', 'd']);
+  const view = await raftOf(leader);
+  t.ok(view.voters.includes('d'), `d votes: ${view.voters}`);
+  t.ok(view.members.find((m: { id: string }) => m.id === 'd').match_index >= view.commit_index - 1, 'its match index reached the commit index');
+  t.ok((await dbsOf('d')).includes('majority'), 'd has the catalog');
+  t.equal((await c.json('a', 'PUT', '/api/v3/cluster/nodes/d/status', { status: 'Decommissioned' })).status, 200);
+  await waitFor(async () => !(await raftOf('a')).voters.includes('d'), 15_000, () => 'd to leave the voter set');
+  await waitFor(async () => (await raftOf('d')).role === 'learner', 15_000, () => 'd to see itself a learner');
+});
