@@ -72,6 +72,8 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   private closed = false;
   private timer?: NodeJS.Timeout;
   private listeners: Array<(cmd: CatalogCommand) => void> = [];
+  /** Checks of pending waitUntil calls. */
+  private readonly waiters = new Set<() => void>();
   /** One request planned and committed at a time: each is planned against the state it applies to. */
   private readonly mutex = new Mutex();
   private readonly started = new Gate();
@@ -156,6 +158,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     this.closed = true;
     clearInterval(this.timer);
     this.storage.close();
+    this.wakeWaiters();
   }
 
   status(): RaftStatus {
@@ -564,6 +567,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     }
     if (this.lastApplied !== before) this.storage.saveCommitIndex(this.lastApplied);
     this.maybeSnapshot();
+    this.wakeWaiters();
   }
 
   private maybeSnapshot(): void {
@@ -577,6 +581,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
   private tick(): void {
     if (this.closed) return;
+    this.wakeWaiters();
     const now = monotonicMs();
     if (this.lastTick > 0 && now - this.lastTick > this.timing.electionMinMs / 2) {
       // This node's event loop was blocked (a big write, a heavy query): the heartbeats and
@@ -671,14 +676,30 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     if (this.closed) throw new HttpError(503, `node ${this.selfId}: the catalog is stopped`);
   }
 
-  /** Polls `cond` every few ms; false if `timeoutMs` passed (or the catalog stopped) first. */
-  private async waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = monotonicMs() + timeoutMs;
-    while (!cond()) {
-      if (monotonicMs() >= deadline || this.closed) return false;
-      await sleep(5);
-    }
-    return true;
+  /**
+   * Resolves true once `cond` holds, false if `timeoutMs` passed (or the catalog stopped) first.
+   * Conditions are rechecked whenever something is applied and on every tick (role and term
+   * changes), not polled each on its own timer: a busy node has many requests waiting.
+   */
+  private waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (cond()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (this.closed) done(false);
+        else if (cond()) done(true);
+      };
+      const timer = setTimeout(() => done(cond()), timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  private wakeWaiters(): void {
+    for (const check of [...this.waiters]) check();
   }
 }
 
