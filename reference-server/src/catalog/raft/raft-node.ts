@@ -254,6 +254,11 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     try {
       return await this.mutex.run(async () => {
         const term = this.requireLeader();
+        // A leader cut off from the majority appends nothing: its refusal is then a clean one.
+        const heard = await this.waitUntil(() => !this.isLeader || this.term !== term || this.majorityHeardRecently(), this.timing.leaderWaitMs);
+        if (!heard) {
+          throw new HttpError(503, `no catalog leader is reachable: node ${this.selfId} leads term ${term} but has not heard from a majority of voters ${JSON.stringify(this.voters)} for ${this.timing.leaderWaitMs / 1000} s; nothing was changed`);
+        }
         // Entries of earlier terms, and this term's no-op, applied first: the plan sees the state it applies to.
         await this.waitCommitted(this.raftLog.lastIndex, term);
         if (req.kind === 'command' && req.command.type === 'remove_node' && req.command.id === this.selfId) {
@@ -606,6 +611,14 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
       if (this.canCampaign()) void this.campaign();
       else this.election.reset(now);
     }
+  }
+
+  /** Whether a majority of voters answered this leader within the last election timeout. */
+  private majorityHeardRecently(): boolean {
+    const now = monotonicMs();
+    const window = this.timing.electionMaxMs;
+    if (now - Math.max(this.leaderSince, this.quorumGraceFrom) < window) return true;
+    return this.voters.filter((v) => v === this.selfId || now - (this.progress.get(v)?.lastContact ?? 0) < window).length >= quorum(this.voters);
   }
 
   /** A leader that has not heard from a majority for two election timeouts steps down. */
