@@ -8,8 +8,8 @@ import { createLogger, type Logger } from './util/log.js';
 import { Metrics } from './util/metrics.js';
 import { PeerClient, type PeerResponse } from './cluster/peer-client.js';
 import { Liveness } from './cluster/liveness.js';
-import { leaderOrderedCatalog, type Catalog } from './catalog/catalog.js';
-import { FileCatalogLog } from './catalog/log-store.js';
+import { raftCatalog, type Catalog } from './catalog/catalog.js';
+import { FileRaftStorage } from './catalog/raft/storage.js';
 import { HttpCatalogTransport } from './catalog/http-transport.js';
 import { ShardRouter } from './sharding/router.js';
 import { Wal, type WalEntry } from './storage/wal.js';
@@ -78,12 +78,11 @@ export class ReferenceNode implements NodeApi {
     this.peers = new PeerClient(config.nodeId, config.token, () => this.catalog.version, config.peerUrls);
     const peers = config.peers.length > 0 ? config.peers : [{ id: config.nodeId, url: `http://${config.host}:${config.port}` }];
     this.liveness = new Liveness(this.peers, (id) => this.catalog.urlOf(id));
-    this.catalog = leaderOrderedCatalog({
+    this.catalog = raftCatalog({
       selfId: config.nodeId,
       bootstrapPeers: peers,
-      store: new FileCatalogLog(path.join(config.dataDir, 'catalog')),
+      storage: new FileRaftStorage(path.join(config.dataDir, 'catalog')),
       transport: new HttpCatalogTransport(this.peers, (id) => this.catalog.urlOf(id)),
-      liveness: this.liveness,
       log: this.log,
     });
     this.router = new ShardRouter(() => this.catalog.state);

@@ -123,7 +123,6 @@ export function applyCommand(state: CatalogState, cmd: CatalogCommand): void {
       if (owning.length > 0) {
         throw new HttpError(409, `node ${cmd.id} still owns shards ${owning.map((s) => s.id).join(', ')}; decommission it first`);
       }
-      if (cmd.id === state.leader) throw new HttpError(409, `node ${cmd.id} is the catalog leader and cannot be removed`);
       delete state.nodes[cmd.id];
       break;
     }

@@ -93,7 +93,7 @@ export interface CatalogState {
   version: number;
   /** Random id chosen at bootstrap: catalogs of different clusters never mix. */
   cluster_id: string;
-  /** The node that orders catalog commands (until consensus replaces it). */
+  /** The node that founded the catalog. Who orders changes now is the Raft leader (Catalog.leaderId). */
   leader: string;
   nodes: Record<string, NodeDef>;
   databases: Record<string, DatabaseDef>;
