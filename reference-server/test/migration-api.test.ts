@@ -125,7 +125,8 @@ t.test('decommission drains a node, which can then be removed with no data lost'
 t.test('add_node moves a fair share of copies to a new node', async (t) => {
   await c.addNode('d');
   t.equal((await c.json('a', 'POST', `${API}/nodes`, { id: 'd', url: c.url('d') })).status, 201);
-  t.equal((await c.json('a', 'PUT', `${API}/nodes/d/status`, { status: 'Active' })).status, 200);
+  // Joining until it has caught up on the catalog, then Active on its own (Raft promotes it).
+  await waitFor(async () => (await c.json('d', 'GET', `${API}/nodes`)).body.nodes?.find((n: { id: string }) => n.id === 'd')?.status === 'Active', 30_000, () => 'd to become Active');
   const dry = await c.json('d', 'POST', `${API}/rebalance`, { add_node: 'd', dry_run: true });
   t.equal(dry.status, 200);
   const copies = ((await c.json('a', 'GET', `${API}/shards`)).body.shards as Array<{ node_ids: string[] }>).reduce((n, s) => n + s.node_ids.length, 0);
