@@ -30,7 +30,11 @@ export async function catalogLeader({ ctx, step, signal }: Where, waitMs = LEADE
     const answers: string[] = [];
     for (const n of asked) {
       try {
-        const r = await ctx.client.call({ node: n, url: ctx.url(n), method: 'GET', path: '/api/v3/cluster/raft', f: 'catalog', step, signal, timeoutMs: READ_TIMEOUT_MS });
+        const r = await ctx.client.call({
+          node: n, url: ctx.url(n), method: 'GET', path: '/api/v3/cluster/raft', f: 'catalog', step, signal, timeoutMs: READ_TIMEOUT_MS,
+          // The history shows whom each node named: the round's node can be checked against it.
+          record: (res) => ({ value: { leader: (res.json as { leader?: unknown } | undefined)?.leader ?? null } }),
+        });
         const leader = (r.json as { leader?: unknown } | undefined)?.leader;
         if (r.status === 200 && typeof leader === 'string' && known.has(leader)) return { ok: true, value: leader };
         answers.push(r.status !== 200 ? `${n}: status ${r.status}` : `${n}: leader ${JSON.stringify(leader ?? null)}`);
