@@ -36,8 +36,10 @@ export async function catalogLeader({ ctx, step, signal }: Where, waitMs = LEADE
           record: (res) => ({ value: { leader: (res.json as { leader?: unknown } | undefined)?.leader ?? null } }),
         });
         const leader = (r.json as { leader?: unknown } | undefined)?.leader;
-        if (r.status === 200 && typeof leader === 'string' && known.has(leader)) return { ok: true, value: leader };
-        answers.push(r.status !== 200 ? `${n}: status ${r.status}` : `${n}: leader ${JSON.stringify(leader ?? null)}`);
+        // A follower may still name a leader that just died: keep asking until the one named runs.
+        const state = typeof leader === 'string' && known.has(leader) ? ctx.driver.node(leader).state : undefined;
+        if (r.status === 200 && state === 'running') return { ok: true, value: leader as string };
+        answers.push(r.status !== 200 ? `${n}: status ${r.status}` : `${n}: leader ${JSON.stringify(leader ?? null)}${state ? ` (${state})` : ''}`);
       } catch (e) {
         if (signal.aborted) throw e;
         answers.push(`${n}: ${errorMessage(e)}`);
