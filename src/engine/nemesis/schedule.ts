@@ -14,7 +14,7 @@ import type { DurationRange, NemesisSpec, NemesisTargets } from '../../scenario/
 import type { NemesisFaultOptions } from '../../scenario/types.js';
 import type { Rng } from '../rng.js';
 import { MEMBERSHIP, MENU, menuEntry } from './menu.js';
-import type { ShardMove } from './move-shard.js';
+import { DEFAULT_MOVE_TIMEOUT, type ShardMove } from './move-shard.js';
 
 /** Targets read from the cluster when the round starts, not drawn up front. */
 export type StateTarget = 'leader' | { primary: string };
@@ -81,7 +81,9 @@ export function maxRounds(spec: NemesisSpec): number {
  * (witnesses, a node start), on top of the scenario's step timeout.
  */
 export function nemesisDeadlineMs(spec: NemesisSpec, defaultMs: number): number {
-  const perRound = 2 * (5_000 + 30_000);
+  // A move_shard round may await its migration up to its own timeout (plus the reads before it).
+  const moves = spec.faults.map(menuEntry).filter((e) => MEMBERSHIP[e.kind]).map((e) => durationMs(e.options.timeout ?? DEFAULT_MOVE_TIMEOUT, 0) + 10_000);
+  const perRound = Math.max(2 * (5_000 + 30_000), ...moves);
   const rounds = Math.min(maxRounds(spec), MAX_ROUNDS);
   return timerMs(durationMs(spec.duration, 0) + rangeMs(spec.hold, spec.interval ?? DEFAULT_INTERVAL).max + rounds * perRound + defaultMs);
 }
