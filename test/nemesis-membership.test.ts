@@ -95,6 +95,12 @@ t.test('on a real cluster: the leader round hits the node GET raft names, move_s
   t.match(none, { fault: 'pause', outcome: 'info', unresolved: 'table db1.empty has no shards in the catalog' });
   t.match(ops.filter((o) => o.step === '6' && o.f === 'pause').map((o) => o.type), ['invoke', 'info']);
 
+  // Step 8: the primary (first owner) of a shard of events, as the catalog lists them now.
+  const [primary] = rounds(j, '8');
+  const firsts = steps.find((s) => s.path === '7')!.output.body.shards.map((s: { node_ids: string[] }) => s.node_ids[0]);
+  t.match(primary, { fault: 'pause', outcome: 'ok', resolved_from: { primary: 'events' } });
+  t.ok(primary.nodes.length === 1 && firsts.includes(primary.nodes[0]), `it paused ${primary.nodes}, the first owner of a shard (${firsts})`);
+
   // Replay acts on the recorded nodes and makes the recorded move again.
   const replay = await cli(['replay', dir, '--out', join(sb.out, 'replay')], { env: sb.env });
   t.equal(replay.exitCode, 0, replay.stdout + replay.stderr);
