@@ -1,8 +1,9 @@
 // The nemesis' state-dependent targets (the catalog leader, a shard's primary) and its
-// membership operation (move_shard): the schedule leaves their nodes to the round (pure,
+// membership operations (move_shard, rebalance): the schedule leaves their nodes to the round (pure,
 // seeded), validate points at typos, and on a real cluster a leader round hits the node
 // GET raft names, a move_shard round moves a copy with the history recording it, a target
-// that cannot be read is an info round, and replay makes the same choices again.
+// that cannot be read is an info round, replay makes the same choices again, and a
+// rebalance round evens a skewed layout toward the least loaded node.
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { FIXTURES, cli, readJson, sandbox } from './helpers.js';
 const IDS = ['a', 'b', 'c'];
 const driver = { nodes: () => IDS.map((id) => ({ id, state: 'running' })) } as unknown as Driver;
 const SPEC: NemesisSpec = {
-  faults: [{ move_shard: { table: 'events' } }, { kill: { targets: 'leader' } }, { pause: { targets: { primary: 'events' } } }, 'partition'],
+  faults: [{ move_shard: { table: 'events' } }, { kill: { targets: 'leader' } }, { pause: { targets: { primary: 'events' } } }, 'partition', 'rebalance'],
   duration: '40s', hold: '1s', interval: '1s',
 };
 
@@ -24,9 +25,10 @@ t.test('schedule: leader, primary and move_shard rounds are drawn as such, their
   t.equal(a.length, 20, 'rounds fill the duration');
   t.same(planSchedule(SPEC, IDS, new Rng(42), driver), a, 'same seed, same schedule');
   t.not(JSON.stringify(planSchedule(SPEC, IDS, new Rng(43), driver)), JSON.stringify(a), 'another seed, another schedule');
-  t.same(new Set(a.map((r) => r.fault)), new Set(['move_shard', 'kill', 'pause', 'partition']), 'every kind drawn');
+  t.same(new Set(a.map((r) => r.fault)), new Set(['move_shard', 'kill', 'pause', 'partition', 'rebalance']), 'every kind drawn');
   for (const r of a) {
     if (r.fault === 'move_shard') t.match(r, { nodes: [], move: { table: 'events' }, targets: 'a copy of a shard of events' }, `round ${r.round}: the move is drawn from the catalog when it starts`);
+    if (r.fault === 'rebalance') t.match(r, { nodes: [], rebalance: {} }, `round ${r.round}: the node to even toward is read when it starts`);
     if (r.fault === 'kill') t.match(r, { nodes: [], resolve: 'leader', targets: 'the catalog leader' }, `round ${r.round}: the leader is read when it starts`);
     if (r.fault === 'pause') t.match(r, { nodes: [], resolve: { primary: 'events' } }, `round ${r.round}: the primary is read when it starts`);
     if (r.fault === 'partition') {
@@ -54,7 +56,7 @@ t.test('validate points at typos in membership kinds and state-dependent targets
   t.notMatch(out, /must match "(then|else)" schema/, 'no noise from the schema\'s if/then');
 });
 
-interface Round { fault: string; nodes: string[]; outcome: string; detail: string; targets: string; move?: { shard_id: number; from: string; to: string }; resolved_from?: unknown; unresolved?: string; undo?: { fault: string; outcome: string; detail: string } }
+interface Round { fault: string; nodes: string[]; rebalance?: { add_node: string }; outcome: string; detail: string; targets: string; move?: { shard_id: number; from: string; to: string }; resolved_from?: unknown; unresolved?: string; undo?: { fault: string; outcome: string; detail: string } }
 const rounds = (j: any, path: string): Round[] => j.scenarios[0].steps.find((s: { path: string }) => s.path === path).output.rounds;
 const history = (dir: string) => readFileSync(join(dir, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
@@ -111,4 +113,21 @@ t.test('on a real cluster: the leader round hits the node GET raft names, move_s
   t.match(rounds(r, '6')[0], { outcome: 'info', unresolved: none.unresolved });
   const rops = history(join(sb.out, 'replay', 'latest'));
   t.notOk(rops.some((o) => o.step === '3' && o.value?.path === '/api/v3/cluster/raft'), 'replay does not read the leader again');
+});
+
+t.test('on a real cluster: a rebalance round moves copies toward the least loaded node and awaits Done', async (t) => {
+  const sb = sandbox(t);
+  const run = await cli(['run', join(FIXTURES, 'nemesis', 'rebalance.yaml'), '--seed', '5', '--out', sb.out], { env: sb.env });
+  t.equal(run.exitCode, 0, run.stdout);
+  const dir = join(sb.out, readdirSync(sb.out).find((d) => d !== 'latest')!);
+  const j = readJson(join(dir, 'journal.json'));
+  const [rb] = rounds(j, '1');
+  t.match(rb, { fault: 'rebalance', outcome: 'ok', rebalance: { add_node: 'c' }, nodes: ['c'], undo: { fault: 'await_rebalance', outcome: 'ok', detail: /^\S+ Done$/ } }, 'toward c, the only node without a copy');
+  const ops = history(dir).filter((o) => o.f === 'rebalance');
+  t.same(ops.map((o) => o.type), ['invoke', 'ok']);
+  t.same(ops[0].value, { add_node: 'c' });
+  t.match(ops[1].value, { add_node: 'c', rebalance_id: /\S/, state: 'Done' });
+  const steps = j.scenarios[0].steps as Array<{ path: string; output: any }>;
+  const owners = steps.find((s) => s.path === '2')!.output.body.shards.map((s: { node_ids: string[] }) => s.node_ids[0]);
+  t.ok(owners.includes('c'), `c holds a copy now: ${owners}`);
 });

@@ -78,6 +78,13 @@ export async function tableShards(w: Where, db: string, table: string): Promise<
   return { ok: true, value: shards.sort((a, b) => a.id - b.id) };
 }
 
+/** Every shard of every table, with its owners. */
+export async function allShards(w: Where): Promise<Read<ShardOwners[]>> {
+  const r = await firstAnswer(w, '/api/v3/cluster/shards');
+  if (!r.ok) return r;
+  return { ok: true, value: ((r.value as { shards?: ShardOwners[] }).shards ?? []).filter((s) => Array.isArray(s.node_ids)) };
+}
+
 /** Ids of the nodes whose lifecycle status is Active. */
 export async function activeNodes(w: Where): Promise<Read<string[]>> {
   const r = await firstAnswer(w, '/api/v3/cluster/nodes');

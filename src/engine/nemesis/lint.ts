@@ -79,7 +79,7 @@ export function lintNemesis(spec: NemesisSpec, at: JsonPath, nodeIds: string[], 
         if (o === 'targets') report([...op, o], `targets does not apply to ${kind}: it draws the shard, the copy and the node to move it to from the catalog when the round starts`, true);
         else if (o !== 'weight' && !(member.options as string[]).includes(o)) report([...op, o], `${o} does not apply to ${kind} (it takes weight, ${member.options.join(', ')})`, true);
       }
-      checkTable([...op, 'table'], options.table);
+      if (member.options.includes('table')) checkTable([...op, 'table'], options.table);
       if (options.timeout !== undefined) duration([...op, 'timeout'], options.timeout, 'timeout');
       return;
     }

@@ -74,6 +74,7 @@ export const MENU: Readonly<Record<string, MenuKind>> = {
  */
 export const MEMBERSHIP: Readonly<Record<string, { options: Array<keyof NemesisFaultOptions>; required: Array<keyof NemesisFaultOptions> }>> = {
   move_shard: { options: ['table', 'timeout'], required: ['table'] },
+  rebalance: { options: ['timeout'], required: [] },
 };
 
 /** Every kind a menu may list. */

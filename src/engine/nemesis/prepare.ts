@@ -1,6 +1,6 @@
 // A round's targets that depend on the cluster's state, read when the round starts: the
-// catalog leader, the primary (first owner) of a random shard of a table, or a move_shard
-// round's move. The round is rewritten with what was read (nodes, target, the move), so the
+// catalog leader, the primary (first owner) of a random shard of a table, a move_shard
+// round's move, or the node a rebalance round evens the copies toward. The round is rewritten with what was read (nodes, target, the move), so the
 // journal records it and a replay acts on the same nodes instead of reading again. What
 // cannot be read (no leader reachable, no shard can move) goes into `unresolved`.
 
@@ -9,6 +9,7 @@ import type { ScenarioContext } from '../context.js';
 import { catalogLeader, tableShards, type Read } from './cluster-state.js';
 import { menuEntry } from './menu.js';
 import { chooseMove } from './move-shard.js';
+import { chooseRebalance } from './rebalance.js';
 import { aim, type PlannedRound, type StateTarget } from './schedule.js';
 
 /** A table as the scenario names it (`table` or `db.table`), as db and table. */
@@ -56,5 +57,12 @@ export async function prepareRound(ctx: ScenarioContext, spec: NemesisSpec, path
     round.move = r.value;
     round.nodes = [r.value.from, r.value.to];
     round.targets = `shard ${r.value.shard_id} of ${db}.${table}: ${r.value.from} -> ${r.value.to}`;
+  }
+  if (round.rebalance && round.rebalance.add_node === undefined) {
+    const r = await chooseRebalance({ ctx, step: path, signal }, ctx.rng.derive(`nemesis ${path} round ${round.round}`));
+    if (!r.ok) { round.unresolved = r.why; return; }
+    round.rebalance = r.value;
+    round.nodes = [r.value.add_node];
+    round.targets = `toward ${r.value.add_node} (add_node)`;
   }
 }

@@ -36,6 +36,7 @@ function schedulesOf(steps: JournalStep[], into: Map<string, PlannedRound[]>): v
         ...(r.resolve !== undefined ? { resolve: r.resolve } : {}),
         ...(r.resolved_from !== undefined ? { resolved_from: r.resolved_from } : {}),
         ...(r.move !== undefined ? { move: r.move } : {}),
+        ...(r.rebalance !== undefined ? { rebalance: r.rebalance } : {}),
         ...(r.unresolved !== undefined ? { unresolved: r.unresolved } : {}),
       })));
     }

@@ -15,6 +15,7 @@ import type { NemesisFaultOptions } from '../../scenario/types.js';
 import type { Rng } from '../rng.js';
 import { MEMBERSHIP, MENU, menuEntry } from './menu.js';
 import { DEFAULT_MOVE_TIMEOUT, type ShardMove } from './move-shard.js';
+import type { RebalancePlan } from './rebalance.js';
 
 /** Targets read from the cluster when the round starts, not drawn up front. */
 export type StateTarget = 'leader' | { primary: string };
@@ -50,6 +51,8 @@ export interface PlannedRound {
   resolved_from?: StateTarget;
   /** move_shard: the table (planned), then the move as made (executed: a replay makes it again). */
   move?: { table: string } | ShardMove;
+  /** rebalance: empty (planned), then the node it evened the copies toward (executed). */
+  rebalance?: Partial<RebalancePlan>;
   /** Executed: why a state-dependent round could not act (a replay records the same). */
   unresolved?: string;
 }
@@ -131,8 +134,10 @@ export function planSchedule(spec: NemesisSpec, nodeIds: string[], rng: Rng, dri
     const chosen = later ? [] : drawNodes(rng, pool, targetCount(t, all.length));
     const aimed = later ? { target: { kind: 'nodes', nodes: [] } as Target, targets: '' } : aim(entry.kind, chosen, entry.options, all, driver, pick);
     const round = { round: rounds.length + 1, at_ms: Math.round(at), hold_ms: drawMs(rng, hold), interval_ms: drawMs(rng, interval) };
-    if (MEMBERSHIP[entry.kind]) {
+    if (entry.kind === 'move_shard') {
       rounds.push({ ...round, fault: entry.kind, nodes: [], ...aimed, targets: `a copy of a shard of ${entry.options.table}`, move: { table: entry.options.table! } });
+    } else if (entry.kind === 'rebalance') {
+      rounds.push({ ...round, fault: entry.kind, nodes: [], ...aimed, targets: 'toward the least loaded Active node', rebalance: {} });
     } else if (later) {
       rounds.push({ ...round, fault: entry.kind, nodes: [], ...aimed, targets: stateTargetLabel(t as StateTarget), resolve: t as StateTarget });
     } else {

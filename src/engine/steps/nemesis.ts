@@ -16,7 +16,9 @@ import type { ActiveFault, ScenarioContext } from '../context.js';
 import { InconclusiveError, InfraError, UnsupportedError, errorMessage } from '../errors.js';
 import { sleep } from '../sleep.js';
 import { MEMBERSHIP, MENU, menuEntry } from '../nemesis/menu.js';
-import { DEFAULT_MOVE_TIMEOUT, END_STATES, runMove, type MoveEnd, type ShardMove } from '../nemesis/move-shard.js';
+import { DEFAULT_MOVE_TIMEOUT, moveOp, type ShardMove } from '../nemesis/move-shard.js';
+import { rebalanceOp, type RebalancePlan } from '../nemesis/rebalance.js';
+import { hasEnded, runTracked, type OpEnd, type Tracked } from '../nemesis/tracked-op.js';
 import { prepareRound } from '../nemesis/prepare.js';
 import { planSchedule, type PlannedRound } from '../nemesis/schedule.js';
 import { injectFault, unsupportedFault } from './fault.js';
@@ -44,23 +46,24 @@ export interface NemesisOutput {
   healed: boolean;
 }
 
-/** A fault injected and not undone yet, or a move not awaited yet. */
-interface InForce { round: ExecutedRound; active?: ActiveFault; move?: Promise<MoveEnd | { refused: string }> }
+/** A fault injected and not undone yet, or a membership operation not awaited yet. */
+interface InForce { round: ExecutedRound; active?: ActiveFault; op?: { tracked: Tracked; ended: Promise<OpEnd | { refused: string }> } }
 
-/** The round's move ended when its migration reached an end state; past its timeout it is not confirmed. */
-async function awaitMove(f: InForce, moving: NonNullable<InForce['move']>, t0: number): Promise<void> {
-  const end = await moving;
+/** Its "undo": the operation reached an end state (whichever); past its timeout it is not confirmed. */
+async function awaitOp(f: InForce, op: NonNullable<InForce['op']>, t0: number): Promise<void> {
+  const end = await op.ended;
   const at = Math.round(performance.now() - t0);
-  if ('refused' in end) f.round.undo = { fault: 'await_migration', at_ms: at, outcome: 'failed', detail: end.refused };
-  else if (END_STATES.includes(end.state)) f.round.undo = { fault: 'await_migration', at_ms: at, outcome: 'ok', detail: `${end.migration_id} ${end.state}${end.error ? `: ${end.error}` : ''}` };
-  else f.round.undo = { fault: 'await_migration', at_ms: at, outcome: 'not confirmed', detail: `${end.migration_id} still ${end.state} when its timeout passed` };
+  const fault = f.round.fault === 'move_shard' ? 'await_migration' : `await_${f.round.fault}`;
+  if ('refused' in end) f.round.undo = { fault, at_ms: at, outcome: 'failed', detail: end.refused };
+  else if (hasEnded(op.tracked, end)) f.round.undo = { fault, at_ms: at, outcome: 'ok', detail: `${end.id} ${end.state}${end.error ? `: ${end.error}` : ''}` };
+  else f.round.undo = { fault, at_ms: at, outcome: 'not confirmed', detail: `${end.id} still ${end.state} when its timeout passed` };
 }
 
 const menuKinds = (s: NemesisSpec) => [...new Set(s.faults.map((f) => menuEntry(f).kind))];
 
 /** Undoes one round's fault (when its kind has an undo) and records how that went. */
 async function undo(ctx: ScenarioContext, path: string, f: InForce, t0: number, signal: AbortSignal): Promise<void> {
-  if (f.move) return awaitMove(f, f.move, t0);
+  if (f.op) return awaitOp(f, f.op, t0);
   const u = MENU[f.round.fault]!.undo;
   if (!u) return;
   let target: Target = u.target(f.round.target);
@@ -90,7 +93,7 @@ function ineligible(ctx: ScenarioContext, p: PlannedRound): string | undefined {
 }
 
 function line(path: string, r: ExecutedRound, of: number): string {
-  const undone = !r.undo ? '' : r.undo.fault === 'await_migration' ? `; migration ${r.undo.outcome === 'ok' ? r.undo.detail : `${r.undo.outcome}: ${r.undo.detail}`}`
+  const undone = !r.undo ? '' : r.undo.fault.startsWith('await_') ? `; ${r.undo.fault.slice(6)} ${r.undo.outcome === 'ok' ? r.undo.detail : `${r.undo.outcome}: ${r.undo.detail}`}`
     : `; ${r.undo.fault} ${r.undo.outcome}${r.undo.outcome === 'ok' ? '' : `: ${r.undo.detail}`}`;
   const what = r.outcome === 'ok' ? `held ${formatMs(r.hold_ms)}` : `${r.outcome}: ${r.detail}`;
   return `  nemesis ${path} round ${r.round}/${of} at ${formatMs(r.started_ms)}: ${r.fault} ${r.targets}, ${what}${undone}`;
@@ -133,14 +136,14 @@ export const nemesis: StepImpl<NemesisSpec> = {
         } else if (why) {
           Object.assign(round, { outcome: 'skipped', detail: why });
         } else if (MEMBERSHIP[p.fault]) {
-          const m = round.move as ShardMove;
+          const tracked = p.fault === 'move_shard' ? moveOp(round.move as ShardMove) : rebalanceOp(round.rebalance as RebalancePlan);
           const options = spec.faults.map(menuEntry).find((e) => e.kind === p.fault)?.options ?? {};
-          const moving = runMove({ ctx, step: path, signal }, ctx.history, m, durationMs(options.timeout ?? DEFAULT_MOVE_TIMEOUT, 0));
-          const a = await moving.accepted;
+          const running = runTracked({ ctx, step: path, signal }, ctx.history, tracked, durationMs(options.timeout ?? DEFAULT_MOVE_TIMEOUT, 0));
+          const a = await running.accepted;
           if ('refused' in a) Object.assign(round, { outcome: 'info', detail: a.refused });
           else {
-            round.detail = `${a.migration_id}: shard ${m.shard_id} of ${m.db}.${m.table} from ${m.from} to ${m.to}`;
-            inForce.push({ round, move: moving.ended });
+            round.detail = `${a.id}: ${round.targets}`;
+            inForce.push({ round, op: { tracked, ended: running.ended } });
           }
           if (healBetween) {
             await until(round.started_ms + p.hold_ms);
