@@ -24,6 +24,9 @@ t.test('raft: leader, role, term and voters', async (t) => {
   fails(t, () => checkRaft('b', { leader: 'any' }, { ...RAFT, leader: null, role: 'candidate' }), /no leader is known \(role candidate, term 4\)/, 'no leader');
   fails(t, () => checkRaft('b', { leader: 'none' }, RAFT), /expected no leader, but a leads/, 'a leader where none should be');
   fails(t, () => checkRaft('b', { term_at_least: 5 }, RAFT), /expected term at least 5, got 4/, 'an old term');
+  t.doesNotThrow(() => checkRaft('b', { term_above: '3' }, RAFT), 'a template renders to text: still a number');
+  fails(t, () => checkRaft('b', { term_above: 4 }, RAFT), /expected a term above 4 \(a new election\), got 4/, 'no election since');
+  fails(t, () => checkRaft('b', { term_above: 'x' }, RAFT), /raft\.term_above: "x" is not an integer/, 'a bad template value');
   fails(t, () => checkRaft('b', { voters: ['a', 'b'] }, RAFT), /expected voters \[a, b\], got \[a, b, c\]/, 'voters as a set');
   fails(t, () => checkRaft('b', { members: [{ id: 'd', voter: true }] }, RAFT), /member d differs at member\.voter/, 'a member partially');
   fails(t, () => checkRaft('b', { members: [{ id: 'e' }] }, RAFT), /member e is not listed \(members: a, d\)/, 'a missing member');
@@ -120,6 +123,16 @@ t.test('live names: ${raft.leader}, ${raft.followers.0} and ${shards.t1.0.id} as
   const before = calls.length;
   await refreshLiveNames(ctx, { lines: 'cpu v=1' }, 's', signal);
   t.equal(calls.length, before, 'a step without live names asks nothing');
+});
+
+t.test('live names: a killed leader that the survivors still name is not the leader; followers are running voters', async (t) => {
+  let elected = false;
+  const { ctx } = stubCtx((_p, node) => ({ status: 200, json: elected && node === 'b'
+    ? { ...RAFT, node_id: 'b', role: 'leader', term: 5, leader: 'b' }
+    : { ...RAFT, node_id: node, role: 'follower', term: 4, leader: 'a' } }), ['b', 'c']);
+  setTimeout(() => { elected = true; }, 300);
+  await refreshLiveNames(ctx, '${raft.leader}', 's', signal);
+  t.same((ctx as unknown as { raftView: unknown }).raftView, { leader: 'b', term: 5, voters: ['a', 'b', 'c'], followers: ['c'] }, 'waits for the election; a (down) is no follower to act on');
 });
 
 t.test('live names: no leader within the wait fails naming what each node said', { timeout: 30_000 }, async (t) => {

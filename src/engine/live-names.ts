@@ -1,6 +1,6 @@
 // Template names whose values live in the cluster and change while a scenario runs:
 // `${raft.leader}`, `${raft.followers.0}`, `${raft.voters}`, `${raft.term}` (who leads the
-// catalog now) and `${shards.<table>.0.id}` (the shards the cluster created for a table,
+// catalog now; followers are the other voters that are running) and `${shards.<table>.0.id}` (the shards the cluster created for a table,
 // in id order, e.g. by writes). Templates resolve synchronously, so before a step is
 // rendered the executor (and await, before each attempt) fetches the ones the step uses.
 
@@ -69,14 +69,16 @@ async function raftView(ctx: ScenarioContext, step: string, signal: AbortSignal)
       const leaders = ok.filter((a) => a.body.role === 'leader').sort((x, y) => Number(y.body.term) - Number(x.body.term));
       let leader = leaders[0]?.id;
       if (!leader) {
+        // A leader only others name must be running: a killed leader is still named until an election.
         const votes = new Map<string, number>();
-        for (const a of ok) if (typeof a.body.leader === 'string') votes.set(a.body.leader, (votes.get(a.body.leader) ?? 0) + 1);
+        for (const a of ok) if (typeof a.body.leader === 'string' && ids.includes(a.body.leader)) votes.set(a.body.leader, (votes.get(a.body.leader) ?? 0) + 1);
         leader = [...votes].sort((x, y) => y[1] - x[1])[0]?.[0];
       }
       if (!leader) return undefined;
       const from = ok.find((a) => a.id === leader) ?? ok.find((a) => a.body.leader === leader)!;
       const voters = (Array.isArray(from.body.voters) ? (from.body.voters as unknown[]).map(String) : []).sort();
-      return { leader, term: Number(from.body.term), voters, followers: voters.filter((v) => v !== leader) };
+      // Followers a step can act on or send to: the other voters that are running.
+      return { leader, term: Number(from.body.term), voters, followers: voters.filter((v) => v !== leader && ids.includes(v)) };
     }, { timeoutMs: LEADER_WAIT_MS, intervalMs: 100, signal, describe: 'a Raft leader' });
   } catch (e) {
     if (!(e instanceof PollTimeout)) throw e;

@@ -140,7 +140,9 @@ export interface RaftExpect {
   /** A node id, `any` (some leader is known) or `none`. */
   leader?: string;
   role?: 'leader' | 'follower' | 'candidate' | 'learner';
-  term_at_least?: number;
+  term_at_least?: number | string;
+  /** Its term is higher than this (an earlier check's `${steps.<id>.raft.term}`): an election happened since. */
+  term_above?: number | string;
   /** Compared as a set. */
   voters?: string[];
   /** Each matched by id, other keys partially. */

@@ -17,8 +17,16 @@ export function checkRaft(node: string, want: RaftExpect, got: Obj): void {
     fail(`expected leader ${want.leader}, got ${leader === null ? 'none' : String(leader)} (term ${String(got.term)})`);
   }
   if (want.role !== undefined && got.role !== want.role) fail(`expected role ${want.role}, got ${String(got.role)}`);
-  if (want.term_at_least !== undefined && !(typeof got.term === 'number' && got.term >= want.term_at_least)) {
-    fail(`expected term at least ${want.term_at_least}, got ${String(got.term)}`);
+  const term = (key: 'term_at_least' | 'term_above') => {
+    const n = Number(want[key]);
+    if (!Number.isSafeInteger(n)) throw new VerificationError(`raft.${key}: ${JSON.stringify(want[key])} is not an integer`);
+    return n;
+  };
+  if (want.term_at_least !== undefined && !(typeof got.term === 'number' && got.term >= term('term_at_least'))) {
+    fail(`expected term at least ${term('term_at_least')}, got ${String(got.term)}`);
+  }
+  if (want.term_above !== undefined && !(typeof got.term === 'number' && got.term > term('term_above'))) {
+    fail(`expected a term above ${term('term_above')} (a new election), got ${String(got.term)}`);
   }
   if (want.voters !== undefined) {
     const voters = Array.isArray(got.voters) ? (got.voters as unknown[]).map(String).sort() : [];
