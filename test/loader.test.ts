@@ -34,7 +34,8 @@ const expected: Record<string, string[]> = {
       "11:20: ${shards.t2.0.node_ids.0}: unknown shard or table \"t2\" (did you mean \"t1\"?)",
       "12:46: unknown node \"z\" (declared: a, b, c, d)",
       "12:58: must be one of: MigratingSnapshot, MigratingWAL, AwaitingCutover, Stable, Cleaned, Failed, RolledBack (got \"Stabel\")",
-      "13:25: missing required key \"state\""
+      "13:25: missing required key \"state\"",
+      "14:43: term_above is an integer, or a ${template} giving one (like \"${steps.before.raft.term}\"), not \"abc\""
   ],
   "deep": [
       "3:89: nested more than 64 levels deep"

@@ -5,6 +5,7 @@
 import type { AwaitMigrationSpec, MigrationExpect, RaftExpect, ShardMatcher, ShardQuantifiers } from './types.js';
 import type { JsonPath } from './positions.js';
 import type { Report } from './lint.js';
+import { hasTemplate } from './template.js';
 
 interface Ctx {
   report: Report;
@@ -25,6 +26,10 @@ export const lintCatalogExtras = {
   },
   raft(r: RaftExpect, path: JsonPath, c: Ctx) {
     if (r.leader !== undefined && r.leader !== 'any' && r.leader !== 'none') c.checkNode([...path, 'leader'], r.leader, known);
+    for (const k of ['term_at_least', 'term_above'] as const) {
+      const v = r[k];
+      if (typeof v === 'string' && !hasTemplate(v)) c.report([...path, k], `${k} is an integer, or a \${template} giving one (like "\${steps.before.raft.term}"), not "${v}"`);
+    }
     (r.voters ?? []).forEach((n, i) => c.checkNode([...path, 'voters', i], n, known));
     (r.members ?? []).forEach((m, i) => {
       if (m.id === undefined) c.report([...path, 'members', i], 'a member is matched by its "id"');
