@@ -119,8 +119,10 @@ export async function run() {
     const figures = JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--check', dir], { encoding: 'utf8', maxBuffer: 1 << 24 }));
     for (const r of figures.results) console.log(`  ${r.checker}: ${r.valid} (${r.summary})`);
     const s = figures.ms / 1000;
-    console.log(`set + overwrite checked in ${s.toFixed(2)} s (target < 3 s: ratio ${(s / 3).toFixed(2)}), peak RSS ${figures.peakRssMb.toFixed(0)} MB (target < 500 MB: ratio ${(figures.peakRssMb / 500).toFixed(2)})`);
-    return { operations: h.operations, check_s: s, peak_rss_mb: figures.peakRssMb, time_ratio: s / 3, rss_ratio: figures.peakRssMb / 500, valid: figures.results.map((r) => r.valid) };
+    const cpu = figures.cpuMs / 1000;
+    console.log(`set + overwrite checked in ${s.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU (target < 3 s: ratio ${(s / 3).toFixed(2)} wall, ${(cpu / 3).toFixed(2)} CPU), peak RSS ${figures.peakRssMb.toFixed(0)} MB (target < 500 MB: ratio ${(figures.peakRssMb / 500).toFixed(2)})`);
+    // On a shared machine wall time includes waiting for a core: CPU time is the steadier figure.
+    return { operations: h.operations, check_s: s, check_cpu_s: cpu, peak_rss_mb: figures.peakRssMb, time_ratio: s / 3, rss_ratio: figures.peakRssMb / 500, valid: figures.results.map((r) => r.valid) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
 // on a 2-core machine), each printing its figures and its ratio to the target.
 import os from 'node:os';
 
-const suites = ['./line-protocol.mjs', './reference-cluster.mjs', './runner.mjs', './report.mjs', './proxy.mjs', './suites.mjs', './checkers.mjs', './workload.mjs', './docker.mjs', './docker-reap.mjs'];
+const suites = ['./line-protocol.mjs', './reference-cluster.mjs', './runner.mjs', './report.mjs', './proxy.mjs', './suites.mjs', './checkers.mjs', './workload.mjs', './migration.mjs', './docker.mjs', './docker-reap.mjs', './raft-failover.mjs'];
 const only = process.argv.slice(2);
 
 console.log(`phantom-test benchmarks: node ${process.version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);

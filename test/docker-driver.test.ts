@@ -134,6 +134,63 @@ t.test('a runner killed by SIGKILL: clean removes its containers, network and vo
   t.equal(await leftovers(`${runId}-0`), 0, 'nothing of the killed run is left');
 });
 
+t.test('cluster up --driver docker: containers serving after the command exits; status lists them, down removes them', { skip }, async (t) => {
+  const sb = sandbox(t);
+  t.teardown(async () => { await cli(['cluster', 'down'], { env: sb.env }); });
+  // The command returns (nothing of the cluster keeps it running) with the nodes up.
+  const up = await cli(['cluster', 'up', '--driver', 'docker', '--nodes', 'a,b', '--json'], { env: sb.env, timeoutMs: 120_000 });
+  t.equal(up.exitCode, 0, up.stderr);
+  const cluster = JSON.parse(up.stdout) as { id: string; driver: string; nodes: Array<{ id: string; url: string; container: string }> };
+  t.equal(cluster.driver, 'docker');
+  for (const n of cluster.nodes) t.ok(await healthOk(n.url, 2000), `${n.id} answers on ${n.url} after cluster up exited`);
+  // The nodes form one cluster: a database made through a is listed by b.
+  t.equal((await http('POST', `${cluster.nodes[0]!.url}/api/v3/configure/database`, '{"db":"poke"}')).status, 200);
+  t.match((await http('GET', `${cluster.nodes[1]!.url}/api/v3/configure/database`)).text, /"poke"/);
+
+  const again = await cli(['cluster', 'up', '--driver', 'docker'], { env: sb.env });
+  t.equal(again.exitCode, 2);
+  t.match(again.stderr, /already up/);
+  t.match(again.stderr, cluster.id, 'naming the cluster that is up');
+  const processToo = await cli(['cluster', 'up'], { env: sb.env });
+  t.equal(processToo.exitCode, 2, 'one cluster per project, whichever driver');
+
+  const status = await cli(['cluster', 'status', '--json'], { env: sb.env });
+  const listed = (JSON.parse(status.stdout) as { clusters: Array<{ id: string; driver: string; nodes: Array<{ id: string; url: string; container: string; healthy: boolean }> }> }).clusters;
+  t.same(listed.map((c) => [c.id, c.driver]), [[cluster.id, 'docker']]);
+  t.same(listed[0]!.nodes.map((n) => [n.id, n.url, n.container, n.healthy]), cluster.nodes.map((n) => [n.id, n.url, n.container, true]));
+
+  const down = await cli(['cluster', 'down'], { env: sb.env, timeoutMs: 60_000 });
+  t.equal(down.exitCode, 0, down.stderr);
+  t.match(down.stdout, new RegExp(`stopped ${cluster.id}: [ab], [ab]`));
+  t.equal(await leftovers(cluster.id), 0, 'no container, network or volume is left');
+  t.match((await cli(['cluster', 'status'], { env: sb.env })).stdout, /no cluster is up/);
+  t.equal((await cli(['cluster', 'down'], { env: sb.env })).stdout, 'no cluster is up', 'down again: nothing to do');
+});
+
+t.test('an image build that fails: exit 3 with its last output lines, no tag, layer or container left', { skip }, async (t) => {
+  const sb = sandbox(t);
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-docker-badbuild-'));
+  // A step that commits a layer of its own (a destination no other build uses), then one that fails.
+  const marker = `/phantom-badbuild-${Date.now().toString(36)}`;
+  writeFileSync(join(dir, 'Dockerfile'), `FROM scratch\nCOPY rootfs/app/package.json ${marker}\nCOPY no-such-file /x\n`);
+  const r = await cli(['run', join(FIXTURES, 'engine', 'slow.yaml'), '--driver', 'docker', '--out', sb.out], { env: { ...sb.env, PHANTOM_DOCKERFILE: join(dir, 'Dockerfile') }, timeoutMs: 180_000 });
+  t.equal(r.exitCode, 3, r.stdout + r.stderr);
+  const out = r.stdout + r.stderr;
+  const tag = /building image (\S+) failed: COPY failed: .*no-such-file/.exec(out)?.[1];
+  t.ok(tag, `the engine's error is named: ${out}`);
+  t.match(out, /last log lines:\n(.*\n)*\s*Step 3\/\d+ : COPY no-such-file \/x\n/, 'with the build output up to the failed step');
+  const layer = new RegExp(`COPY rootfs/app/package.json ${marker}\\n\\s*---> ([0-9a-f]{12})`).exec(out)?.[1];
+  t.ok(layer, 'the first step committed a layer');
+  const docker = dockerClient();
+  const gone = async (ref: string) => docker.getImage(ref).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404);
+  t.ok(await gone(tag!), 'the failed image is not tagged');
+  t.ok(await gone(layer!), 'the layer the failed build committed is removed');
+  const containers = await docker.listContainers({ all: true });
+  t.equal(containers.filter((c) => c.Image === tag || c.ImageID.includes(layer!) || c.Image === layer).length, 0, 'no build container is left');
+  const run = /phantom-test run (\S+)/.exec(r.stdout)![1]!;
+  t.equal(await leftovers(`${run}-0`), 0, 'nothing of the run was created');
+});
+
 t.test('no engine: exit 3 naming DOCKER_HOST and how to start one', async (t) => {
   const sb = sandbox(t);
   const dead = `unix://${join(tmpdir(), `no-docker-${process.pid}.sock`)}`;

@@ -33,7 +33,7 @@ export const FLAGS = {
   'data-dir': { env: 'PHANTOM_DATA_DIR', help: 'Directory for the WAL, shard data, catalog and hints. Created if missing.', required: true },
   peers: {
     env: 'PHANTOM_PEERS',
-    help: 'Initial cluster members as id=url,... including this node. The lowest id orders catalog changes. Default: this node alone.',
+    help: 'Initial cluster members as id=url,... including this node; they are the first Raft voters of the catalog. Default: this node alone.',
   },
   'peer-url': {
     env: 'PHANTOM_PEER_URLS',

@@ -8,8 +8,8 @@ import { createLogger, type Logger } from './util/log.js';
 import { Metrics } from './util/metrics.js';
 import { PeerClient, type PeerResponse } from './cluster/peer-client.js';
 import { Liveness } from './cluster/liveness.js';
-import { leaderOrderedCatalog, type Catalog } from './catalog/catalog.js';
-import { FileCatalogLog } from './catalog/log-store.js';
+import { raftCatalog, type Catalog } from './catalog/catalog.js';
+import { FileRaftStorage } from './catalog/raft/storage.js';
 import { HttpCatalogTransport } from './catalog/http-transport.js';
 import { ShardRouter } from './sharding/router.js';
 import { Wal, type WalEntry } from './storage/wal.js';
@@ -22,6 +22,9 @@ import { QueryExecutor } from './query/executor.js';
 import { createHttpServer } from './http/server.js';
 import type { NodeApi } from './http/node-api.js';
 import { Gate } from './util/gate.js';
+import { ShardCopy } from './migration/copy.js';
+import { MigrationCoordinator } from './migration/coordinator.js';
+import { logMigrationTransitions } from './migration/transition-log.js';
 import type { Point } from './types.js';
 import { bugs } from './bugs.js';
 
@@ -41,6 +44,9 @@ export class ReferenceNode implements NodeApi {
   readonly hints: HintedHandoff;
   readonly antiEntropy: AntiEntropy;
   readonly writer: WriteCoordinator;
+  /** A migration's copy on this node, and (on the catalog leader) the driver of migrations. */
+  readonly shardCopy: ShardCopy;
+  readonly migrations: MigrationCoordinator;
   readonly query: DistributedQuery;
   /** Processes that run query stages off the event loop (started on the first query). */
   readonly queryExecutor: QueryExecutor;
@@ -72,12 +78,11 @@ export class ReferenceNode implements NodeApi {
     this.peers = new PeerClient(config.nodeId, config.token, () => this.catalog.version, config.peerUrls);
     const peers = config.peers.length > 0 ? config.peers : [{ id: config.nodeId, url: `http://${config.host}:${config.port}` }];
     this.liveness = new Liveness(this.peers, (id) => this.catalog.urlOf(id));
-    this.catalog = leaderOrderedCatalog({
+    this.catalog = raftCatalog({
       selfId: config.nodeId,
       bootstrapPeers: peers,
-      store: new FileCatalogLog(path.join(config.dataDir, 'catalog')),
+      storage: new FileRaftStorage(path.join(config.dataDir, 'catalog')),
       transport: new HttpCatalogTransport(this.peers, (id) => this.catalog.urlOf(id)),
-      liveness: this.liveness,
       log: this.log,
     });
     this.router = new ShardRouter(() => this.catalog.state);
@@ -115,6 +120,14 @@ export class ReferenceNode implements NodeApi {
       applyLocal: (entries, sync, decoded) => this.applyLocal(entries, sync, decoded),
       sendToPeer: (id, entries, sync, traceId) => this.sendToPeer(id, entries, sync, traceId),
     });
+    this.shardCopy = new ShardCopy({ store: this.store, call: (id, method, p, timeoutMs) => this.callPeer(id, method, p, undefined, undefined, timeoutMs) });
+    this.migrations = new MigrationCoordinator({
+      selfId: config.nodeId,
+      catalog: this.catalog,
+      call: (id, method, p, body, timeoutMs) => this.callPeer(id, method, p, body, undefined, timeoutMs),
+      log: this.log,
+    });
+    logMigrationTransitions(this.catalog, this.log);
     this.queryExecutor = new QueryExecutor(QUERY_EXECUTORS, (msg) => this.log.error(msg));
     this.query = new DistributedQuery({
       selfId: config.nodeId,
@@ -177,6 +190,7 @@ export class ReferenceNode implements NodeApi {
     this.liveness.start();
     this.hints.start();
     this.antiEntropy.start(config.antiEntropyIntervalMs);
+    this.migrations.start();
     // After a (re)start this node may have missed writes: it compares with co-owners at once and,
     // until that first pass is done, leaves reads of its shards to other live owners.
     this.catchUp = (async () => {
@@ -261,6 +275,7 @@ export class ReferenceNode implements NodeApi {
     this.shuttingDown = true;
     this.log.info('node shutting down');
     this.antiEntropy.stop();
+    this.migrations.stop();
     this.hints.stop();
     this.liveness.stop();
     this.catalog.stop();

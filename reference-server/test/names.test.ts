@@ -129,7 +129,8 @@ t.test('NUL in a name through the table API or a racing write: refused, catalog 
     t.match(r.body.error, why);
   }
   // What a writer on another node sends the leader once its own check passed: the leader checks again.
-  const p = await c.json('a', 'POST', '/internal/catalog/propose', { kind: 'ensure_schema', db: 'nulapi', tables: [{ table: 'm', columns: [{ name: 't\u0000k', kind: 'tag' }] }] });
+  const leader = (await c.json('b', 'GET', '/api/v3/cluster/raft')).body.leader as string;
+  const p = await c.json(leader, 'POST', '/internal/catalog/propose', { kind: 'ensure_schema', db: 'nulapi', tables: [{ table: 'm', columns: [{ name: 't\u0000k', kind: 'tag' }] }] });
   t.equal(p.status, 200, JSON.stringify(p.body));
   t.match(p.body.rejected, { m: /invalid tag key "t\\u0000k": NUL characters are not allowed/ });
   t.equal((await c.json('a', 'GET', '/api/v3/cluster/nodes')).body.catalog_version, before);

@@ -10,10 +10,10 @@ import t, { type Test } from 'tap';
 import { Wal, type WalEntry, type WalRecord } from '../src/storage/wal.js';
 import { HintedHandoff } from '../src/repair/hints.js';
 import type { Logger } from '../src/util/log.js';
-import { leaderOrderedCatalog } from '../src/catalog/catalog.js';
-import { FileCatalogLog } from '../src/catalog/log-store.js';
+import { raftCatalog } from '../src/catalog/catalog.js';
+import { FileRaftStorage } from '../src/catalog/raft/storage.js';
 import { HttpCatalogTransport } from '../src/catalog/http-transport.js';
-import type { CatalogEntry } from '../src/catalog/commands.js';
+import type { AppendRequest } from '../src/catalog/raft/messages.js';
 import type { PeerClient } from '../src/cluster/peer-client.js';
 
 const entry = (v: number): WalEntry => ({ db: 'd', table: 'm', shard: 1, ver: v, points: [['m', { k: 'x' }, ['v', 0, v], String(v)]] });
@@ -68,37 +68,38 @@ t.test('hints: a short write fails the store and leaves no torn line behind', as
   t.same(lines.map((l) => (JSON.parse(l) as WalEntry[])[0]!.ver), [2], 'one whole hint line, the one stored');
 });
 
-t.test('catalog follower: an entry that does not fit on disk is not applied either', async (t) => {
+t.test('catalog follower: an entry that does not fit on disk is not acknowledged or applied either', async (t) => {
   const disk = nearlyFullDisk(t);
   const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
   const noPeers = { call: async () => { throw new Error('no peers in this test'); } } as unknown as PeerClient;
-  const liveness = { isUp: () => true, markDown() {} };
+  const bootstrapPeers = [{ id: 'a', url: 'http://127.0.0.1:1' }, { id: 'b', url: 'http://127.0.0.1:2' }];
   const open = () => {
-    const bootstrapPeers = [{ id: 'a', url: 'http://127.0.0.1:1' }, { id: 'b', url: 'http://127.0.0.1:2' }];
     const transport = new HttpCatalogTransport(noPeers, (id) => bootstrapPeers.find((p) => p.id === id)?.url);
-    const c = leaderOrderedCatalog({ selfId: 'b', bootstrapPeers, store: new FileCatalogLog(disk.dir), transport, liveness, log: quiet });
+    const c = raftCatalog({ selfId: 'b', bootstrapPeers, storage: new FileRaftStorage(disk.dir), transport, log: quiet });
     c.open();
     return c;
   };
-  const page: { cluster_id: string; version: number; entries: CatalogEntry[] } = {
-    cluster_id: 'c1', version: 3, entries: [
-      { index: 1, command: { type: 'bootstrap', cluster_id: 'c1', leader: 'a', nodes: [{ id: 'a', url: 'http://127.0.0.1:1' }, { id: 'b', url: 'http://127.0.0.1:2' }] } },
-      { index: 2, command: { type: 'create_database', db: 'one' } },
-      { index: 3, command: { type: 'create_database', db: 'two' } },
+  const append: AppendRequest = {
+    term: 1, leader_id: 'a', prev_log_index: 0, prev_log_term: 0, leader_commit: 4, cluster_id: 'c1', entries: [
+      { index: 1, term: 1, voters: ['a', 'b'] },
+      { index: 2, term: 1, command: { type: 'bootstrap', cluster_id: 'c1', leader: 'a', nodes: bootstrapPeers } },
+      { index: 3, term: 1, command: { type: 'create_database', db: 'one' } },
+      { index: 4, term: 1, command: { type: 'create_database', db: 'two' } },
     ],
   };
   const follower = open();
-  const firstLine = JSON.stringify(page.entries[0]).length + 1;
-  disk.set(firstLine + 5); // entry 1 fits, entry 2 is cut off
-  t.throws(() => follower.rpc.receive({ ...page }, 'a'), { code: 'ENOSPC' });
-  t.equal(follower.version, 1, 'the entry that was not written is not applied');
-  disk.set(Infinity); // disk_free: the leader pushes (or the follower pulls) again
-  follower.rpc.receive({ ...page }, 'a');
+  follower.rpc.appendEntries({ ...append, entries: [], leader_commit: 0 }); // term 1 on disk first
+  disk.set(JSON.stringify(append.entries[0]).length + 5); // the first entry fits, the batch does not
+  t.throws(() => follower.rpc.appendEntries({ ...append }), { code: 'ENOSPC' }, 'not acknowledged');
+  t.equal(follower.version, 0, 'the entries that were not written are not applied');
+  disk.set(Infinity); // disk_free: the leader sends them again
+  t.same(follower.rpc.appendEntries({ ...append }), { term: 1, success: true, last_log_index: 4 });
   t.equal(follower.version, 3);
   follower.stop();
 
   const reopened = open();
-  t.equal(reopened.version, 3, 'after a restart the log holds every entry, none lost to the full disk');
+  t.equal(reopened.raftStatus().term, 1, 'the term survived the restart');
+  t.same(reopened.rpc.appendEntries({ ...append, entries: [], prev_log_index: 4, prev_log_term: 1 }), { term: 1, success: true, last_log_index: 4 }, 'after a restart the log holds every entry, none lost to the full disk');
   t.same(Object.keys(reopened.state.databases).sort(), ['one', 'two']);
   reopened.stop();
 });

@@ -117,11 +117,14 @@ t.test('configure API: duplicates 409, unknown 404, bad bodies 400', async (t) =
   t.equal((await c.json('a', 'DELETE', '/api/v3/configure/database?db=cfg')).status, 200);
 });
 
-t.test('cluster nodes API: add 201, duplicate 409, status 200, unknown 404, delete 204', async (t) => {
+t.test('cluster nodes API: add 201, again 200, id taken 409, status 200, unknown 404, delete 204', async (t) => {
   const add = await c.json('b', 'POST', '/api/v3/cluster/nodes', { id: 'z', url: 'http://127.0.0.1:9' });
   t.equal(add.status, 201);
   t.equal(add.body.status, 'Joining');
-  t.equal((await c.json('a', 'POST', '/api/v3/cluster/nodes', { id: 'z', url: 'http://127.0.0.1:9' })).status, 409);
+  const again = await c.json('a', 'POST', '/api/v3/cluster/nodes', { id: 'z', url: 'http://127.0.0.1:9' });
+  t.equal(again.status, 200, 'adding the same node again is harmless');
+  t.equal(again.body.already_exists, true, 'and says so');
+  t.equal((await c.json('a', 'POST', '/api/v3/cluster/nodes', { id: 'z', url: 'http://127.0.0.1:8' })).status, 409, 'the id at another url is a conflict');
   const st = await c.json('c', 'PUT', '/api/v3/cluster/nodes/z/status', { status: 'Inactive' });
   t.equal(st.status, 200);
   t.equal(st.body.status, 'Inactive');

@@ -4,6 +4,10 @@
 // checker makes its answer unknown, never a crash.
 
 import type { HistoryEntry } from '../engine/history.js';
+import type { CheckEntry } from './history-lines.js';
+import { Identities } from './identities.js';
+import { CheckInputError } from './input-error.js';
+import type { ScannedWrite } from './write-scan.js';
 
 export type Validity = true | false | 'unknown';
 
@@ -34,10 +38,30 @@ export interface Operation {
   /** Completion time; Infinity for an invoke that never completed (the run was cut off). */
   completeMs: number;
   /** The invoke's value (what was asked: the points of a write, the SQL of a read). */
-  value: Record<string, unknown>;
+  readonly value: Record<string, unknown>;
   /** The completion's value (what came back: status, rows, rejected lines). */
-  result: Record<string, unknown>;
+  readonly result: Record<string, unknown>;
   error?: string;
+  /** A write's db and points as read from the history's bytes, when they were (identities.ts uses them). */
+  write?: ScannedWrite;
+}
+
+/** An operation whose values are parsed when a checker first reads them. */
+class PairedOperation implements Operation {
+  private v: Record<string, unknown> | undefined;
+  private r: Record<string, unknown> | undefined;
+  error?: string;
+  write?: ScannedWrite;
+
+  constructor(
+    readonly index: number, readonly f: string, readonly type: 'ok' | 'fail' | 'info', readonly node: string | null, readonly step: string,
+    readonly invokeMs: number, readonly completeMs: number, private readonly invoke: CheckEntry | undefined, private readonly completion: CheckEntry | undefined,
+  ) {
+    if (invoke?.write) this.write = invoke.write;
+  }
+
+  get value(): Record<string, unknown> { return this.v ??= asRecord(this.invoke?.value); }
+  get result(): Record<string, unknown> { return this.r ??= asRecord(this.completion?.value); }
 }
 
 export interface CheckerRun {
@@ -50,31 +74,32 @@ export interface Checker {
   name: string;
   /** One line for `--help`, the schema and did-you-mean messages. */
   description: string;
-  start(): CheckerRun;
+  /** `ids` is shared by the session's checkers: points resolved once for all of them. */
+  start(ids: Identities): CheckerRun;
 }
 
 /** Pairs invokes with their completions, in history order. */
 export class OperationPairer {
-  private readonly pending = new Map<number, HistoryEntry>();
+  private readonly pending = new Map<number, CheckEntry>();
 
   constructor(private readonly emit: (o: Operation) => void) {}
 
-  add(e: HistoryEntry): void {
+  add(e: CheckEntry): void {
     if (e.type === 'invoke') { this.pending.set(e.index, e); return; }
     const inv = this.pending.get(e.invoke_index);
     this.pending.delete(e.invoke_index);
-    this.emit({
-      index: e.invoke_index, f: e.f, type: e.type, node: e.node, step: e.step,
-      invokeMs: inv?.time_ms ?? e.time_ms, completeMs: e.time_ms,
-      value: asRecord(inv?.value), result: asRecord(e.value),
-      ...(e.error !== undefined ? { error: e.error } : {}),
-    });
+    const o = new PairedOperation(e.invoke_index, e.f, e.type, e.node, e.step, inv?.time_ms ?? e.time_ms, e.time_ms, inv, e);
+    const error = e.error;
+    if (error !== undefined) o.error = error;
+    this.emit(o);
   }
 
   /** Invokes never completed are info: they may have happened. */
   end(): void {
     for (const inv of this.pending.values()) {
-      this.emit({ index: inv.index, f: inv.f, type: 'info', node: inv.node, step: inv.step, invokeMs: inv.time_ms, completeMs: Infinity, value: asRecord(inv.value), result: {}, error: 'never completed' });
+      const o = new PairedOperation(inv.index, inv.f, 'info', inv.node, inv.step, inv.time_ms, Infinity, inv, undefined);
+      o.error = 'never completed';
+      this.emit(o);
     }
     this.pending.clear();
   }
@@ -90,16 +115,18 @@ export class CheckSession {
   private readonly pairer: OperationPairer;
 
   constructor(checkers: Checker[]) {
-    this.runs = checkers.map((checker) => ({ checker, run: checker.start() }));
+    const ids = new Identities();
+    this.runs = checkers.map((checker) => ({ checker, run: checker.start(ids) }));
     this.pairer = new OperationPairer((o) => {
       for (const r of this.runs) {
         if (r.broken) continue;
-        try { r.run.op(o); } catch (e) { r.broken = e; }
+        // A line the checker needed turned out corrupt: bad input, not a broken checker.
+        try { r.run.op(o); } catch (e) { if (e instanceof CheckInputError) throw e; r.broken = e; }
       }
     });
   }
 
-  add(e: HistoryEntry): void { this.pairer.add(e); }
+  add(e: CheckEntry): void { this.pairer.add(e); }
 
   end(): CheckResult[] {
     this.pairer.end();

@@ -62,10 +62,16 @@ export function finalCount(p: FinalSeen, t: TableFinals): number {
 export class FinalsByTable {
   private readonly tables = new Map<string, TableFinals>();
 
+  /** The table asked for last: a run's writes mostly go to one or two tables. */
+  private last: { db: string; table: string; finals: TableFinals } | undefined;
+
   get(db: string, table: string): TableFinals {
+    const last = this.last;
+    if (last && last.table === table && last.db === db) return last.finals;
     const k = `${db}.${table}`;
     let t = this.tables.get(k);
     if (!t) this.tables.set(k, t = new TableFinals());
+    this.last = { db, table, finals: t };
     return t;
   }
 }

@@ -1,13 +1,16 @@
 // Reads a saved run's history.jsonl (and its sidecars) back, streaming, and runs
 // checkers per scenario: what `phantom-test check <run-dir>` does. A missing, truncated or
-// corrupt file is a CheckInputError naming the file and line.
+// corrupt file is a CheckInputError naming the file and line (or byte offset).
 
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HistoryEntry } from '../engine/history.js';
 import { CheckSession, type CheckResult, type Checker } from './checker.js';
+import { LineScanner, type CheckEntry } from './history-lines.js';
+import { CheckInputError } from './input-error.js';
 
-export class CheckInputError extends Error {}
+export { CheckInputError };
 
 const TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
 
@@ -24,37 +27,81 @@ export function readEntry(line: string, where: string, dir: string): HistoryEntr
     const file = String(e.sidecar.file ?? '');
     const path = join(dir, file);
     if (!/^history\/[^/]+\.json$/.test(file) || !existsSync(path)) throw new CheckInputError(`${where}: its sidecar ${path} is missing`);
-    let moved: unknown;
-    try { moved = JSON.parse(readFileSync(path, 'utf8')); } catch (err) {
-      throw new CheckInputError(`${path} (sidecar of ${where}) is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const moved = readJsonFile(path, `sidecar of ${where}`);
     e.value = { ...(e.value as object), ...(moved as object) };
     delete e.sidecar;
   }
   return e;
 }
 
+/**
+ * A whole JSON file; when it is not valid JSON, a CheckInputError naming the file and the
+ * byte offset where it goes wrong (or where it ends, when it is cut short).
+ */
+export function readJsonFile(path: string, what: string): unknown {
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  try { return JSON.parse(text); } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = errorPosition(text, message);
+    const where = at === undefined ? 'at an unknown offset'
+      : at >= text.length ? `cut short at byte offset ${bytes.length} (the file is truncated)`
+      : `at byte offset ${Buffer.byteLength(text.slice(0, at))}`;
+    throw new CheckInputError(`${path} (${what}) is not valid JSON: ${where}: ${message}`);
+  }
+}
+
+/**
+ * Where JSON.parse failed: the position it names, else (`Unexpected token 'x', ...`) the
+ * first such character outside a string.
+ */
+function errorPosition(text: string, message: string): number | undefined {
+  const at = /position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  if (/end of JSON/i.test(message)) return text.length;
+  const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+  if (token === undefined) return undefined;
+  for (let i = 0, inString = false; i < text.length; i++) {
+    const c = text[i];
+    if (inString) { if (c === '\\') i++; else if (c === '"') inString = false; } else if (c === '"') inString = true;
+    else if (c === token) return i;
+  }
+  return undefined;
+}
+
+const NEWLINE = 0x0a;
+
 /** Streams a run folder's history into `take`, entry by entry, in order. */
-export async function forEachEntry(dir: string, take: (e: HistoryEntry) => void): Promise<void> {
+export async function forEachEntry(dir: string, take: (e: CheckEntry) => void): Promise<void> {
   if (!existsSync(dir)) throw new CheckInputError(`${dir}: no such run folder`);
   if (!statSync(dir).isDirectory()) throw new CheckInputError(`${dir}: not a folder (give the run folder, e.g. reports/latest)`);
   const path = join(dir, 'history.jsonl');
   if (!existsSync(path)) throw new CheckInputError(`${path} is missing: the checkers read the run's history`);
-  let lineNo = 0;
-  let rest = '';
-  // Chunks split by hand: much faster than readline for millions of short lines.
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = rest + (chunk as string);
-    let from = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-      lineNo++;
-      const line = text.slice(from, nl);
-      from = nl + 1;
-      if (line) take(readEntry(line, `${path}:${lineNo}`, dir));
+  const scanner = new LineScanner();
+  const file = await open(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(1 << 22);
+    let have = 0;
+    let lineNo = 0;
+    for (;;) {
+      if (have === buf.length) { const bigger = Buffer.allocUnsafe(buf.length * 2); buf.copy(bigger, 0, 0, have); buf = bigger; }
+      const { bytesRead } = await file.read(buf, have, buf.length - have, null);
+      if (bytesRead === 0) break;
+      const end = have + bytesRead;
+      let from = 0;
+      // Lines read from the bytes: no decoding of whole chunks, no JSON.parse of what the scanner reads.
+      for (let nl = buf.indexOf(NEWLINE, from); nl >= 0 && nl < end; nl = buf.indexOf(NEWLINE, from)) {
+        lineNo++;
+        if (nl > from) take(scanner.scan(buf, from, nl, path, lineNo) ?? readEntry(buf.toString('utf8', from, nl), `${path}:${lineNo}`, dir));
+        from = nl + 1;
+      }
+      buf.copy(buf, 0, from, end);
+      have = end - from;
     }
-    rest = text.slice(from);
+    if (have > 0) throw new CheckInputError(`${path}:${lineNo + 1}: truncated (the last line has no end: the run was cut off mid-write)`);
+  } finally {
+    await file.close();
   }
-  if (rest) throw new CheckInputError(`${path}:${lineNo + 1}: truncated (the last line has no end: the run was cut off mid-write)`);
 }
 
 export interface ScenarioVerdict { scenario: string; checkers: string[]; results: CheckResult[]; operations: number }

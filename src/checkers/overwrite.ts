@@ -6,7 +6,7 @@
 
 import { MAX_FAILURES, secs, type CheckResult, type Checker, type Operation } from './checker.js';
 import { FinalsByTable, finalCount, sawInFinal, type FinalSeen, type TableFinals } from './final-reads.js';
-import { TableTags, describeKey, lookupRow, readOf, rowFields, sameValue, sentPoints, type FieldValue } from './points.js';
+import { rowFields, sameValue, type FieldValue } from './points.js';
 
 interface Candidate {
   index: number;
@@ -38,22 +38,24 @@ function unexplained(fields: Record<string, unknown>, candidates: Candidate[]): 
 export const overwrite: Checker = {
   name: 'overwrite',
   description: 'the final value of every identity is the last acknowledged write\'s, or an info write\'s',
-  start() {
-    const tags = new TableTags();
+  start(identities) {
     const finals = new FinalsByTable();
-    const ids = new Map<string, Identity>();
+    /** By identity id, and the ids in the order they were first written (the order of the failures). */
+    const ids: Array<Identity | undefined> = [];
+    const written: number[] = [];
     let writes = 0;
 
     const write = (o: Operation) => {
       if (o.type === 'fail') return;
       writes++;
-      const sent = sentPoints(o, tags);
-      const touched = new Set<TableFinals>();
+      const sent = identities.sent(o);
+      const touched: TableFinals[] = [];
       for (const p of sent.points) {
         const t = finals.get(sent.db, p.table);
-        touched.add(t);
-        let id = ids.get(p.key);
-        if (!id) ids.set(p.key, id = { finals: t, candidates: [], acknowledged: false, wrong: null, finalEpoch: -1, finalSeen: 0, markedSeen: 0 });
+        if (!touched.includes(t)) touched.push(t);
+        let id = ids[p.id];
+        if (!id) written.push(p.id);
+        if (!id) ids[p.id] = id = { finals: t, candidates: [], acknowledged: false, wrong: null, finalEpoch: -1, finalSeen: 0, markedSeen: 0 };
         if (o.type === 'ok') {
           id.acknowledged = true;
           // Superseded: acknowledged writes that completed before this one began, fields covered.
@@ -65,19 +67,18 @@ export const overwrite: Checker = {
     };
 
     const read = (o: Operation) => {
-      const r = readOf(o, tags);
+      const r = identities.read(o);
       if (!r) return;
       const t = finals.get(r.db, r.table);
       const isFinal = r.final || (r.complete && t.beganAfterWrites(o.invokeMs));
       if (!isFinal) return;
       if (r.final) t.marked.push({ index: o.index, node: o.node, invokeMs: o.invokeMs });
       else t.implicit.push({ index: o.index, node: o.node, invokeMs: o.invokeMs });
-      const tagKeys = tags.sorted(r.db, r.table);
-      for (const row of r.rows) {
-        const { value: id } = lookupRow(ids, r.db, r.table, row, tagKeys);
+      for (let i = 0; i < r.ids.length; i++) {
+        const id = r.ids[i]! < 0 ? undefined : ids[r.ids[i]!];
         if (!id) continue; // never written: the set checker's "unexpected"
         sawInFinal(id, t, r.final);
-        const fields = rowFields(row, tagKeys);
+        const fields = rowFields(r.rows[i]!, r.tagKeys);
         if (unexplained(fields, id.candidates).length) (id.wrong ??= []).push({ read: o.index, node: o.node, atMs: o.completeMs, fields });
       }
     };
@@ -92,7 +93,8 @@ export const overwrite: Checker = {
         let failureCount = 0;
         const fail = (m: string) => { failureCount++; if (failures.length < MAX_FAILURES) failures.push(m); };
         let checked = 0, wrong = 0, unread = 0, unjudged = 0;
-        for (const [key, id] of ids) {
+        for (const n of written) {
+          const id = ids[n]!;
           if (!id.acknowledged && !id.wrong) continue;
           if (id.finals.reads.length === 0) { if (id.acknowledged) unjudged++; continue; }
           checked++;
@@ -105,17 +107,17 @@ export const overwrite: Checker = {
             const w = bad[0]!;
             const want = id.candidates.filter((c) => c.type === 'ok').map((c) => `write #${c.index} (${JSON.stringify(c.fields)}, acknowledged by node ${c.node} at ${secs(c.completeMs)})`);
             const row = id.wrong!.find((x) => x.read === w.read)!.fields;
-            fail(`final read #${w.read} via node ${w.node} at ${secs(w.atMs)} shows point ${describeKey(key)} with ${JSON.stringify(Object.fromEntries(w.fields.map((k) => [k, row[k]])))}, but the last acknowledged value is from ${want.join(' or ') || 'no acknowledged write'}${id.candidates.some((c) => c.type === 'info') ? ` (or info write #${id.candidates.filter((c) => c.type === 'info').map((c) => c.index).join(', #')})` : ''}`);
+            fail(`final read #${w.read} via node ${w.node} at ${secs(w.atMs)} shows point ${identities.describe(n)} with ${JSON.stringify(Object.fromEntries(w.fields.map((k) => [k, row[k]])))}, but the last acknowledged value is from ${want.join(' or ') || 'no acknowledged write'}${id.candidates.some((c) => c.type === 'info') ? ` (or info write #${id.candidates.filter((c) => c.type === 'info').map((c) => c.index).join(', #')})` : ''}`);
           } else if (id.acknowledged && seen === 0) {
             unread++;
             const last = id.candidates.filter((c) => c.type === 'ok').at(-1)!;
-            fail(`write #${last.index} of point ${describeKey(key)} acknowledged by node ${last.node} at ${secs(last.completeMs)} is absent from all final reads (${id.finals.describe()})`);
+            fail(`write #${last.index} of point ${identities.describe(n)} acknowledged by node ${last.node} at ${secs(last.completeMs)} is absent from all final reads (${id.finals.describe()})`);
           }
         }
         const valid = wrong + unread > 0 ? false : checked === 0 || unjudged > 0 ? 'unknown' : true;
         const summary = checked === 0 && unjudged === 0 ? 'no acknowledged write of an identified point: nothing to check'
           : `${checked} identit${checked === 1 ? 'y' : 'ies'} checked: ${wrong} with a value that is not the last acknowledged one, ${unread} absent from the final reads${unjudged ? `; ${unjudged} in tables with no final read` : ''}`;
-        return { checker: 'overwrite', valid, summary, failures, failure_count: failureCount, writes, identities: ids.size, checked, wrong, unread, unjudged };
+        return { checker: 'overwrite', valid, summary, failures, failure_count: failureCount, writes, identities: written.length, checked, wrong, unread, unjudged };
       },
     };
   },

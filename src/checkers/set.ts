@@ -6,7 +6,6 @@
 
 import { MAX_FAILURES, percentile, secs, type CheckResult, type Checker, type Operation } from './checker.js';
 import { FinalsByTable, finalCount, sawInFinal, type FinalSeen, type TableFinals } from './final-reads.js';
-import { TableTags, describeKey, lookupRow, readOf, sentPoints } from './points.js';
 
 const ATTEMPTED = 0;
 const INFO = 1;
@@ -44,11 +43,12 @@ interface Unmatched {
 export const set: Checker = {
   name: 'set',
   description: 'every acknowledged point is in the final reads; nothing read that was never written (Jepsen set-full)',
-  start() {
-    const tags = new TableTags();
+  start(ids) {
     const finals = new FinalsByTable();
-    const points = new Map<string, PointState>();
-    const unmatched = new Map<string, Unmatched>();
+    /** By identity id, and the ids in the order they were first written (the order of the failures). */
+    const points: Array<PointState | undefined> = [];
+    const written: number[] = [];
+    const unmatched = new Map<number, Unmatched>();
     const failures: string[] = [];
     let failureCount = 0;
     const fail = (m: string) => { failureCount++; if (failures.length < MAX_FAILURES) failures.push(m); };
@@ -60,20 +60,21 @@ export const set: Checker = {
 
     const write = (o: Operation) => {
       writes++;
-      const sent = sentPoints(o, tags);
+      const sent = ids.sent(o);
       untimed += sent.untimed;
-      const touched = new Set<TableFinals>();
+      const touched: TableFinals[] = [];
       for (const p of sent.points) {
         const t = finals.get(sent.db, p.table);
-        touched.add(t);
-        let s = points.get(p.key);
+        if (!touched.includes(t)) touched.push(t);
+        let s = points[p.id];
         if (!s) {
           s = { finals: t, status: ATTEMPTED, write: o.index, node: o.node, ackMs: Infinity, failedOnly: true, firstSeenMs: NaN, lastRead: -1, finalEpoch: -1, finalSeen: 0, markedSeen: 0 };
-          points.set(p.key, s);
-          const early = unmatched.get(p.key);
+          points[p.id] = s;
+          written.push(p.id);
+          const early = unmatched.get(p.id);
           if (early) {
             // Read before this write completed: what the read saw counts now.
-            unmatched.delete(p.key);
+            unmatched.delete(p.id);
             s.firstSeenMs = early.invokeMs;
             s.markedSeen = early.markedSeen;
           }
@@ -87,28 +88,28 @@ export const set: Checker = {
     };
 
     const read = (o: Operation) => {
-      const r = readOf(o, tags);
+      const r = ids.read(o);
       if (!r) return;
       const seq = reads++;
       const t = finals.get(r.db, r.table);
       const isFinal = r.final || (r.complete && t.beganAfterWrites(o.invokeMs));
       if (r.final) t.marked.push({ index: o.index, node: o.node, invokeMs: o.invokeMs });
       else if (isFinal) t.implicit.push({ index: o.index, node: o.node, invokeMs: o.invokeMs });
-      const tagKeys = tags.sorted(r.db, r.table);
-      for (const row of r.rows) {
-        const { key, value: s } = lookupRow(points, r.db, r.table, row, tagKeys);
+      for (let i = 0; i < r.ids.length; i++) {
+        const id = r.ids[i]!;
+        const s = id < 0 ? undefined : points[id];
         if (!s) {
-          if (key === undefined) {
+          if (id < 0) {
             unexpected++;
-            fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${JSON.stringify(row)}, which no write sent`);
+            fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${JSON.stringify(r.rows[i])}, which no write sent`);
             continue;
           }
           // Judged at the end: a write still in flight may have sent it.
-          let u = unmatched.get(key);
-          if (!u) unmatched.set(key, (u = { read: o.index, node: o.node, completeMs: o.completeMs, invokeMs: o.invokeMs, reads: 0, markedSeen: 0, lastRead: -1 }));
+          let u = unmatched.get(id);
+          if (!u) unmatched.set(id, (u = { read: o.index, node: o.node, completeMs: o.completeMs, invokeMs: o.invokeMs, reads: 0, markedSeen: 0, lastRead: -1 }));
           if (u.lastRead === seq) {
             duplicated++;
-            fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${describeKey(key)} more than once`);
+            fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${ids.describe(id)} more than once`);
             continue;
           }
           u.lastRead = seq;
@@ -118,7 +119,7 @@ export const set: Checker = {
         }
         if (s.lastRead === seq) {
           duplicated++;
-          fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${describeKey(key!)} more than once`);
+          fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${ids.describe(id)} more than once`);
           continue;
         }
         s.lastRead = seq;
@@ -134,12 +135,13 @@ export const set: Checker = {
       },
       end(): CheckResult {
         let acknowledged = 0, lost = 0, recovered = 0, infoAbsent = 0, partial = 0, unjudged = 0, failedPresent = 0;
-        for (const [key, u] of unmatched) {
+        for (const [id, u] of unmatched) {
           unexpected += u.reads;
-          fail(`read #${u.read} via node ${u.node} at ${secs(u.completeMs)} returned point ${describeKey(key)}, which no write sent` + (u.reads > 1 ? ` (and ${u.reads - 1} later read(s))` : ''));
+          fail(`read #${u.read} via node ${u.node} at ${secs(u.completeMs)} returned point ${ids.describe(id)}, which no write sent` + (u.reads > 1 ? ` (and ${u.reads - 1} later read(s))` : ''));
         }
         const latencies: number[] = [];
-        for (const [key, s] of points) {
+        for (const id of written) {
+          const s = points[id]!;
           const finalsOfTable = s.finals.reads.length;
           const seen = finalCount(s, s.finals);
           if (s.status === OK) {
@@ -148,12 +150,12 @@ export const set: Checker = {
           }
           if (s.failedOnly && !Number.isNaN(s.firstSeenMs)) {
             failedPresent++;
-            fail(`write #${s.write} of point ${describeKey(key)} failed (certainly not applied), yet a read returned it`);
+            fail(`write #${s.write} of point ${ids.describe(id)} failed (certainly not applied), yet a read returned it`);
           }
           if (finalsOfTable === 0) { if (s.status === OK) unjudged++; continue; }
           if (s.status === OK && seen === 0) {
             lost++;
-            fail(`write #${s.write} of point ${describeKey(key)} acknowledged by node ${s.node} at ${secs(s.ackMs)} is absent from all final reads (${s.finals.describe()})`);
+            fail(`write #${s.write} of point ${ids.describe(id)} acknowledged by node ${s.node} at ${secs(s.ackMs)} is absent from all final reads (${s.finals.describe()})`);
           } else if (s.status === OK && seen < finalsOfTable) partial++;
           else if (s.status === INFO) { if (seen > 0) recovered++; else infoAbsent++; }
         }
@@ -161,9 +163,9 @@ export const set: Checker = {
         const p50 = percentile(latencies, 50);
         const p99 = percentile(latencies, 99);
         const bad = lost + unexpected + duplicated + failedPresent;
-        const valid = bad > 0 ? false : acknowledged === 0 && points.size === 0 ? 'unknown' : unjudged > 0 ? 'unknown' : true;
+        const valid = bad > 0 ? false : acknowledged === 0 && written.length === 0 ? 'unknown' : unjudged > 0 ? 'unknown' : true;
         const figures = `${acknowledged} acknowledged point(s): ${lost} lost, ${unexpected} unexpected, ${duplicated} duplicated, ${recovered} recovered`;
-        const summary = points.size === 0 ? 'no write sent an identified point: nothing to check'
+        const summary = written.length === 0 ? 'no write sent an identified point: nothing to check'
           : unjudged > 0 && bad === 0 ? `${figures}; ${unjudged} acknowledged point(s) in tables with no final read (a complete SELECT * after the last write): cannot tell whether they were lost`
           : figures;
         return {

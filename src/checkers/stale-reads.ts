@@ -6,7 +6,6 @@
 // scenario does not declare are not judged: their replication is unknown.
 
 import { MAX_FAILURES, secs, type CheckResult, type Checker, type Operation } from './checker.js';
-import { TableTags, describeKey, lookupRow, readOf, sentPoints } from './points.js';
 
 /** Copies a write needs before it is acknowledged (docs/protocol.md, "Write consistency"). */
 export function requiredAcks(level: string, replicas: number): number {
@@ -17,15 +16,16 @@ interface Promised { write: number; node: string | null; ackMs: number; level: s
 
 interface TableState {
   /** Promised points in acknowledgement order (completions arrive in time order). */
-  order: Array<{ key: string; p: Promised }>;
+  order: Array<{ id: number; p: Promised }>;
 }
 
 export const staleReads: Checker = {
   name: 'stale-reads',
   description: 'no complete read misses a point acknowledged by every replica before the read began',
-  start() {
-    const tags = new TableTags();
-    const promised = new Map<string, Promised>();
+  start(ids) {
+    /** By identity id. */
+    const promised: Array<Promised | undefined> = [];
+    let promisedCount = 0;
     const tables = new Map<string, TableState>();
     const failures: string[] = [];
     let failureCount = 0;
@@ -33,7 +33,7 @@ export const staleReads: Checker = {
 
     const write = (o: Operation) => {
       if (o.type !== 'ok') return;
-      const sent = sentPoints(o, tags);
+      const sent = ids.sent(o);
       const declared = (o.value.tables ?? {}) as Record<string, { replication_factor?: number; consistency?: string }>;
       const override = typeof o.value.consistency === 'string' ? o.value.consistency : undefined;
       let unpromised = false;
@@ -41,19 +41,20 @@ export const staleReads: Checker = {
         const t = declared[p.table];
         const level = override ?? t?.consistency;
         if (!t || !level || requiredAcks(level, t.replication_factor ?? 1) < (t.replication_factor ?? 1)) { unpromised = true; continue; }
-        if (promised.has(p.key)) continue;
+        if (promised[p.id]) continue;
         const entry = { write: o.index, node: o.node, ackMs: o.completeMs, level, seen: -1 };
-        promised.set(p.key, entry);
+        promised[p.id] = entry;
+        promisedCount++;
         const tk = `${sent.db}.${p.table}`;
         let ts = tables.get(tk);
         if (!ts) tables.set(tk, ts = { order: [] });
-        ts.order.push({ key: p.key, p: entry });
+        ts.order.push({ id: p.id, p: entry });
       }
       if (unpromised) unpromisedWrites++;
     };
 
     const read = (o: Operation) => {
-      const r = readOf(o, tags);
+      const r = ids.read(o);
       if (!r || !r.complete) return;
       const ts = tables.get(`${r.db}.${r.table}`);
       if (!ts) return;
@@ -64,20 +65,19 @@ export const staleReads: Checker = {
       const due = lo;
       if (due === 0) return;
       judged++;
-      const tagKeys = tags.sorted(r.db, r.table);
       let found = 0;
-      for (const row of r.rows) {
-        const { value: p } = lookupRow(promised, r.db, r.table, row, tagKeys);
+      for (let i = 0; i < r.ids.length; i++) {
+        const p = r.ids[i]! < 0 ? undefined : promised[r.ids[i]!];
         if (p && p.seen !== seq && p.ackMs < o.invokeMs) { p.seen = seq; found++; }
       }
       if (found >= due) return;
       stale++;
       for (let i = 0; i < due; i++) {
-        const { key, p } = ts.order[i]!;
+        const { id, p } = ts.order[i]!;
         if (p.seen === seq) continue;
         failureCount++;
         if (failures.length < MAX_FAILURES) {
-          failures.push(`read #${o.index} via node ${o.node} begun at ${secs(o.invokeMs)} misses point ${describeKey(key)} of write #${p.write} (consistency ${p.level}), acknowledged by node ${p.node} at ${secs(p.ackMs)}`);
+          failures.push(`read #${o.index} via node ${o.node} begun at ${secs(o.invokeMs)} misses point ${ids.describe(id)} of write #${p.write} (consistency ${p.level}), acknowledged by node ${p.node} at ${secs(p.ackMs)}`);
         }
       }
     };
@@ -92,7 +92,7 @@ export const staleReads: Checker = {
         const summary = judged === 0
           ? `no complete read came after a write whose consistency promises visibility${unpromisedWrites ? ` (${unpromisedWrites} acknowledged write(s) to undeclared tables or below every-replica consistency are not judged)` : ''}`
           : `${judged} read(s) judged, ${stale} stale`;
-        return { checker: 'stale-reads', valid, summary, failures, failure_count: failureCount, judged_reads: judged, stale_reads: stale, promised_points: promised.size, unjudged_writes: unpromisedWrites };
+        return { checker: 'stale-reads', valid, summary, failures, failure_count: failureCount, judged_reads: judged, stale_reads: stale, promised_points: promisedCount, unjudged_writes: unpromisedWrites };
       },
     };
   },

@@ -111,6 +111,13 @@ export interface LinkControl {
   probe?(link: LinkRef, timeoutMs: number): Promise<ProbeResult>;
   /** Whether probe can reach the link's source now (its container runs); default true. */
   probeable?(link: LinkRef): boolean;
+  /**
+   * Why nothing can confirm the link's state at all (the external driver without a probe
+   * command): a witness over it is then unconfirmed, its step inconclusive. Default: it can.
+   */
+  unwitnessable?(link: LinkRef): string | undefined;
+  /** How long a witness over these links may poll at least (a probe through a command takes seconds). */
+  readonly witnessTimeoutMs?: number;
   /** Links cut or shaped now. */
   faulted(): LinkState[];
 }
@@ -139,7 +146,7 @@ export interface LiveCluster {
   id: string;
   kind: 'cluster' | 'kept';
   created: string;
-  nodes: Array<{ id: string; url: string; pid?: number; log: string; running: boolean }>;
+  nodes: Array<{ id: string; url: string; pid?: number; log: string; running: boolean; container?: string }>;
 }
 
 /**
@@ -150,7 +157,7 @@ export interface Reaper {
   /** Reaps runs whose runner is gone; with all, also kept clusters and `cluster up`'s. */
   reapOrphans(opts?: { all?: boolean }): Promise<ReapResult[]>;
   /** Clusters started by `cluster up` (and, with kept, left by `run --keep`). */
-  liveClusters(opts?: { kept?: boolean }): LiveCluster[];
+  liveClusters(opts?: { kept?: boolean }): LiveCluster[] | Promise<LiveCluster[]>;
   /** Stops `cluster up`'s clusters gracefully and removes their data. */
   stopClusters(): Promise<ReapResult[]>;
 }

@@ -114,6 +114,8 @@ const HANG_MS = 300;
 export async function witnessCuts(cut: Link[], kept: Link[], w: WitnessContext): Promise<Witnessed> {
   const d = w.driver;
   const c = linkControl(d);
+  const blind = [...cut, ...kept].map((l) => c.unwitnessable?.(l)).find((why) => why !== undefined);
+  if (blind !== undefined) return { confirmed: false, reason: blind };
   const cutNow = cut.filter((l) => dialableNow(d, l));
   const keptNow = kept.filter((l) => dialableNow(d, l));
   let last: Array<{ link: Link; want: string; got: ProbeResult }> = [];
@@ -125,7 +127,7 @@ export async function witnessCuts(cut: Link[], kept: Link[], w: WitnessContext):
       ]);
       last = probes.filter((p) => (p.want === 'answers') !== (p.got === 'connects'));
       return last.length === 0;
-    }, { timeoutMs: w.timeoutMs, intervalMs: 20, maxIntervalMs: 200, signal: w.signal, describe: 'links to be cut and kept' });
+    }, { timeoutMs: Math.max(w.timeoutMs, c.witnessTimeoutMs ?? 0), intervalMs: 20, maxIntervalMs: 200, signal: w.signal, describe: 'links to be cut and kept' });
   } catch (e) {
     if (!(e instanceof PollTimeout)) throw e;
     return { confirmed: false, reason: last.map((p) => `${show(p.link)} should be ${p.want === 'answers' ? 'answering' : 'cut'} but ${p.got}`).join('; ') };

@@ -1,15 +1,16 @@
 // The replicated catalog as the rest of the node sees it: the applied state, proposals, the
-// leader, and where each node is. How changes are agreed on is the Consensus behind it
-// (leader-log.ts today); how the log is stored and how nodes talk are pieces of that
-// (log-store.ts, transport.ts). leaderOrderedCatalog() wires today's pieces together.
+// leader, and where each node is. How changes are agreed on is the Consensus behind it (Raft,
+// raft/raft-node.ts); how the log is stored and how nodes talk are pieces of that
+// (raft/storage.ts, transport.ts). raftCatalog() wires them together.
 import type { CatalogCommand } from './commands.js';
 import type { CatalogState } from './state.js';
 import type { CatalogRequest, Consensus, ProposeResult } from './consensus.js';
 import type { CatalogRpcHandler } from './transport.js';
-import { LeaderOrderedLog, type LeaderLogParts, type PeerAddress } from './leader-log.js';
+import type { RaftStatus } from './raft/messages.js';
+import { RaftConsensus, type PeerAddress, type RaftParts } from './raft/raft-node.js';
 
 export type { CatalogRequest, ProposeResult } from './consensus.js';
-export type { CatalogLiveness, PeerAddress } from './leader-log.js';
+export type { PeerAddress } from './raft/raft-node.js';
 
 export class Catalog {
   constructor(
@@ -39,6 +40,11 @@ export class Catalog {
   /** Whether start() has finished: the catalog can take and order changes. */
   get ready(): boolean {
     return this.consensus.ready;
+  }
+
+  /** GET /api/v3/cluster/raft. */
+  raftStatus(): RaftStatus {
+    return this.consensus.status();
   }
 
   /** URL of a node, from the catalog or the bootstrap peer list. */
@@ -79,8 +85,8 @@ export class Catalog {
   }
 }
 
-/** A catalog ordered by today's leader-ordered log. */
-export function leaderOrderedCatalog(p: LeaderLogParts): Catalog {
-  const log = new LeaderOrderedLog(p);
-  return new Catalog(log, log, p.selfId, p.bootstrapPeers);
+/** A catalog agreed on with Raft. */
+export function raftCatalog(p: RaftParts): Catalog {
+  const raft = new RaftConsensus(p);
+  return new Catalog(raft, raft, p.selfId, p.bootstrapPeers);
 }

@@ -3,9 +3,10 @@
 // commands with the same function, so every node reaches the same state.
 import type { ColumnSchema } from '../types.js';
 import { HttpError } from '../util/errors.js';
-import type { CatalogState, NodeStatus, ShardDef, TableDef } from './state.js';
+import type { CatalogState, MigrationState, NodeStatus, RebalanceStrategy, ShardDef, TableDef } from './state.js';
 import { NODE_STATUSES, names } from './state.js';
 import { holdsCopy } from '../sharding/ownership.js';
+import { advanceMigration, startMigration, startRebalance, type MigrationStart } from '../migration/catalog-rules.js';
 
 export type CatalogCommand =
   | { type: 'bootstrap'; cluster_id: string; leader: string; nodes: Array<{ id: string; url: string }> }
@@ -22,7 +23,12 @@ export type CatalogCommand =
   | { type: 'define_shards'; shards: ShardDef[] }
   | { type: 'add_node'; id: string; url: string; status: NodeStatus }
   | { type: 'remove_node'; id: string }
-  | { type: 'set_node_status'; id: string; status: NodeStatus };
+  | { type: 'set_node_status'; id: string; status: NodeStatus }
+  /** A shard starts moving from one owner to another node (migration/). `at`: RFC3339 ms. */
+  | { type: 'start_migration'; migration: MigrationStart; at: string }
+  | { type: 'advance_migration'; id: string; to: MigrationState; at: string; error?: string }
+  /** Plans the moves (sharding/rebalance-plan.ts) against the state it applies to, and starts them. */
+  | { type: 'start_rebalance'; id: string; strategy: RebalanceStrategy; node: string; at: string };
 
 export interface CatalogEntry {
   index: number;
@@ -117,7 +123,6 @@ export function applyCommand(state: CatalogState, cmd: CatalogCommand): void {
       if (owning.length > 0) {
         throw new HttpError(409, `node ${cmd.id} still owns shards ${owning.map((s) => s.id).join(', ')}; decommission it first`);
       }
-      if (cmd.id === state.leader) throw new HttpError(409, `node ${cmd.id} is the catalog leader and cannot be removed`);
       delete state.nodes[cmd.id];
       break;
     }
@@ -125,6 +130,15 @@ export function applyCommand(state: CatalogState, cmd: CatalogCommand): void {
       if (!state.nodes[cmd.id]) throw new HttpError(404, `node not found: ${cmd.id}`);
       if (!NODE_STATUSES.includes(cmd.status)) throw new HttpError(400, `unknown node status: ${cmd.status}`);
       state.nodes[cmd.id]!.status = cmd.status;
+      break;
+    case 'start_migration':
+      startMigration(state, cmd.migration, cmd.at);
+      break;
+    case 'advance_migration':
+      advanceMigration(state, cmd.id, cmd.to, cmd.at, cmd.error);
+      break;
+    case 'start_rebalance':
+      startRebalance(state, cmd.id, cmd.strategy, cmd.node, cmd.at);
       break;
     default: {
       const never: never = cmd;

@@ -1,10 +1,11 @@
 // The seam between the catalog and how its changes are agreed on. The catalog (and everything
 // that reads it) sees only this: submit a request, read the applied state, hear of each applied
-// command. Today's implementation is the leader-ordered log (leader-log.ts); a Raft log can
-// take its place without touching the callers.
+// command. The implementation is Raft (raft/raft-node.ts); the seam keeps the callers (and
+// tests) apart from how it elects and replicates.
 import type { ColumnSchema } from '../types.js';
 import type { CatalogCommand } from './commands.js';
 import type { CatalogState, ShardDef } from './state.js';
+import type { RaftStatus } from './raft/messages.js';
 
 /** What a node asks of the leader: a command, or an intent the leader turns into commands. */
 export type CatalogRequest =
@@ -38,11 +39,13 @@ export interface Consensus {
   readonly ready: boolean;
   /** Submits a request to the leader; resolves once this node has applied its outcome. */
   propose(req: CatalogRequest, traceId?: string): Promise<ProposeResult>;
+  /** Role, term, commit index and members, for GET /api/v3/cluster/raft. */
+  status(): RaftStatus;
   /** Called with every command this node applies, in order (replayed ones included). */
   onApplied(listener: (cmd: CatalogCommand) => void): void;
   /** Replays the durable log into the state. */
   open(): void;
-  /** Joins the cluster's log (catch up, or found it). */
+  /** Joins the cluster's log (catch up, or found it); resolves once catalog requests can be served. */
   start(): Promise<void>;
   stop(): void;
   /** Catches up with the leader, or with `from` (any node that knows newer entries). */

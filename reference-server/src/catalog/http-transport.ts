@@ -4,40 +4,50 @@ import type { PeerClient } from '../cluster/peer-client.js';
 import { HttpError } from '../util/errors.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
 import type { CatalogRequest, ProposeResult } from './consensus.js';
-import { leaderUnreachable, type CatalogTransport, type LogPage } from './transport.js';
+import { leaderUnreachable, type CatalogTransport } from './transport.js';
+import type { AppendReply, AppendRequest, RaftProbe, SnapshotRequest, VoteReply, VoteRequest } from './raft/messages.js';
 
 export class HttpCatalogTransport implements CatalogTransport {
-  /** A broadcast pushes one page to every peer: encode it once. */
-  private encoded = new WeakMap<LogPage, string>();
-
   constructor(
     private readonly peers: PeerClient,
     /** A node's own URL (from the catalog or the bootstrap list). */
     private readonly urlOf: (nodeId: string) => string | undefined,
   ) {}
 
-  async fetchLog(peer: string, from: number, timeoutMs: number): Promise<LogPage | undefined> {
+  private async rpc<T>(peer: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
+    const url = this.urlOf(peer);
+    if (!url) throw new Error(`node ${peer} has no known address`);
+    const res = await this.peers.call(peer, url, 'POST', path, { body: stringifyWithBigInt(body), timeoutMs });
+    if (res.status !== 200) throw new Error(`node ${peer} answered ${path} with ${res.status}: ${res.text.slice(0, 200)}`);
+    return parseWithBigInt<T>(res.text);
+  }
+
+  requestVote(peer: string, req: VoteRequest, timeoutMs: number): Promise<VoteReply> {
+    return this.rpc(peer, '/internal/catalog/vote', req, timeoutMs);
+  }
+
+  appendEntries(peer: string, req: AppendRequest, timeoutMs: number): Promise<AppendReply> {
+    return this.rpc(peer, '/internal/catalog/append', req, timeoutMs);
+  }
+
+  installSnapshot(peer: string, req: SnapshotRequest, timeoutMs: number): Promise<AppendReply> {
+    return this.rpc(peer, '/internal/catalog/snapshot', req, timeoutMs);
+  }
+
+  async probe(peer: string, timeoutMs: number): Promise<RaftProbe | undefined> {
     const url = this.urlOf(peer);
     if (!url) return undefined;
     try {
-      const res = await this.peers.call(peer, url, 'GET', `/internal/catalog/log?from=${from}`, { timeoutMs });
-      return res.status === 200 ? parseWithBigInt<LogPage>(res.text) : undefined;
+      const res = await this.peers.call(peer, url, 'GET', '/internal/catalog/probe', { timeoutMs });
+      return res.status === 200 ? (JSON.parse(res.text) as RaftProbe) : undefined;
     } catch {
       return undefined;
     }
   }
 
-  async pushEntries(peer: string, page: LogPage, timeoutMs: number): Promise<void> {
-    const url = this.urlOf(peer);
-    if (!url) throw new Error(`node ${peer} has no known address`);
-    let body = this.encoded.get(page);
-    if (body === undefined) this.encoded.set(page, (body = stringifyWithBigInt(page)));
-    await this.peers.call(peer, url, 'POST', '/internal/catalog/append', { body, timeoutMs });
-  }
-
   async forwardPropose(leader: string, req: CatalogRequest, traceId?: string): Promise<ProposeResult> {
     const url = this.urlOf(leader);
-    if (!url) throw new HttpError(503, `catalog leader ${leader} has no known address`);
+    if (!url) throw new HttpError(503, `no catalog leader is reachable: leader ${leader} has no known address`);
     let res;
     try {
       res = await this.peers.call(leader, url, 'POST', '/internal/catalog/propose', { body: stringifyWithBigInt(req), traceId, timeoutMs: 10_000 });

@@ -4,16 +4,25 @@
 // share an object.
 import { HttpError } from '../util/errors.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
+import { cloneCatalog } from './state.js';
 import type { CatalogRequest, ProposeResult } from './consensus.js';
-import { leaderUnreachable, type CatalogRpcHandler, type CatalogTransport, type LogPage } from './transport.js';
+import { leaderUnreachable, type CatalogRpcHandler, type CatalogTransport } from './transport.js';
+import type { SnapshotRequest } from './raft/messages.js';
 
 export class InMemoryCatalogNetwork {
   private readonly handlers = new Map<string, CatalogRpcHandler>();
   private readonly isolated = new Set<string>();
+  /** Links cut one way or both: "from>to". */
+  private readonly cut = new Set<string>();
 
   /** Makes `nodeId` answer calls with `handler` (its catalog's rpc). */
   register(nodeId: string, handler: CatalogRpcHandler): void {
     this.handlers.set(nodeId, handler);
+  }
+
+  /** As a stopped process: calls to it fail. */
+  unregister(nodeId: string): void {
+    this.handlers.delete(nodeId);
   }
 
   /** Cuts every link of `nodeId`: its calls and calls to it fail as if it were unreachable. */
@@ -25,28 +34,42 @@ export class InMemoryCatalogNetwork {
     this.isolated.delete(nodeId);
   }
 
+  /** Cuts the links between two nodes, both ways. */
+  cutLink(a: string, b: string): void {
+    this.cut.add(`${a}>${b}`).add(`${b}>${a}`);
+  }
+
+  healAll(): void {
+    this.isolated.clear();
+    this.cut.clear();
+  }
+
   /** The transport `nodeId` calls its peers with. */
   transport(nodeId: string): CatalogTransport {
     const reach = async (peer: string): Promise<CatalogRpcHandler> => {
       await new Promise((resolve) => setImmediate(resolve)); // a call never completes synchronously
       const h = this.handlers.get(peer);
-      if (!h || this.isolated.has(peer) || this.isolated.has(nodeId)) throw new Error(`node ${peer} unreachable from ${nodeId}`);
+      if (!h || this.isolated.has(peer) || this.isolated.has(nodeId) || this.cut.has(`${nodeId}>${peer}`)) throw new Error(`node ${peer} unreachable from ${nodeId}`);
       return h;
     };
+    /** The answer travels back over the same link: cut meanwhile, it is lost. */
+    const back = async <T>(peer: string, value: T): Promise<T> => {
+      await reach(peer);
+      return copy(value);
+    };
     return {
-      async fetchLog(peer: string, from: number): Promise<LogPage | undefined> {
+      requestVote: async (peer, req) => back(peer, (await reach(peer)).requestVote(copy(req))),
+      appendEntries: async (peer, req) => back(peer, (await reach(peer)).appendEntries(copy(req))),
+      installSnapshot: async (peer, req) => {
+        const sent = copy(req) as SnapshotRequest;
+        sent.snapshot.state = cloneCatalog(sent.snapshot.state);
+        return back(peer, (await reach(peer)).installSnapshot(sent));
+      },
+      probe: async (peer) => {
         try {
-          return copy((await reach(peer)).page(from));
+          return copy((await reach(peer)).probe());
         } catch {
           return undefined;
-        }
-      },
-      async pushEntries(peer: string, page: LogPage): Promise<void> {
-        const h = await reach(peer);
-        try {
-          h.receive(copy(page), nodeId);
-        } catch {
-          // The peer answered (with an error): delivered, as over HTTP.
         }
       },
       async forwardPropose(leader: string, req: CatalogRequest): Promise<ProposeResult> {

@@ -10,6 +10,42 @@ export type Consistency = (typeof CONSISTENCY_LEVELS)[number];
 
 export const MIGRATION_STATES = ['MigratingSnapshot', 'MigratingWAL', 'AwaitingCutover', 'Stable', 'Cleaned'] as const;
 export type MigrationStatus = (typeof MIGRATION_STATES)[number];
+/** A migration's state: one of the steps above, or how it ended without finishing. */
+export type MigrationState = MigrationStatus | 'Failed' | 'RolledBack';
+
+export interface MigrationDef {
+  id: string;
+  shard_id: number;
+  db: string;
+  table: string;
+  source: string;
+  target: string;
+  state: MigrationState;
+  /** Each state entered, with when (RFC3339, ms), in order. */
+  history: Array<{ state: MigrationState; at: string }>;
+  rebalance_id?: string;
+  error?: string;
+}
+
+export const REBALANCE_STRATEGIES = ['add_node', 'decommission_node'] as const;
+export type RebalanceStrategy = (typeof REBALANCE_STRATEGIES)[number];
+
+export interface ShardMove {
+  shard_id: number;
+  from: string;
+  to: string;
+}
+
+export interface RebalanceDef {
+  id: string;
+  strategy: RebalanceStrategy;
+  /** The node added or decommissioned. */
+  node: string;
+  state: 'Running' | 'Done' | 'Failed';
+  moves: ShardMove[];
+  migration_ids: string[];
+  error?: string;
+}
 
 export interface NodeDef {
   id: string;
@@ -46,6 +82,10 @@ export interface ShardDef {
   hash_range: [number, number];
   node_ids: string[];
   migration_status: MigrationStatus;
+  /** While a migration copies the shard (MigratingSnapshot .. AwaitingCutover): its target. */
+  migrating_to?: string;
+  /** After cutover until the source's copy is deleted (Stable): the former owner. */
+  migrating_from?: string;
 }
 
 export interface CatalogState {
@@ -53,16 +93,19 @@ export interface CatalogState {
   version: number;
   /** Random id chosen at bootstrap: catalogs of different clusters never mix. */
   cluster_id: string;
-  /** The node that orders catalog commands (until consensus replaces it). */
+  /** The node that founded the catalog. Who orders changes now is the Raft leader (Catalog.leaderId). */
   leader: string;
   nodes: Record<string, NodeDef>;
   databases: Record<string, DatabaseDef>;
   shards: Record<number, ShardDef>;
   next_shard_id: number;
+  /** Shard migrations by id, running and finished (see migration/). */
+  migrations: Record<string, MigrationDef>;
+  rebalances: Record<string, RebalanceDef>;
 }
 
 export function emptyCatalog(): CatalogState {
-  return { version: 0, cluster_id: '', leader: '', nodes: names(), databases: names(), shards: names(), next_shard_id: 1 };
+  return { version: 0, cluster_id: '', leader: '', nodes: names(), databases: names(), shards: names(), next_shard_id: 1, migrations: names(), rebalances: names() };
 }
 
 /**
@@ -79,6 +122,8 @@ export function cloneCatalog(state: CatalogState): CatalogState {
   copy.nodes = Object.assign(names(), copy.nodes);
   copy.shards = Object.assign(names(), copy.shards);
   copy.databases = Object.assign(names(), copy.databases);
+  copy.migrations = Object.assign(names(), copy.migrations);
+  copy.rebalances = Object.assign(names(), copy.rebalances);
   for (const db of Object.values(copy.databases)) db.tables = Object.assign(names(), db.tables);
   return copy;
 }

@@ -1,38 +1,44 @@
-// How catalog logs on different nodes talk: the calls the leader-ordered log makes to a peer
-// (CatalogTransport) and what it answers to them (CatalogRpcHandler). Over HTTP between
-// processes (http-transport.ts), in memory between catalogs of one process in tests
-// (memory-transport.ts), where links can be cut and healed at will.
+// How the catalog's Raft nodes talk: the calls a node makes to a peer (CatalogTransport) and
+// what it answers to them (CatalogRpcHandler). Over HTTP between processes (http-transport.ts),
+// in memory between catalogs of one process in tests (memory-transport.ts), where links can be
+// cut and healed at will.
 import { HttpError } from '../util/errors.js';
-import type { CatalogEntry } from './commands.js';
 import type { CatalogRequest, ProposeResult } from './consensus.js';
+import type { AppendReply, AppendRequest, RaftProbe, SnapshotRequest, VoteReply, VoteRequest } from './raft/messages.js';
 
-/** Log entries from some index on, with what identifies the catalog they belong to. */
-export interface LogPage {
-  cluster_id: string;
-  version: number;
-  entries: CatalogEntry[];
-}
-
+/** Each call rejects if the peer could not be reached (or did not answer in time). */
 export interface CatalogTransport {
-  /** `peer`'s log from index `from` on; undefined if it cannot be had (unreachable, refused). */
-  fetchLog(peer: string, from: number, timeoutMs: number): Promise<LogPage | undefined>;
-  /** Pushes committed entries to `peer`; rejects only if the peer could not be reached. */
-  pushEntries(peer: string, page: LogPage, timeoutMs: number): Promise<void>;
+  requestVote(peer: string, req: VoteRequest, timeoutMs: number): Promise<VoteReply>;
+  appendEntries(peer: string, req: AppendRequest, timeoutMs: number): Promise<AppendReply>;
+  installSnapshot(peer: string, req: SnapshotRequest, timeoutMs: number): Promise<AppendReply>;
+  /** What `peer` knows of the cluster; undefined if it cannot be had. */
+  probe(peer: string, timeoutMs: number): Promise<RaftProbe | undefined>;
   /**
    * Hands a request to the leader `peer`. Throws an HttpError: the leader's own refusal with
-   * its status, or a 503 saying it could not be reached.
+   * its status (421 if it is not the leader any more), or a 503 saying it could not be reached.
    */
   forwardPropose(peer: string, req: CatalogRequest, traceId?: string): Promise<ProposeResult>;
 }
 
-/** The leader-ordered log's side of those calls, on the node that receives them. */
+/** A Raft node's side of those calls, on the node that receives them. */
 export interface CatalogRpcHandler {
-  page(from: number): LogPage;
-  receive(page: LogPage, from?: string): void;
+  requestVote(req: VoteRequest): VoteReply;
+  appendEntries(req: AppendRequest): AppendReply;
+  installSnapshot(req: SnapshotRequest): AppendReply;
+  probe(): RaftProbe;
   leaderHandle(req: CatalogRequest): Promise<ProposeResult>;
 }
 
-/** The refusal every transport gives when the leader cannot be reached. */
+/** Status of a leader's answer when it is not (or no longer) the leader: ask the right one. */
+export const NOT_LEADER = 421;
+
+/** The refusal every transport gives when the leader cannot be reached: it never saw the request. */
+export class LeaderUnreachable extends HttpError {
+  constructor(leader: string, cause: unknown) {
+    super(503, `no catalog leader is reachable: catalog leader ${leader} is unreachable (${(cause as Error)?.message ?? cause})`);
+  }
+}
+
 export function leaderUnreachable(leader: string, cause: unknown): HttpError {
-  return new HttpError(503, `catalog change refused: catalog leader ${leader} is unreachable (${(cause as Error)?.message ?? cause})`);
+  return new LeaderUnreachable(leader, cause);
 }

@@ -11,6 +11,7 @@ import type { WriteCoordinator } from '../write/coordinator.js';
 import type { DistributedQuery } from '../cluster/distributed-query.js';
 import type { PeerResponse } from '../cluster/peer-client.js';
 import type { Point } from '../types.js';
+import type { ShardCopy } from '../migration/copy.js';
 
 type Counter = ReturnType<Metrics['counter']>;
 
@@ -20,8 +21,10 @@ export interface NodeApi {
   readonly metrics: Pick<Metrics, 'render'>;
   readonly count: Record<'writes' | 'lines' | 'lineErrors' | 'replicaApplied' | 'queries' | 'http', Counter>;
   readonly catalog: Catalog;
-  readonly store: Pick<ShardStore, 'cachedDigest' | 'exportRows'>;
+  readonly store: Pick<ShardStore, 'cachedDigest' | 'exportRows' | 'exportRaw'>;
   readonly writer: Pick<WriteCoordinator, 'write'>;
+  /** A migration's copy on this node: pull a shard's rows from a peer, drop a copy no longer owned. */
+  readonly shardCopy: Pick<ShardCopy, 'pull' | 'drop' | 'count'>;
   readonly query: Pick<DistributedQuery, 'query' | 'scanLocal'>;
   /** True once stop() began: requests are refused. */
   readonly shuttingDown: boolean;

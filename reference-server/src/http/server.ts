@@ -9,6 +9,8 @@ import { Router } from './router.js';
 import { dataPlaneRoutes } from './routes/data-plane.js';
 import { clusterPlaneRoutes } from './routes/cluster-plane.js';
 import { internalRoutes } from './routes/internal.js';
+import { migrationRoutes } from './routes/migrations.js';
+import { raftRoutes } from './routes/raft.js';
 
 const OPEN_PATHS = new Set(['/health', '/ping']);
 /** How long a client request that arrives while the node starts waits for it. */
@@ -19,6 +21,8 @@ export function createHttpServer(node: NodeApi): http.Server {
   dataPlaneRoutes(router, node);
   clusterPlaneRoutes(router, node);
   internalRoutes(router, node);
+  migrationRoutes(router, node);
+  raftRoutes(router, node);
 
   const server = http.createServer((req, res) => {
     const traceId = headerString(req.headers['x-phantom-trace-id']) ?? crypto.randomUUID();

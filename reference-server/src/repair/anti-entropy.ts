@@ -8,7 +8,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ShardDef } from '../catalog/state.js';
 import type { ShardDigest, ShardStore, VersionedRow } from '../storage/store.js';
 import type { PeerResponse } from '../cluster/peer-client.js';
-import { copyNodes, holdsCopy } from '../sharding/ownership.js';
+import { repairNodes } from '../sharding/ownership.js';
 import { bugs } from '../bugs.js';
 
 export interface AntiEntropyDeps {
@@ -54,11 +54,11 @@ export class AntiEntropy {
   }
 
   private async pass(all: boolean): Promise<void> {
-    const shards = Object.values(this.d.catalog.state.shards).filter((s) => holdsCopy(s, this.d.selfId));
+    const shards = Object.values(this.d.catalog.state.shards).filter((s) => repairNodes(s).includes(this.d.selfId));
     for (const shard of shards) {
       // Replicas of a shard being written differ by the writes in flight: wait for a lull.
       if (!all && this.d.store.quietFor(shard.id) < QUIET_MS) continue;
-      for (const peer of copyNodes(shard)) {
+      for (const peer of repairNodes(shard)) {
         if (peer === this.d.selfId || !this.d.isUp(peer)) continue;
         try {
           await this.repairFrom(shard, peer);

@@ -52,6 +52,10 @@ interface LocalTable {
   sqlname: string;
   columns: Map<string, LocalColumn>;
   upsert?: Database.Statement;
+  /** The same upsert for `upsertRows` rows at once (bulk copies), prepared on first use. */
+  upsertMany?: Database.Statement;
+  upsertManySql?: string;
+  upsertRows?: number;
   upsertOrder?: LocalColumn[];
   args?: unknown[];
 }
@@ -60,6 +64,13 @@ interface LocalTable {
 export interface VersionedRow {
   vers: Record<string, number>;
   point: EncodedPoint;
+}
+
+/** A page of exportRaw: see there. */
+export interface RawRowsPage {
+  columns: Array<{ name: string; kind: 'tag' | 'field'; type: FieldType | null }>;
+  rows: unknown[][];
+  next: { time: string; sid: number } | null;
 }
 
 export const REPAIR_BUCKETS = 16;
@@ -303,12 +314,12 @@ export class ShardStore {
     const stmt = this.db
       .prepare(
         `SELECT sid, time${cols.map((c) => `, ${c.col}, ${c.kind === 'field' ? versionCol(c.col) : 'NULL'}`).join('')} FROM ${t.sqlname}
-         WHERE shard = ? AND (time > ? OR (time = ? AND sid > ?))${bucketCond} ORDER BY time, sid LIMIT ?`,
+         WHERE shard = ? AND (time, sid) > (?, ?)${bucketCond} ORDER BY time, sid LIMIT ?`, // a row value seeks the key; the OR form rescanned from the start per page
       )
       .raw()
       .safeIntegers(true);
     const out: VersionedRow[] = [];
-    const raw = stmt.all(shard, afterTime, afterTime, afterSid, limit) as unknown[][];
+    const raw = stmt.all(shard, afterTime, afterSid, limit) as unknown[][];
     for (const row of raw) {
       const tags: Record<string, string> = {};
       const fields: unknown[] = [];
@@ -329,6 +340,116 @@ export class ShardStore {
     }
     const last = raw.at(-1);
     return { rows: out, next: raw.length === limit && last ? { time: last[1] as bigint, sid: Number(last[0]) } : null };
+  }
+
+  /**
+   * A page of a shard's rows in their stored form, for bulk copies (a migration): column names
+   * once, then per row [sid, time, and per column its value (and a field's write version)],
+   * 64-bit integers as decimal strings. Much cheaper than exportRows, which builds a point per
+   * row. `minVersion` keeps only rows with a field written at that version or later.
+   */
+  exportRaw(db: string, table: string, shard: number, afterTime: bigint, afterSid: number, limit: number, minVersion = 0): RawRowsPage {
+    const t = this.table(db, table);
+    if (!t) return { columns: [], rows: [], next: null };
+    const cols = [...t.columns.values()];
+    const select = cols.map((c) => {
+      if (c.kind === 'tag') return c.col;
+      const value = c.type === 'integer' || c.type === 'uinteger' ? `CAST(${c.col} AS TEXT)` : c.col;
+      return `${value}, ${versionCol(c.col)}`;
+    });
+    const fields = cols.filter((c) => c.kind === 'field');
+    const since = minVersion > 0 && fields.length > 0 ? ` AND (${fields.map((c) => `${versionCol(c.col)} >= ${Math.floor(minVersion)}`).join(' OR ')})` : '';
+    const rows = this.db
+      .prepare(
+        `SELECT sid, CAST(time AS TEXT)${select.map((x) => `, ${x}`).join('')} FROM ${t.sqlname}
+         WHERE shard = ? AND (time, sid) > (?, ?)${since} ORDER BY time, sid LIMIT ?`, // a row value: SQLite seeks the key instead of scanning from the start
+      )
+      .raw()
+      .all(shard, afterTime, afterSid, limit) as unknown[][];
+    const last = rows.at(-1);
+    return {
+      columns: cols.map((c) => ({ name: c.name, kind: c.kind, type: c.type })),
+      rows,
+      next: rows.length === limit && last ? { time: last[1] as string, sid: last[0] as number } : null,
+    };
+  }
+
+  /** Merges a page from exportRaw (of the same shard on a peer) by write version, like applyRows. */
+  applyRaw(db: string, table: string, shard: number, page: Pick<RawRowsPage, 'columns' | 'rows'>): void {
+    if (page.rows.length === 0) return;
+    const slots: number[] = [];
+    let slot = 2;
+    for (const c of page.columns) {
+      slots.push(slot);
+      slot += c.kind === 'field' ? 2 : 1;
+    }
+    this.inTx(() => {
+      const have = this.table(db, table);
+      const missing: NewColumn[] = [];
+      for (const c of page.columns) {
+        const mine = have?.columns.get(c.name);
+        if (!mine) missing.push({ name: c.name, kind: c.kind, type: c.kind === 'field' ? c.type : null });
+        else if (mine.kind !== c.kind || mine.type !== (c.kind === 'field' ? c.type : null)) {
+          throw new StoreRefusal(`copy of ${db}.${table}: column '${c.name}' is ${mine.kind} ${mine.type ?? ''} here, ${c.kind} ${c.type ?? ''} on the peer`);
+        }
+      }
+      this.addColumns(db, table, missing);
+      const t = this.table(db, table)!;
+      if (!t.upsert) this.prepareUpsert(t);
+      const byName = new Map(page.columns.map((c, i) => [c.name, slots[i]!]));
+      const order = t.upsertOrder!;
+      const width = t.args!.length;
+      const many = t.upsertRows!;
+      t.upsertMany ??= this.db.prepare(t.upsertManySql!);
+      const bulk = new Array<unknown>(width * many);
+      /** Binds `row` into `args` from position `a` in the upsert's order. */
+      const bind = (row: unknown[], args: unknown[], a: number) => {
+        args[a++] = shard;
+        args[a++] = row[0];
+        args[a++] = BigInt(row[1] as string);
+        for (const c of order) {
+          const at = byName.get(c.name);
+          const v = at === undefined ? null : row[at];
+          if (c.kind === 'tag') {
+            args[a++] = v ?? null;
+            continue;
+          }
+          args[a++] = v === null || v === undefined ? null : c.type === 'integer' || c.type === 'uinteger' ? BigInt(v as string) : v;
+          args[a++] = at === undefined ? null : row[at + 1];
+        }
+      };
+      const rows = page.rows;
+      const whole = rows.length - (rows.length % many);
+      for (let i = 0; i < whole; i += many) {
+        for (let j = 0; j < many; j++) bind(rows[i + j]!, bulk, j * width);
+        t.upsertMany.run(bulk);
+      }
+      for (let i = whole; i < rows.length; i++) {
+        bind(rows[i]!, t.args!, 0);
+        t.upsert!.run(t.args!);
+      }
+    })();
+    this.bump(shard);
+  }
+
+  /**
+   * Deletes up to `limit` rows of the shard (the oldest first); returns how many. A caller that
+   * drops a large shard does it chunk by chunk, so no single statement holds the node for long.
+   */
+  deleteShardChunk(db: string, table: string, shard: number, limit: number): number {
+    const t = this.table(db, table);
+    if (!t) return 0;
+    this.bump(shard);
+    return this.db
+      .prepare(`DELETE FROM ${t.sqlname} WHERE shard = ? AND (time, sid) IN (SELECT time, sid FROM ${t.sqlname} WHERE shard = ? ORDER BY time, sid LIMIT ?)`)
+      .run(shard, shard, limit).changes;
+  }
+
+  /** Rows of the shard on this node. */
+  rowCount(db: string, table: string, shard: number): number {
+    const t = this.table(db, table);
+    if (!t) return 0;
+    return Number(this.db.prepare(`SELECT count(*) FROM ${t.sqlname} WHERE shard = ?`).pluck().get(shard));
   }
 
   deleteShard(db: string, table: string, shard: number): number {
@@ -482,11 +603,16 @@ export class ShardStore {
         const take = `excluded.${v} IS NOT NULL AND (${v} IS NULL OR excluded.${v} ${newer} ${v} OR (excluded.${v} = ${v} AND excluded.${c.col} > ${c.col}))`;
         return [`${c.col} = CASE WHEN ${take} THEN excluded.${c.col} ELSE ${c.col} END`, `${v} = CASE WHEN ${take} THEN excluded.${v} ELSE ${v} END`];
       });
-    t.upsert = this.db.prepare(
+    const values = `(?, ?, ?${cols.map(() => ', ?').join('')})`;
+    const sql = (rows: number) =>
       `INSERT INTO ${t.sqlname} (shard, sid, time${cols.map((c) => ', ' + c).join('')})
-       VALUES (?, ?, ?${cols.map(() => ', ?').join('')})
-       ON CONFLICT (shard, time, sid) DO ${sets.length ? `UPDATE SET ${sets.join(', ')}` : 'NOTHING'}`,
-    );
+       VALUES ${Array.from({ length: rows }, () => values).join(', ')}
+       ON CONFLICT (shard, time, sid) DO ${sets.length ? `UPDATE SET ${sets.join(', ')}` : 'NOTHING'}`;
+    t.upsert = this.db.prepare(sql(1));
+    // Bulk copies bind many rows per statement (SQLite allows 32766 parameters in one).
+    t.upsertRows = Math.max(1, Math.min(64, Math.floor(32_000 / (3 + cols.length))));
+    t.upsertMany = undefined;
+    t.upsertManySql = sql(t.upsertRows);
     t.upsertOrder = order;
     t.args = new Array(3 + cols.length);
   }

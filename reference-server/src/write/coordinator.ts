@@ -11,7 +11,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Consistency, ShardDef, TableDef } from '../catalog/state.js';
 import { shardKeyHash } from '../sharding/hash.js';
 import type { ShardRouter } from '../sharding/router.js';
-import { writeNodes } from '../sharding/ownership.js';
+import { ackNodes, writeNodes } from '../sharding/ownership.js';
 import { encodePoints } from '../storage/point-codec.js';
 import type { WalEntry } from '../storage/wal.js';
 import type { HintedHandoff } from '../repair/hints.js';
@@ -20,6 +20,7 @@ import { checkSchema } from './schema-check.js';
 import { requiredAcks } from './consistency.js';
 import { WriteClock } from './write-clock.js';
 import { mergeSameIdentity } from './later-line-wins.js';
+import { fenced, waitForFence } from '../migration/write-fence.js';
 import { bugs } from '../bugs.js';
 
 /** A replica answered, but refused the write (its status tells whether a retry can help). */
@@ -114,19 +115,25 @@ export class WriteCoordinator {
     for (const list of accepted.values()) append(points, list);
 
     // Route every point to its shard, creating shards for new time partitions.
-    const { batches, routeErrors } = await this.route(req.db, points, lineText, req.traceId, req.consistency);
+    let { batches, routeErrors } = await this.route(req.db, points, lineText, req.traceId, req.consistency);
+    // A shard at a migration's cutover holds writes briefly (migration/write-fence.ts); routed again after.
+    const held = [...batches.values()].filter((b) => fenced(b.shard)).map((b) => b.shard.id);
+    if (held.length > 0) {
+      await waitForFence(() => this.d.catalog.state, held);
+      ({ batches, routeErrors } = await this.route(req.db, points, lineText, req.traceId, req.consistency));
+    }
     append(errors, routeErrors);
     if (!req.acceptPartial && errors.length > 0) return reject(errors);
 
     // All-or-nothing writes refuse up front when an owner set cannot reach consistency.
     if (!req.acceptPartial) {
-      const owners = new Set([...batches.values()].flatMap((b) => writeNodes(b.shard)));
+      const owners = new Set([...batches.values()].flatMap((b) => ackNodes(b.shard)));
       owners.delete(this.d.selfId);
       const down = new Set(await this.d.liveness.confirmDown([...owners]));
       for (const b of batches.values()) {
-        const live = writeNodes(b.shard).filter((n) => !down.has(n)).length;
+        const live = ackNodes(b.shard).filter((n) => !down.has(n)).length;
         if (live < b.required) {
-          const missing = writeNodes(b.shard).filter((n) => down.has(n));
+          const missing = ackNodes(b.shard).filter((n) => down.has(n));
           return { linesWritten: 0, errors: [], unavailable: consistencyMessage(b, live, missing, 'available (nothing was written)') };
         }
       }
@@ -193,7 +200,7 @@ export class WriteCoordinator {
       if (!b) {
         const table = tableOf(p.measurement);
         const level = override ?? table.consistency;
-        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, writeNodes(shard).length), acks: 0, failures: [], refusals: [] }));
+        batches.set(shard.id, (b = { shard, table, points: [], required: requiredAcks(level, ackNodes(shard).length), acks: 0, failures: [], refusals: [] }));
       }
       b.points.push(p);
     }
@@ -219,7 +226,7 @@ export class WriteCoordinator {
     const local = perNode.get(this.d.selfId);
     if (local) {
       this.d.applyLocal(local.entries, !req.noSync, local.decoded);
-      for (const b of local.shards) b.acks++;
+      for (const b of local.shards) if (ackNodes(b.shard).includes(this.d.selfId)) b.acks++;
     }
     const remote = [...perNode].filter(([n]) => n !== this.d.selfId);
     if (remote.length === 0) return;
@@ -232,7 +239,8 @@ export class WriteCoordinator {
           .sendToPeer(nodeId, w.entries, !req.noSync, req.traceId)
           .then(
             () => {
-              for (const b of w.shards) b.acks++;
+              // A migration's target or former owner takes the write but does not count (ownership.ts).
+              for (const b of w.shards) if (ackNodes(b.shard).includes(nodeId)) b.acks++;
             },
             (err: Error) => {
               // Only a replica that may take the write later gets a hint; one that refused it
@@ -263,7 +271,7 @@ export class WriteCoordinator {
 function consistencyMessage(b: ShardBatch, acked: number, failed: string[], verb = 'acknowledged', refused: string[] = []): string {
   return (
     `write consistency not reached for shard ${b.shard.id} of ${b.shard.db}.${b.shard.table}: ` +
-    `${acked} of ${writeNodes(b.shard).length} replicas ${verb}, ${b.required} required` +
+    `${acked} of ${ackNodes(b.shard).length} replicas ${verb}, ${b.required} required` +
     // Sorted: replicas fail in whatever order their calls end; the message should not vary.
     (failed.length ? `; unavailable: ${[...failed].sort().join(', ')}` : '') +
     (refused.length ? `; refused by ${[...refused].sort().join(', ')}` : '')

@@ -21,3 +21,8 @@ export class WriteClock {
     return this.logical * 64 + this.tag;
   }
 }
+
+/** The lowest version WriteClock hands out at wall-clock time `ms` (on a clock not running ahead). */
+export function versionAtMs(ms: number): number {
+  return Math.max(0, Math.floor(ms)) * 64 * 64;
+}

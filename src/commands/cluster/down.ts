@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { PhantomCommand } from '../../cli/command.js';
 import { cleanupFailed } from '../../cli/failure.js';
-import { reaperFor } from '../../drivers/index.js';
+import { allReapers } from '../../drivers/index.js';
 
 export default class ClusterDown extends PhantomCommand {
   static override summary = 'Stop the cluster started by `cluster up` and remove its data.';
@@ -10,7 +10,7 @@ export default class ClusterDown extends PhantomCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterDown);
-    const results = await reaperFor('process').stopClusters();
+    const results = (await Promise.all(allReapers().map(({ reaper }) => reaper.stopClusters()))).flat();
     const problems = results.flatMap((r) => r.problems);
     if (flags.json) process.stdout.write(JSON.stringify({ stopped: results, ...(problems.length && { error: cleanupFailed(problems) }) }, null, 2) + '\n');
     else if (results.length === 0) process.stdout.write('no cluster is up\n');

@@ -1,17 +1,18 @@
 import { Flags } from '@oclif/core';
 import { PhantomCommand } from '../../cli/command.js';
 import { healthOk } from '../../drivers/health.js';
-import { reaperFor } from '../../drivers/index.js';
+import { allReapers } from '../../drivers/index.js';
 
 export default class ClusterStatus extends PhantomCommand {
   static override summary = 'Show the nodes of the cluster started by `cluster up` and whether each answers /health.';
   static override examples = ['<%= config.bin %> cluster status', '<%= config.bin %> cluster status --json'];
-  static override flags = { json: Flags.boolean({ description: 'print {clusters: [{id, nodes: [{id, url, pid, running, healthy}]}]} as JSON' }) };
+  static override flags = { json: Flags.boolean({ description: 'print {clusters: [{id, driver, nodes: [{id, url, pid or container, running, healthy}]}]} as JSON' }) };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterStatus);
-    const clusters = await Promise.all(reaperFor('process').liveClusters({ kept: true }).map(async (c) => ({
-      ...c, nodes: await Promise.all(c.nodes.map(async (n) => ({ ...n, healthy: await healthOk(n.url, 1000) }))),
+    const live = await Promise.all(allReapers().map(async ({ driver, reaper }) => (await reaper.liveClusters({ kept: true })).map((c) => ({ ...c, driver }))));
+    const clusters = await Promise.all(live.flat().map(async (c) => ({
+      ...c, nodes: await Promise.all(c.nodes.map(async (n) => ({ ...n, healthy: n.url !== '' && (await healthOk(n.url, 1000)) }))),
     })));
     if (flags.json) {
       process.stdout.write(JSON.stringify({ clusters }, null, 2) + '\n');
@@ -19,8 +20,8 @@ export default class ClusterStatus extends PhantomCommand {
     }
     if (clusters.length === 0) { process.stdout.write('no cluster is up (start one with `phantom-test cluster up`)\n'); return; }
     for (const c of clusters) {
-      process.stdout.write(`${c.id}${c.kind === 'kept' ? ' (kept by run --keep)' : ''}\n`);
-      for (const n of c.nodes) process.stdout.write(`  ${n.id}  ${n.url}  pid ${n.pid}  ${n.healthy ? 'healthy' : n.running ? 'running, not healthy' : 'not running'}\n`);
+      process.stdout.write(`${c.id}${c.driver === 'process' ? '' : ` (${c.driver})`}${c.kind === 'kept' ? ' (kept by run --keep)' : ''}\n`);
+      for (const n of c.nodes) process.stdout.write(`  ${n.id}  ${n.url}  ${n.container ? `container ${n.container}` : `pid ${n.pid}`}  ${n.healthy ? 'healthy' : n.running ? 'running, not healthy' : 'not running'}\n`);
     }
   }
 }

@@ -82,7 +82,8 @@ let memo: ImageInputs | undefined;
 export function imageInputs(root = PACKAGE_ROOT): ImageInputs {
   if (memo) return memo;
   const entries: ContextEntry[] = [];
-  const dockerfile = join(root, 'reference-server', 'Dockerfile');
+  // PHANTOM_DOCKERFILE: another Dockerfile over the same context (trying a change to the image; the build-failure test).
+  const dockerfile = process.env.PHANTOM_DOCKERFILE || join(root, 'reference-server', 'Dockerfile');
   const dist = join(root, 'reference-server', 'dist');
   if (!existsSync(join(dist, 'main.js'))) throw new InfraError(`reference server not built (${dist}/main.js is missing): run \`npm run build\` first`);
   entries.push({ path: 'Dockerfile', data: readFileSync(dockerfile) });
@@ -204,15 +205,23 @@ export async function ensureImage(docker: Docker, inputs = imageInputs()): Promi
 /**
  * Builds from a context and scans the output: the engine reports a failed step inside the
  * stream (dockerode resolves anyway), so an `error` there is a failure, with the last lines.
+ * A failed build leaves no tag, and (rm, forcerm) no container; the layers its successful steps
+ * committed would stay as untagged images, so they are removed (by the ids the stream names).
  */
 export async function buildImage(docker: Docker, context: ContextEntry[], tag: string, labels: Record<string, string> = {}): Promise<void> {
   const lines: string[] = [];
+  const layers: string[] = [];
   let failure: string | undefined;
   try {
     const stream = await docker.buildImage(tarStream(readLazily(context)), { t: tag, labels, rm: true, forcerm: true });
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), (ev: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
-        if (ev.stream) lines.push(...ev.stream.split('\n').filter((l) => l.trim()));
+        for (const line of ev.stream?.split('\n').filter((l) => l.trim()) ?? []) {
+          // " ---> <id>" after a step is the layer it committed; after " ---> Using cache", an older build's.
+          const layer = /^ ---> ([0-9a-f]{12,64})$/.exec(line);
+          if (layer && lines.at(-1) !== ' ---> Using cache') layers.push(layer[1]!);
+          lines.push(line);
+        }
         if (ev.error || ev.errorDetail) failure = ev.errorDetail?.message ?? ev.error;
       });
     });
@@ -220,8 +229,26 @@ export async function buildImage(docker: Docker, context: ContextEntry[], tag: s
     failure = apiMessage(e);
   }
   if (failure !== undefined) {
-    throw new InfraError(`building image ${tag} failed: ${failure}`, { tried: 'docker build (through the engine API) of reference-server/Dockerfile', logTail: [...lines.slice(-15), failure].join('\n') });
+    const problems = await removeLayers(docker, layers);
+    throw new InfraError(`building image ${tag} failed: ${failure}`, {
+      tried: `docker build (through the engine API) of ${process.env.PHANTOM_DOCKERFILE || 'reference-server/Dockerfile'}`,
+      logTail: [...lines.slice(-15), failure, ...problems].join('\n'),
+    });
   }
+}
+
+/** Removes a failed build's layers, newest first (a parent goes once its child is gone); returns what could not be. */
+async function removeLayers(docker: Docker, layers: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const id of [...layers].reverse()) {
+    try {
+      await docker.getImage(id).remove({ noprune: true }); // only the layers this build made
+    } catch (e) {
+      // 404: gone already; 409: another image is built on it now (a concurrent build's cache).
+      if (statusOf(e) !== 404 && statusOf(e) !== 409) problems.push(`could not remove layer ${id} of the failed build: ${apiMessage(e)}`);
+    }
+  }
+  return problems;
 }
 
 /** The entries with their files' data, read one at a time as the stream is consumed. */

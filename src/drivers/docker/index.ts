@@ -52,6 +52,8 @@ interface Managed {
   /** When the current start was asked for (ns): `die` events from before belong to an earlier life. */
   startedNs: bigint;
   log?: WriteStream;
+  /** The container's attached output, demultiplexed into log. */
+  output?: NodeJS.ReadableStream & { destroy?: () => void };
   /** Holds its address while it is down (standIn). */
   standIn?: Docker.Container;
   clock?: { setting: ClockSetting; since: number };
@@ -126,6 +128,9 @@ export class DockerDriver implements Driver {
       await this.run(n.id);
     }));
     await Promise.all(initial.map((n) => this.waitHealthy(n.id, opts.readyTimeoutMs, opts.signal)));
+    // `cluster up`'s cluster outlives this process: nothing of it is watched from here (open
+    // event and log streams would keep the command from exiting); `docker logs` has its output.
+    if (this.o.kind === 'cluster') this.closeStreams();
     return this.nodes();
   }
 
@@ -231,6 +236,7 @@ export class DockerDriver implements Driver {
     m.log ??= createWriteStream(m.info.log, { flags: 'a' });
     await this.removeStandIn(m);
     const stream = await m.container!.attach({ stream: true, stdout: true, stderr: true, logs: false });
+    m.output = stream as Managed['output'];
     this.docker.modem.demuxStream(stream, m.log, m.log);
     stream.on('error', () => { /* the container went away */ });
     m.startedNs = BigInt(Date.now() - 1000) * 1_000_000n; // the engine's clock may lag ours a little
@@ -474,7 +480,10 @@ export class DockerDriver implements Driver {
 
   private closeStreams(): void {
     this.events?.destroy?.();
-    for (const m of this.nodesById.values()) m.log?.end();
+    for (const m of this.nodesById.values()) {
+      m.output?.destroy?.();
+      m.log?.end();
+    }
   }
 
   /**

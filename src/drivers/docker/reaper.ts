@@ -12,6 +12,7 @@ import type { LiveCluster, ReapResult, Reaper } from '../driver.js';
 import { stateDir } from '../../util/paths.js';
 import { isAlive } from '../process/registry.js';
 import { apiMessage, dockerClient, LABEL, parseOwner, projectLabel, statusOf, withTimeout } from './engine.js';
+import { IN_IMAGE } from './image.js';
 
 /** `run --keep` marks a run kept here (labels cannot change once a container exists). */
 function keptMarker(runId: string): string {
@@ -108,11 +109,45 @@ export const dockerReaper: Reaper = {
     const orphans = runs.filter((r) => (r.kind === 'run' ? !ownerAlive(r.owner) : Boolean(opts.all)));
     return Promise.all(orphans.map((r) => removeRun(docker, r)));
   },
-  // `cluster up` and `cluster status` use the process driver; kept Docker runs are listed by `clean --all`.
-  liveClusters(): LiveCluster[] {
-    return [];
+  /** `cluster up --driver docker`'s clusters (and, with kept, `run --keep`'s), from the engine's labels. */
+  async liveClusters(opts = {}): Promise<LiveCluster[]> {
+    const docker = await engineOrNone();
+    if (!docker) return [];
+    return (await listRuns(docker)).filter((r) => r.kind === 'cluster' || (opts.kept && r.kind === 'kept')).map(liveCluster);
   },
+  /** Stops `cluster up`'s clusters gracefully (SIGTERM, 10 s), then removes their containers, network and volumes. */
   async stopClusters(): Promise<ReapResult[]> {
-    return [];
+    const docker = await engineOrNone();
+    if (!docker) return [];
+    const out: ReapResult[] = [];
+    for (const r of (await listRuns(docker)).filter((x) => x.kind === 'cluster')) {
+      const stopped: ReapResult['stopped'] = [];
+      const problems: string[] = [];
+      await Promise.all(r.containers.filter((c) => c.State === 'running' || c.State === 'paused').map(async (c) => {
+        const container = docker.getContainer(c.Id);
+        try {
+          const pid = (await container.inspect()).State.Pid;
+          if (c.State === 'paused') await container.unpause();
+          await container.stop({ t: 10 });
+          if (c.Labels[LABEL.role] === 'node') stopped.push({ id: c.Labels[LABEL.node] ?? c.Id.slice(0, 12), pid });
+        } catch (e) {
+          if (statusOf(e) !== 304 && statusOf(e) !== 404) problems.push(`could not stop container ${c.Names[0]?.replace(/^\//, '')}: ${apiMessage(e)}`);
+        }
+      }));
+      const removed = await removeRun(docker, r);
+      out.push({ ...removed, stopped, killed: [], problems: [...problems, ...removed.problems] });
+    }
+    return out;
   },
 };
+
+/** A run's node containers as a LiveCluster: each reached on its port published on 127.0.0.1. */
+function liveCluster(r: RunResources): LiveCluster {
+  const nodes = r.containers.filter((c) => c.Labels[LABEL.role] === 'node').map((c) => {
+    const port = c.Ports.find((p) => p.PrivatePort === IN_IMAGE.port && p.PublicPort)?.PublicPort;
+    const container = c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
+    return { id: c.Labels[LABEL.node] ?? container, url: port ? `http://127.0.0.1:${port}` : '', container, log: `docker logs ${container}`, running: c.State === 'running' };
+  }).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const created = Math.min(...r.containers.map((c) => c.Created));
+  return { id: r.runId, kind: r.kind === 'kept' ? 'kept' : 'cluster', created: Number.isFinite(created) ? new Date(created * 1000).toISOString() : '', nodes };
+}

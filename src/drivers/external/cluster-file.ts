@@ -11,6 +11,11 @@
 //       peer_url: http://db1:8181 # optional: where the other nodes reach it
 //       container: shop-db1-1     # faults through the Docker engine, or:
 //       commands: { kill: ..., start: ..., stop: ..., pause: ..., resume: ... }
+//       network: { partition: ..., heal: ..., probe: ... }  # this node's own, else the file's:
+//   network:                      # how to cut node-to-node links (network.ts), optional
+//     partition: ...              # cuts {node}'s calls to {peer} ({peer_host}:{peer_port}, {mode})
+//     heal: ...                   # undoes one partition command, given the same placeholders
+//     probe: ...                  # exit 0 when {node} reaches {peer}: the cut's witness
 
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
@@ -23,6 +28,12 @@ import { isDurationError, readDuration } from '../../scenario/duration.js';
 export const NODE_ACTIONS = ['kill', 'start', 'stop', 'pause', 'resume'] as const;
 export type NodeAction = (typeof NODE_ACTIONS)[number];
 
+/** How links between nodes are cut, healed and checked: shell commands with placeholders. */
+export const NETWORK_COMMANDS = ['partition', 'heal', 'probe'] as const;
+export type NetworkCommand = (typeof NETWORK_COMMANDS)[number];
+/** What a network command may name, as {name}: the link's source node, its peer, and the cut's mode. */
+export const NETWORK_PLACEHOLDERS = ['node', 'container', 'peer', 'peer_host', 'peer_port', 'mode'] as const;
+
 export interface ExternalNode {
   id: string;
   url: string;
@@ -31,6 +42,8 @@ export interface ExternalNode {
   container?: string;
   /** Shell commands, by action (the actions without one cannot be done). */
   commands?: Partial<Record<NodeAction, string>>;
+  /** Commands for the links from this node: its own, else the file's top-level ones. */
+  network?: Partial<Record<NetworkCommand, string>>;
 }
 
 export interface ExternalCluster {
@@ -42,8 +55,8 @@ export interface ExternalCluster {
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 
-const TOP_KEYS = ['token', 'token_env', 'command_timeout', 'nodes'];
-const NODE_KEYS = ['id', 'url', 'peer_url', 'container', 'commands'];
+const TOP_KEYS = ['token', 'token_env', 'command_timeout', 'network', 'nodes'];
+const NODE_KEYS = ['id', 'url', 'peer_url', 'container', 'commands', 'network'];
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export type ClusterFileRead = { cluster: ExternalCluster } | { diagnostics: Diagnostic[] };
@@ -97,6 +110,8 @@ export function parseClusterFile(file: string, text: string, env: NodeJS.Process
     else commandTimeoutMs = Number(r.ns) / 1e6;
   }
 
+  const network = readNetwork(data.network, ['network'], at);
+
   const nodes: ExternalNode[] = [];
   if (!Array.isArray(data.nodes) || data.nodes.length === 0) {
     at(data.nodes === undefined ? [] : ['nodes'], data.nodes === undefined ? 'missing "nodes": the list of the cluster\'s nodes (each: id, url)' : '"nodes" must be a non-empty list of nodes (each: id, url)');
@@ -106,7 +121,7 @@ export function parseClusterFile(file: string, text: string, env: NodeJS.Process
       const id = isObject(raw) && typeof raw.id === 'string' ? raw.id : undefined;
       if (id !== undefined && seen.has(id)) at(['nodes', i, 'id'], `node id "${id}" is listed twice (first as node ${seen.get(id)! + 1})`);
       if (id !== undefined && !seen.has(id)) seen.set(id, i);
-      const node = readNode(raw, ['nodes', i], at, () => diagnostics.length);
+      const node = readNode(raw, ['nodes', i], at, () => diagnostics.length, network);
       if (node) nodes.push(node);
     });
   }
@@ -114,7 +129,7 @@ export function parseClusterFile(file: string, text: string, env: NodeJS.Process
   return { cluster: { file, ...(token !== undefined ? { token } : {}), commandTimeoutMs, nodes } };
 }
 
-function readNode(raw: unknown, path: JsonPath, at: (path: JsonPath, message: string, key?: boolean) => void, problems: () => number): ExternalNode | undefined {
+function readNode(raw: unknown, path: JsonPath, at: (path: JsonPath, message: string, key?: boolean) => void, problems: () => number, shared: ExternalNode['network']): ExternalNode | undefined {
   if (!isObject(raw)) {
     at(path, 'a node is a map with at least "id" and "url"');
     return undefined;
@@ -142,11 +157,41 @@ function readNode(raw: unknown, path: JsonPath, at: (path: JsonPath, message: st
       }
     }
   }
+  const own = raw.network === undefined ? undefined : readNetwork(raw.network, [...path, 'network'], at);
+  const network = raw.network === undefined ? shared : own;
+  // {container} in the file's commands stands for each node's: one without a container cannot fill it.
+  if (network && raw.container === undefined && Object.values(network).some((c) => c.includes('{container}'))) {
+    at(raw.network === undefined ? path : [...path, 'network'], `the network commands name {container}, and node ${JSON.stringify(raw.id)} gives no container`);
+  }
   if (problems() > before) return undefined;
   return {
     id: raw.id as string, url: url!, peerUrl: peerUrl!,
     ...(typeof raw.container === 'string' ? { container: raw.container } : {}), ...(commands ? { commands } : {}),
+    ...(network ? { network } : {}),
   };
+}
+
+/** A network map: partition goes with heal (teardown undoes every cut), placeholders are known ones. */
+function readNetwork(raw: unknown, path: JsonPath, at: (path: JsonPath, message: string, key?: boolean) => void): ExternalNode['network'] {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) {
+    at(path, `network must be a map of ${NETWORK_COMMANDS.join(', ')} to shell commands`);
+    return undefined;
+  }
+  unknownKeys(raw, [...NETWORK_COMMANDS], path, at);
+  const out: NonNullable<ExternalNode['network']> = {};
+  for (const name of NETWORK_COMMANDS) {
+    const c = raw[name];
+    if (c === undefined) continue;
+    if (typeof c !== 'string' || c.trim() === '') { at([...path, name], `the ${name} command must be a non-empty string (run with sh -c)`); continue; }
+    const unknown = [...c.matchAll(/\{([A-Za-z_]+)\}/g)].map((m) => m[1]!).filter((p) => !(NETWORK_PLACEHOLDERS as readonly string[]).includes(p));
+    if (unknown.length) at([...path, name], `unknown placeholder {${unknown[0]}} (known: ${NETWORK_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`);
+    else out[name] = c;
+  }
+  if (raw.partition !== undefined && raw.heal === undefined) at(path, 'a partition command needs a heal command (teardown heals every cut it made)');
+  if (raw.heal !== undefined && raw.partition === undefined) at(path, 'a heal command without a partition command is never run: give partition too');
+  if (raw.probe !== undefined && raw.partition === undefined) at(path, 'a probe command without a partition command is never run: give partition and heal too');
+  return out;
 }
 
 function readUrl(v: unknown, path: JsonPath, key: string, at: (path: JsonPath, message: string, key?: boolean) => void, parent: JsonPath): string | undefined {

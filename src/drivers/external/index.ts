@@ -3,8 +3,9 @@
 // the cluster: start checks every listed node answers /health, teardown undoes the faults
 // it injected (starts what it killed or stopped, resumes what it paused) and drops the
 // databases the scenario created. Faults go through each node's container or commands
-// (node-actions.ts); a scenario needing an action, a node or a fault kind the file does
-// not provide is skipped with the reason before anything runs.
+// (node-actions.ts), partitions through the file's network commands (network.ts); a
+// scenario needing an action, a node or a fault kind the file does not provide is skipped
+// with the reason before anything runs.
 
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,11 @@ import { InfraError, errorMessage } from '../../engine/errors.js';
 import { scenarioNeeds } from '../../engine/capabilities.js';
 import { topologyNodes, type Scenario } from '../../scenario/types.js';
 import { pingNodeId } from '../health.js';
+import { probeHealth } from '../../faults/probe.js';
 import { pollHealthy } from '../process/health.js';
 import type { ExternalCluster, ExternalNode, NodeAction } from './cluster-file.js';
 import { canDo, perform } from './node-actions.js';
+import { ExternalLinks } from './network.js';
 import { dropCreatedDatabases, listDatabases } from './databases.js';
 import { readLogTail } from '../log-tail.js';
 
@@ -25,6 +28,9 @@ const ACTIONS_OF_FAULT: Record<string, NodeAction[]> = {
   kill: ['kill', 'start'], stop: ['stop', 'start'], restart: ['stop', 'start'], start: ['start'],
   pause: ['pause', 'resume'], resume: ['resume'],
 };
+
+/** Network fault kinds the file's commands can do (cut and heal); the others need a proxy on each link. */
+const COMMAND_NETWORK_FAULTS = new Set(['partition', 'heal']);
 
 /** How long start waits for a listed node's /health: the cluster is already running. */
 const ATTACH_TIMEOUT_MS = 5000;
@@ -51,7 +57,10 @@ export class ExternalDriver implements Driver {
   readonly capabilities: ReadonlySet<Capability>;
   readonly reaper = externalReaper;
   readonly token?: string;
-  readonly crashed = new AbortController().signal;
+  private readonly crash = new AbortController();
+  readonly crashed = this.crash.signal;
+  /** Present once a cluster started with `network: true` (the scenario has network faults). */
+  links?: ExternalLinks;
   private readonly nodesById = new Map<string, Attached>();
   private cluster?: ClusterOptions;
   /** The databases the cluster held when the scenario started (never dropped). */
@@ -60,7 +69,8 @@ export class ExternalDriver implements Driver {
   constructor(private readonly o: { runId: string; cluster: ExternalCluster }) {
     // Node faults when the file says how to do any of them; which ones is checked per scenario (refuses).
     const anyMeans = o.cluster.nodes.some((n) => n.container !== undefined || Object.keys(n.commands ?? {}).length > 0);
-    this.capabilities = new Set<Capability>(anyMeans ? ['processes'] : []);
+    const anyCuts = o.cluster.nodes.some((n) => n.network?.partition !== undefined);
+    this.capabilities = new Set<Capability>([...(anyMeans ? ['processes' as const] : []), ...(anyCuts ? ['network' as const] : [])]);
     if (o.cluster.token !== undefined) this.token = o.cluster.token;
   }
 
@@ -73,6 +83,11 @@ export class ExternalDriver implements Driver {
     const late = topology.find((n) => n.start === false);
     if (late) return `node ${late.id} starts late (start: false, for add_node): the external driver attaches to a running cluster and cannot add nodes`;
     for (const need of scenarioNeeds(scenario)) {
+      if (need.capability === 'network') {
+        if (!COMMAND_NETWORK_FAULTS.has(need.kind ?? '')) return `${need.what} (at ${need.where}) needs a proxy on each link, and the external driver only cuts and heals links through the cluster file's network commands`;
+        const unable = topology.map((n) => this.entry(n.id)).find((n) => n.network?.partition === undefined);
+        if (unable) return `${need.what} (at ${need.where}) needs the network partition and heal commands, and the cluster file ${file} gives node ${unable.id} none`;
+      }
       for (const action of ACTIONS_OF_FAULT[need.kind ?? ''] ?? []) {
         const unable = topology.map((n) => this.entry(n.id)).find((n) => !canDo(n, action));
         if (unable) return `${need.what} (at ${need.where}) needs the ${action} action, and the cluster file ${file} gives node ${unable.id} neither a container nor a ${action} command`;
@@ -100,6 +115,18 @@ export class ExternalDriver implements Driver {
     // Every node the file lists must answer, not only the scenario's: a cluster missing one is not the cluster described.
     await Promise.all(this.o.cluster.nodes.map((n) => this.answers(n, Math.min(ATTACH_TIMEOUT_MS, opts.readyTimeoutMs), opts.signal)));
     for (const a of this.nodesById.values()) a.info.state = 'running';
+    if (opts.network) {
+      this.links = await ExternalLinks.open(opts.nodes.map((n) => this.entry(n.id)), {
+        entry: (id) => this.attached(id).entry,
+        log: (id) => this.attached(id).info.log,
+        running: (id) => this.attached(id).info.state === 'running',
+        commandTimeoutMs: this.o.cluster.commandTimeoutMs,
+      }, opts.random);
+      for (const a of this.nodesById.values()) {
+        const via = this.links.clientUrl(a.info.id);
+        if (via) a.info.clientUrl = via;
+      }
+    }
     const first = [...this.nodesById.values()][0]!;
     try {
       this.before = new Set(await listDatabases(first.info.url, opts.token ?? this.token));
@@ -136,7 +163,22 @@ export class ExternalDriver implements Driver {
     return a;
   }
 
-  async noticeExits(): Promise<void> { /* not our processes: a node that dies shows in its answers */ }
+  /**
+   * Not our processes: no exit to see. A node this run has not faulted that now refuses
+   * connections has gone down all the same: its state says so and `crashed` names it (a hung
+   * node is left alone: slow is not down).
+   */
+  async noticeExits(): Promise<void> {
+    await Promise.all([...this.nodesById.values()].filter((a) => a.info.state === 'running' && !a.faulted).map(async (a) => {
+      const p = await probeHealth(a.info.url, 1000);
+      if (p.kind !== 'refused' || a.info.state !== 'running' || a.faulted) return;
+      a.info.state = 'stopped';
+      a.info.exit = { code: null, signal: null, unexpected: true };
+      if (!this.crash.signal.aborted) {
+        this.crash.abort(new InfraError(`node ${a.info.id} (${a.info.url}) stopped answering (connection refused) without the scenario stopping it`, { tried: `GET ${a.info.url}/health`, logTail: this.logTail(a.info.id) }));
+      }
+    }));
+  }
 
   private async act(a: Attached, action: NodeAction): Promise<void> {
     await perform(a.entry, action, { log: a.info.log, timeoutMs: this.o.cluster.commandTimeoutMs });
@@ -204,6 +246,15 @@ export class ExternalDriver implements Driver {
   /** Leaves the cluster running: brings back what this run faulted, then drops what the scenario created. */
   async teardown(opts: { keep: boolean }): Promise<TeardownReport> {
     const report: TeardownReport = { problems: [], kept: opts.keep };
+    // Cuts first: someone else's cluster must not stay partitioned (a heal that fails is reported).
+    if (this.links) {
+      try {
+        await this.links.heal();
+      } catch (e) {
+        report.problems.push(`could not heal every link the run cut: ${errorMessage(e)}`);
+      }
+      await this.links.close();
+    }
     for (const a of this.nodesById.values()) {
       if (!a.faulted) continue;
       try {

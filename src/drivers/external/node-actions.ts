@@ -52,7 +52,18 @@ async function containerAction(node: ExternalNode, name: string, action: NodeAct
 
 /** Runs `sh -c command` with the node's id and URL in its environment; a non-zero exit or a timeout is an error. */
 async function runCommand(node: ExternalNode, action: NodeAction, command: string, c: ActionContext): Promise<void> {
-  note(c.log, `${action}: ${command}`);
+  const r = await runShell(node, action, command, c);
+  if (r.exitCode !== 0) {
+    throw new InfraError(`the ${action} command of node ${node.id} failed (${r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode ?? '-'}`}; its output is in ${c.log})`, { tried: command });
+  }
+}
+
+/**
+ * Runs `sh -c command` with PHANTOM_NODE_ID, PHANTOM_NODE_URL and `env` set, its output
+ * appended to the node's log; a timeout is an error, the exit code is the caller's to judge.
+ */
+export async function runShell(node: ExternalNode, what: string, command: string, c: ActionContext, env: Record<string, string> = {}): Promise<{ exitCode?: number; signal?: string }> {
+  note(c.log, `${what}: ${command}`);
   // Straight into the log file, not through a pipe: a command that leaves a server running in
   // the background (a start command) would otherwise hold the pipe open and never "end".
   const fd = openSync(c.log, 'a') as unknown as 'ignore';
@@ -60,15 +71,13 @@ async function runCommand(node: ExternalNode, action: NodeAction, command: strin
   try {
     r = await execa(command, {
       shell: true, reject: false, timeout: c.timeoutMs, stdin: 'ignore', stdout: fd, stderr: fd,
-      env: { PHANTOM_NODE_ID: node.id, PHANTOM_NODE_URL: node.url }, extendEnv: true,
+      env: { PHANTOM_NODE_ID: node.id, PHANTOM_NODE_URL: node.url, ...env }, extendEnv: true,
     });
   } finally {
     closeSync(fd as unknown as number);
   }
-  if (r.timedOut) throw new InfraError(`the ${action} command of node ${node.id} did not finish within ${c.timeoutMs} ms`, { tried: command });
-  if (r.exitCode !== 0) {
-    throw new InfraError(`the ${action} command of node ${node.id} failed (${r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode ?? '-'}`}; its output is in ${c.log})`, { tried: command });
-  }
+  if (r.timedOut) throw new InfraError(`the ${what} command of node ${node.id} did not finish within ${c.timeoutMs} ms`, { tried: command });
+  return { exitCode: r.exitCode, signal: r.signal };
 }
 
 function note(log: string, what: string): void {

@@ -32,7 +32,15 @@ export function clusterPlaneRoutes(r: Router, node: NodeApi): void {
     if (!/^https?:\/\/[^/]+$/.test(url)) throw new HttpError(400, "node 'url' must look like http://host:port");
     const status = (b.status ?? 'Joining') as NodeStatus;
     if (!NODE_STATUSES.includes(status)) throw new HttpError(400, `status must be one of ${NODE_STATUSES.join(', ')}`);
-    await node.catalog.propose({ kind: 'command', command: { type: 'add_node', id, url, status } }, ctx.traceId);
+    try {
+      await node.catalog.propose({ kind: 'command', command: { type: 'add_node', id, url, status } }, ctx.traceId);
+    } catch (err) {
+      // Adding the same node twice is harmless and says so; the same id at another url is a conflict.
+      const have = state().nodes[id];
+      if (err instanceof HttpError && err.status === 409 && have?.url === url) return ctx.sendJson(200, { ...have, already_exists: true });
+      if (err instanceof HttpError && err.status === 409 && have) throw new HttpError(409, `node ${id} already exists with url ${have.url}, not ${url}`);
+      throw err;
+    }
     ctx.sendJson(201, state().nodes[id]);
   });
   r.on('DELETE', `${base}/nodes/:id`, async (ctx) => {

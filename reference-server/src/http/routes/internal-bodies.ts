@@ -13,9 +13,11 @@ import {
   typeName,
   type JsonObject,
 } from '../json-body.js';
-import type { CatalogCommand, CatalogEntry } from '../../catalog/commands.js';
+import type { CatalogCommand } from '../../catalog/commands.js';
+import type { AppendRequest, RaftEntry, SnapshotRequest, VoteRequest } from '../../catalog/raft/messages.js';
 import type { CatalogRequest } from '../../catalog/consensus.js';
-import { CONSISTENCY_LEVELS, MIGRATION_STATES, NODE_STATUSES, type ShardDef } from '../../catalog/state.js';
+import { CONSISTENCY_LEVELS, MIGRATION_STATES, NODE_STATUSES, REBALANCE_STRATEGIES, cloneCatalog, type CatalogState, type MigrationState, type ShardDef } from '../../catalog/state.js';
+import type { MigrationStart } from '../../migration/catalog-rules.js';
 import type { ColumnSchema, FieldType, Point } from '../../types.js';
 import type { WalEntry } from '../../storage/wal.js';
 import { decodePoint, type EncodedPoint } from '../../storage/point-codec.js';
@@ -88,6 +90,27 @@ function shard(v: unknown, where: string): ShardDef {
     hash_range: pair(o, 'hash_range', where, hashBound),
     node_ids: list(o, 'node_ids', where, str),
     migration_status: oneOf(o, 'migration_status', where, MIGRATION_STATES),
+    ...optionalNode(o, 'migrating_to', where),
+    ...optionalNode(o, 'migrating_from', where),
+  };
+}
+
+function optionalNode(o: JsonObject, name: 'migrating_to' | 'migrating_from', where: string): Partial<ShardDef> {
+  const v = optionalString(o, name, where);
+  return v === undefined ? {} : { [name]: v };
+}
+
+const MIGRATION_END_STATES: readonly MigrationState[] = [...MIGRATION_STATES, 'Failed', 'RolledBack'];
+
+function migrationStart(v: unknown, where: string): MigrationStart {
+  const o = object(v, where);
+  const rb = optionalString(o, 'rebalance_id', where);
+  return {
+    id: requiredString(o, 'id', where),
+    shard_id: requiredInteger(o, 'shard_id', where),
+    source: requiredString(o, 'source', where),
+    target: requiredString(o, 'target', where),
+    ...(rb !== undefined ? { rebalance_id: rb } : {}),
   };
 }
 
@@ -134,20 +157,69 @@ export function readCommand(v: unknown, where = 'command'): CatalogCommand {
       return { type, id: s('id') };
     case 'set_node_status':
       return { type, id: s('id'), status: oneOf(o, 'status', where, NODE_STATUSES) };
+    case 'start_migration':
+      return { type, migration: migrationStart(o.migration, `${where}.migration`), at: s('at') };
+    case 'advance_migration': {
+      const error = optionalString(o, 'error', where);
+      return { type, id: s('id'), to: oneOf(o, 'to', where, MIGRATION_END_STATES), at: s('at'), ...(error !== undefined ? { error } : {}) };
+    }
+    case 'start_rebalance':
+      return { type, id: s('id'), strategy: oneOf(o, 'strategy', where, REBALANCE_STRATEGIES), node: s('node'), at: s('at') };
     default:
       throw bad(`${where}.type`, `unknown catalog command '${type}'`);
   }
 }
 
 /** Body of POST /internal/catalog/append: a page of the leader's log. */
-export function readCatalogPage(o: JsonObject): { cluster_id: string; version: number; entries: CatalogEntry[] } {
+function raftEntry(v: unknown, where: string): RaftEntry {
+  const e = object(v, where);
+  const entry: RaftEntry = { index: requiredInteger(e, 'index', where), term: requiredInteger(e, 'term', where) };
+  if (e.command !== undefined) entry.command = readCommand(e.command, `${where}.command`);
+  if (e.voters !== undefined) entry.voters = list(e, 'voters', where, str);
+  return entry;
+}
+
+/** Body of POST /internal/catalog/vote. */
+export function readVoteRequest(o: JsonObject): VoteRequest {
   return {
-    cluster_id: requiredString(o, 'cluster_id'),
-    version: requiredInteger(o, 'version'),
-    entries: list(o, 'entries', 'page', (v, where) => {
-      const e = object(v, where);
-      return { index: requiredInteger(e, 'index', where), command: readCommand(e.command, `${where}.command`) };
-    }),
+    term: requiredInteger(o, 'term'),
+    candidate_id: requiredString(o, 'candidate_id'),
+    last_log_index: requiredInteger(o, 'last_log_index'),
+    last_log_term: requiredInteger(o, 'last_log_term'),
+    pre_vote: optionalBoolean(o, 'pre_vote') ?? false,
+    cluster_id: optionalString(o, 'cluster_id') ?? '',
+  };
+}
+
+/** Body of POST /internal/catalog/append. */
+export function readAppendRequest(o: JsonObject): AppendRequest {
+  return {
+    term: requiredInteger(o, 'term'),
+    leader_id: requiredString(o, 'leader_id'),
+    prev_log_index: requiredInteger(o, 'prev_log_index'),
+    prev_log_term: requiredInteger(o, 'prev_log_term'),
+    entries: list(o, 'entries', 'append', raftEntry),
+    leader_commit: requiredInteger(o, 'leader_commit'),
+    cluster_id: optionalString(o, 'cluster_id') ?? '',
+  };
+}
+
+/** Body of POST /internal/catalog/snapshot: the catalog state is the leader's, taken whole. */
+export function readSnapshotRequest(o: JsonObject): SnapshotRequest {
+  const snap = requiredObject(o, 'snapshot');
+  const state = requiredObject(snap, 'state', 'snapshot');
+  for (const k of ['nodes', 'databases', 'shards']) if (!isJsonObject(state[k])) throw bad(`snapshot.state.${k}`, 'must be an object');
+  requiredInteger(state, 'version', 'snapshot.state');
+  return {
+    term: requiredInteger(o, 'term'),
+    leader_id: requiredString(o, 'leader_id'),
+    cluster_id: optionalString(o, 'cluster_id') ?? '',
+    snapshot: {
+      index: requiredInteger(snap, 'index', 'snapshot'),
+      term: requiredInteger(snap, 'term', 'snapshot'),
+      voters: list(snap, 'voters', 'snapshot', str),
+      state: cloneCatalog(state as unknown as CatalogState),
+    },
   };
 }
 

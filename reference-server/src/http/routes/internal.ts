@@ -5,17 +5,19 @@ import { HttpError } from '../../util/errors.js';
 import { stringifyWithBigInt } from '../../util/json.js';
 import type { Context } from '../context.js';
 import { encodeScanResult } from '../../cluster/distributed-query.js';
-import { readCatalogPage, readCatalogRequest, readReplicaWrite, readScanRequest } from './internal-bodies.js';
+import { readAppendRequest, readCatalogRequest, readReplicaWrite, readScanRequest, readSnapshotRequest, readVoteRequest } from './internal-bodies.js';
 
 export function internalRoutes(r: Router, node: NodeApi): void {
-  r.on('GET', '/internal/catalog/log', (ctx) => {
-    const from = intParam(ctx, 'from', 1);
-    ctx.send(200, stringifyWithBigInt(node.catalog.rpc.page(from)), 'application/json');
+  r.on('POST', '/internal/catalog/vote', async (ctx) => {
+    ctx.sendJson(200, node.catalog.rpc.requestVote(readVoteRequest(await ctx.jsonWithBigInt())));
   });
   r.on('POST', '/internal/catalog/append', async (ctx) => {
-    node.catalog.rpc.receive(readCatalogPage(await ctx.jsonWithBigInt()), sender(ctx));
-    ctx.noContent();
+    ctx.send(200, stringifyWithBigInt(node.catalog.rpc.appendEntries(readAppendRequest(await ctx.jsonWithBigInt()))), 'application/json');
   });
+  r.on('POST', '/internal/catalog/snapshot', async (ctx) => {
+    ctx.sendJson(200, node.catalog.rpc.installSnapshot(readSnapshotRequest(await ctx.jsonWithBigInt())));
+  });
+  r.on('GET', '/internal/catalog/probe', (ctx) => ctx.sendJson(200, node.catalog.rpc.probe()));
   r.on('POST', '/internal/catalog/propose', async (ctx) => {
     const req = readCatalogRequest(await ctx.jsonWithBigInt());
     ctx.sendJson(200, await node.catalog.rpc.leaderHandle(req));

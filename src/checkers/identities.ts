@@ -1,0 +1,191 @@
+// The points of one scenario's history as small integers: every identity (database,
+// series, time) a write sent or a read returned gets an id once per check session, and
+// every checker keys its state by that id. A write's points and a read's rows are
+// resolved once per operation for all checkers, so a million-point history costs a few
+// bytes per point (identity-table.ts), not a string key and a map entry per checker.
+
+import type { RecordedPoint } from '../engine/line-protocol.js';
+import { parseTimestamp } from '../scenario/time.js';
+import type { Operation } from './checker.js';
+import { IdentityTable } from './identity-table.js';
+import type { ScannedWrite, SeriesShape } from './write-scan.js';
+import { TableTags, escKey, escMeasurement, readOf, rfc3339, type FieldValue, type ReadOf } from './points.js';
+
+/** A point a write sent, with its identity id. */
+export interface SentPoint { id: number; table: string; fields: Record<string, FieldValue> }
+
+/** A write's identified points (not rejected, with a time). */
+export interface SentIds { db: string; points: SentPoint[]; untimed: number }
+
+/** A read of whole points, each row with its identity id (-1: the row has no time). */
+export interface ReadIds extends ReadOf { ids: Int32Array; tagKeys: string[] }
+
+export class Identities {
+  private readonly table = new IdentityTable();
+  /** `db \0 series` (line-protocol form) -> series id. */
+  private readonly seriesIds = new Map<string, number>();
+  private readonly seriesKeys: string[] = [];
+  /** Series ids of scanned series shapes (one shape per tag set), per database. */
+  private readonly shapeIds = new Map<SeriesShape, { db: string; id: number }>();
+  /** Rows whose time could not be read: their printed key -> id (such a point is never written). */
+  private readonly oddIds = new Map<string, number>();
+  private readonly oddTimes = new Map<number, string>();
+  /** Tag columns per table, learnt from every write and read declaration. */
+  readonly tags = new TableTags();
+  private lastSent: { o: Operation; sent: SentIds } | null = null;
+  private lastRead: { o: Operation; read: ReadIds | undefined } | null = null;
+
+  get size(): number { return this.table.size; }
+
+  /** `cpu,host=h3 at 2024-01-01T12:00:03Z`: how messages name a point (the database stays out). */
+  describe(id: number): string {
+    const key = this.seriesKeys[this.table.seriesOf(id)]!;
+    const series = key.slice(key.indexOf('\u0000') + 1);
+    const odd = this.oddTimes.get(id);
+    if (odd !== undefined) return `${series} at ${odd}`;
+    const secs = this.table.secsOf(id);
+    const nanos = this.table.nanosOf(id);
+    const ns = secs >= 0 && secs < 1e10 ? `${secs}${String(nanos).padStart(9, '0')}` : (BigInt(secs) * 1_000_000_000n + BigInt(nanos)).toString();
+    return `${series} at ${rfc3339(ns)}`;
+  }
+
+  private series(db: string, series: string): number {
+    const k = `${db}\u0000${series}`;
+    let id = this.seriesIds.get(k);
+    if (id === undefined) { id = this.seriesKeys.length; this.seriesIds.set(k, id); this.seriesKeys.push(k); }
+    return id;
+  }
+
+  /** The identified points of a write (the same answer for every checker of the session). */
+  sent(o: Operation): SentIds {
+    if (this.lastSent?.o === o) return this.lastSent.sent;
+    if (o.write) return this.remember(o, this.scanned(o.write, o));
+    const db = String(o.value.db ?? '');
+    const raw = Array.isArray(o.value.points) ? (o.value.points as RecordedPoint[]) : [];
+    const rejected = Array.isArray(o.result.rejected_lines) ? new Set(o.result.rejected_lines as number[]) : null;
+    const points: SentPoint[] = [];
+    let untimed = 0;
+    for (const p of raw) {
+      if (rejected?.has(p.line)) continue;
+      if (p.time === null || p.time === undefined) { untimed++; continue; }
+      const tagKeys = Object.keys(p.tags);
+      if (tagKeys.length > 1) tagKeys.sort();
+      let series = escMeasurement(p.table);
+      for (const k of tagKeys) series += `,${escKey(k)}=${escKey(p.tags[k]!)}`;
+      if (tagKeys.length) this.tags.learn(db, p.table, tagKeys);
+      const [secs, nanos] = splitNs(p.time);
+      points.push({ id: this.table.intern(this.series(db, series), secs, nanos), table: p.table, fields: p.fields });
+    }
+    return this.remember(o, { db, points, untimed });
+  }
+
+  private remember(o: Operation, sent: SentIds): SentIds {
+    this.lastSent = { o, sent };
+    return sent;
+  }
+
+  /** The same from the points the line scanner read (write-scan.ts). */
+  private scanned(w: ScannedWrite, o: Operation): SentIds {
+    const rejected = Array.isArray(o.result.rejected_lines) ? new Set(o.result.rejected_lines as number[]) : null;
+    const points: SentPoint[] = [];
+    let untimed = 0;
+    for (const p of w.points) {
+      if (rejected?.has(p.line)) continue;
+      if (Number.isNaN(p.secs)) { untimed++; continue; }
+      let s = this.shapeIds.get(p.shape);
+      if (s?.db !== w.db) {
+        // A new tag set (in this database): its tag keys are learnt once, not per point.
+        if (p.shape.tagKeys.length) this.tags.learn(w.db, p.shape.table, p.shape.tagKeys);
+        this.shapeIds.set(p.shape, s = { db: w.db, id: this.series(w.db, p.shape.series) });
+      }
+      points.push({ id: this.table.intern(s.id, p.secs, p.nanos), table: p.shape.table, fields: p.fields });
+    }
+    return { db: w.db, points, untimed };
+  }
+
+  /** A read's rows as identity ids (a row no write sent gets one too: a later write may send it). */
+  read(o: Operation): ReadIds | undefined {
+    if (this.lastRead?.o === o) return this.lastRead.read;
+    const r = readOf(o, this.tags);
+    let read: ReadIds | undefined;
+    if (r) {
+      const tagKeys = this.tags.sorted(r.db, r.table);
+      const ids = new Int32Array(r.rows.length);
+      const table = escMeasurement(r.table);
+      for (let i = 0; i < r.rows.length; i++) {
+        const row = r.rows[i]!;
+        const t = row.time;
+        if (typeof t !== 'string') { ids[i] = -1; continue; }
+        let series = table;
+        for (const k of tagKeys) {
+          const v = row[k];
+          if (v !== null && v !== undefined && v !== '') series += `,${escKey(k)}=${escKey(String(v))}`;
+        }
+        const s = this.series(r.db, series);
+        const time = readRfc3339(t);
+        ids[i] = time ? this.table.intern(s, time[0], time[1]) : this.odd(s, t);
+      }
+      read = { ...r, ids, tagKeys };
+    }
+    this.lastRead = { o, read };
+    return read;
+  }
+
+  private odd(series: number, time: string): number {
+    const k = `${series} ${time}`;
+    let id = this.oddIds.get(k);
+    if (id === undefined) { id = this.table.fresh(series); this.oddIds.set(k, id); this.oddTimes.set(id, time); }
+    return id;
+  }
+}
+
+const NS = 1_000_000_000n;
+
+/** Decimal nanoseconds as [whole seconds, nanoseconds 0..999999999]. */
+function splitNs(ns: string): [number, number] {
+  const n = ns.length;
+  if (n > 9 && n < 20 && ns.charCodeAt(0) !== 45 /* - */) return [Number(ns.slice(0, n - 9)), Number(ns.slice(n - 9))];
+  return fromBig(BigInt(ns));
+}
+
+function fromBig(ns: bigint): [number, number] {
+  let secs = ns / NS;
+  let nanos = ns % NS;
+  if (nanos < 0n) { nanos += NS; secs -= 1n; }
+  return [Number(secs), Number(nanos)];
+}
+
+/** The date part of recent timestamps: the rows of one run fall on few days. */
+let dayCache = { text: '', secs: 0 };
+
+const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
+const two = (s: string, i: number) => { const a = digit(s, i), b = digit(s, i + 1); return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN; };
+
+/** A row's time as [secs, nanos]: `2024-01-01T12:00:03.5Z` quickly, anything else through parseTimestamp. */
+export function readRfc3339(t: string): [number, number] | undefined {
+  const n = t.length;
+  if (n >= 20 && t.charCodeAt(10) === 84 /* T */ && t.charCodeAt(n - 1) === 90 /* Z */ && t.charCodeAt(13) === 58 && t.charCodeAt(16) === 58) {
+    const day = t.slice(0, 10);
+    if (day !== dayCache.text) {
+      const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : NaN;
+      if (Number.isNaN(ms)) return slow(t);
+      dayCache = { text: day, secs: ms / 1000 };
+    }
+    const hh = two(t, 11), mm = two(t, 14), ss = two(t, 17);
+    if (!(hh < 24 && mm < 60 && ss < 60)) return slow(t);
+    let nanos = 0;
+    if (n > 20) {
+      const digits = n - 21;
+      if (t.charCodeAt(19) !== 46 /* . */ || digits < 1 || digits > 9) return slow(t);
+      for (let i = 20; i < n - 1; i++) { const d = digit(t, i); if (d < 0 || d > 9) return slow(t); nanos = nanos * 10 + d; }
+      for (let i = digits; i < 9; i++) nanos *= 10;
+    } else if (t.charCodeAt(19) !== 90) return slow(t);
+    return [dayCache.secs + hh * 3600 + mm * 60 + ss, nanos];
+  }
+  return slow(t);
+}
+
+function slow(t: string): [number, number] | undefined {
+  const ns = parseTimestamp(t);
+  return ns === undefined ? undefined : fromBig(ns);
+}
