@@ -117,6 +117,14 @@ t.test('run --driver docker: a scenario passes, logs land in the report', { skip
   t.equal(all.filter((c) => c.Labels[LABEL.run]?.startsWith(run)).length, 0, 'the run left no containers');
 });
 
+t.test('run --driver docker: a node added by the scenario is registered at its network address and takes copies', { skip }, async (t) => {
+  // The runner reaches a container on a loopback port; the other nodes reach it on the run's
+  // network. Registered at the loopback url, d never heard from the catalog leader.
+  const sb = sandbox(t);
+  const r = await cli(['run', join(ROOT, 'scenarios/rebalance.yaml'), '--driver', 'docker', '--out', sb.out], { env: sb.env, timeoutMs: 180_000 });
+  t.equal(r.exitCode, 0, r.stdout + r.stderr);
+});
+
 t.test('a runner killed by SIGKILL: clean removes its containers, network and volumes', { skip }, async (t) => {
   const sb = sandbox(t);
   const child = execa(process.execPath, [BIN, 'run', join(FIXTURES, 'engine', 'slow.yaml'), '--driver', 'docker', '--out', sb.out], { cwd: ROOT, reject: false, env: { ...sb.env, CI: '1', NO_COLOR: '1' } });

@@ -22,6 +22,21 @@ const expected: Record<string, string[]> = {
   "alias-unresolved": [
       "1:7: alias *nope has no anchor: define &nope above it"
   ],
+  "cluster-plane": [
+      "5:39: unknown node \"e\" (declared: a, b, c, d)",
+      "5:54: unknown node \"bb\" (did you mean \"b\"?)",
+      "5:65: must be one of: leader, follower, candidate, learner (got \"boss\")",
+      "6:33: unknown key \"som\" (did you mean \"some\"?)",
+      "7:60: unknown node \"x\" (declared: a, b, c, d)",
+      "8:25: name the migration by \"id\" or by \"shard_id\" (its latest migration), one of the two",
+      "9:41: must be one of: MigratingSnapshot, MigratingWAL, AwaitingCutover, Stable, Cleaned, Failed, RolledBack (got \"Clean\")",
+      "10:21: ${raft.leeder}: the Raft state offers raft.leader, raft.followers, raft.voters, raft.term",
+      "11:20: ${shards.t2.0.node_ids.0}: unknown shard or table \"t2\" (did you mean \"t1\"?)",
+      "12:46: unknown node \"z\" (declared: a, b, c, d)",
+      "12:58: must be one of: MigratingSnapshot, MigratingWAL, AwaitingCutover, Stable, Cleaned, Failed, RolledBack (got \"Stabel\")",
+      "13:25: missing required key \"state\"",
+      "14:43: term_above is an integer, or a ${template} giving one (like \"${steps.before.raft.term}\"), not \"abc\""
+  ],
   "deep": [
       "3:89: nested more than 64 levels deep"
   ],
@@ -109,7 +124,7 @@ const expected: Record<string, string[]> = {
       "22:20: unknown node \"f\" (declared: a, b, c)",
       "23:11: \"soon\" is not a duration (try 500ms, 10s, 1m30s, 1h, 1d)",
       "24:28: unknown node \"z\" (declared: a, b, c)",
-      "25:12: await needs a condition: query, admin, expect_catalog, consistency, healthy",
+      "25:12: await needs a condition: query, admin, expect_catalog, consistency, healthy, migration, rebalance",
       "26:29: unknown shard \"S7\" (did you mean \"S1\"?)",
       "27:15: node \"a\" starts with the cluster; declare it with \"start: false\" to add it later",
       "28:20: file not found: <dir>/nope.lp",
@@ -136,7 +151,7 @@ for (const [name, want] of Object.entries(expected)) {
 t.test('good fixtures load without problems', async (t) => {
   const r = await loadScenarios([join(fixtures, 'good')]);
   t.same(r.diagnostics, []);
-  t.same(r.scenarios.map((s) => s.doc.name).sort(), ['a long licence header', 'everything', 'minimal', 'registers a node through the API']);
+  t.same(r.scenarios.map((s) => s.doc.name).sort(), ['a long licence header', 'cluster-plane checks', 'everything', 'minimal', 'registers a node through the API']);
   const everything = r.scenarios.find((s) => s.doc.name === 'everything')!;
   t.match(everything.where(['steps', 4, 'query']), /everything\.yaml:\d+:\d+$/);
 });

@@ -16,6 +16,7 @@ import type { History } from './history.js';
 import type { ParallelGroup } from './parallel-group.js';
 import type { Rng } from './rng.js';
 import type { PlannedRound } from './nemesis/schedule.js';
+import type { RaftView } from './live-names.js';
 
 export interface ActiveFault {
   action: string;
@@ -38,6 +39,9 @@ export class ScenarioContext {
   readonly parallelGroups = new Map<string, ParallelGroup>();
   /** Golden files, read once per scenario (an await may check them hundreds of times). */
   private readonly goldens = new Map<string, Promise<Row[]>>();
+  /** Live names (src/engine/live-names.ts), fetched just before the step that uses them. */
+  raftView: RaftView | undefined;
+  readonly tableShards = new Map<string, Array<Record<string, unknown>>>();
   readonly defaultDb: string | undefined;
   readonly stepTimeoutMs: number;
 
@@ -76,9 +80,19 @@ export class ScenarioContext {
       const id = rest.shift()!;
       try { value = this.driver.node(id); } catch { return { found: false, message: `unknown node "${id}"` }; }
     } else if (root === 'shards') {
-      const name = rest.shift()!;
-      if (!this.shards.has(name)) return { found: false, message: `shard "${name}" was not created` };
-      value = this.shards.get(name);
+      const t = this.tableOfShardsPath(rest);
+      if (t) {
+        rest.splice(0, t.segments);
+        value = this.tableShards.get(`${t.db}.${t.table}`);
+        if (!value) return { found: false, message: `the shards of ${t.db}.${t.table} were not fetched` };
+      } else {
+        const name = rest.shift()!;
+        if (!this.shards.has(name)) return { found: false, message: `shard "${name}" was not created` };
+        value = this.shards.get(name);
+      }
+    } else if (root === 'raft') {
+      if (!this.raftView) return { found: false, message: 'the Raft state was not fetched' };
+      value = this.raftView;
     } else if (root === 'steps') {
       const id = rest.shift()!;
       if (!this.outputs.has(id)) return { found: false, message: `step "${id}" has not produced output (did it run?)` };
@@ -98,6 +112,18 @@ export class ScenarioContext {
     }
     return { found: true, value };
   };
+
+  /**
+   * `${shards.<table>...}` or `${shards.<db>.<table>...}` (a table's live shards) rather than
+   * `${shards.<name>...}` (a declared shard): the table, and how many path segments name it.
+   */
+  tableOfShardsPath(rest: string[]): { db: string; table: string; segments: number } | undefined {
+    const [first, second] = rest;
+    if (first === undefined || this.shards.has(first)) return undefined;
+    if (this.doc.databases && Object.hasOwn(this.doc.databases, first) && second !== undefined) return { db: first, table: second, segments: 2 };
+    if (this.defaultDb !== undefined && this.tables.has(`${this.defaultDb}.${first}`)) return { db: this.defaultDb, table: first, segments: 1 };
+    return undefined;
+  }
 
   render<T>(v: T): T {
     return render(v, this.resolve);

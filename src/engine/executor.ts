@@ -11,6 +11,7 @@ import { DurationError, InconclusiveError, InfraError, UnsupportedError, Verific
 import type { Reporters, StepError, StepResult, TestInfo } from './events.js';
 import { stepDeadlineMs } from './plan.js';
 import { STEPS } from './steps/index.js';
+import { refreshLiveNames } from './live-names.js';
 import type { StepRun } from './steps/step.js';
 
 export class Executor {
@@ -42,7 +43,13 @@ export class Executor {
     let spec: unknown;
     let renderError: unknown;
     if (impl.render === false) spec = raw;
-    else try { spec = ctx.render(raw); } catch (e) { renderError = e; }
+    else {
+      try {
+        // Live names (${raft.leader}, ${shards.<table>...}) are fetched now, when the step runs.
+        await refreshLiveNames(ctx, raw, path, AbortSignal.any([ctx.signal, AbortSignal.timeout(this.timeoutFor(step))]));
+        spec = ctx.render(raw);
+      } catch (e) { renderError = e; }
+    }
     const label = this.label(step, spec);
     const info = { path, kind, label, depth, where: ctx.scenario.where(docPath) };
     this.events.onStepBegin(this.test, info);

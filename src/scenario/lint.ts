@@ -12,8 +12,9 @@ import { renderStatic, staticResolver, templateRoots } from './static-render.js'
 import { checkFieldValue } from './field-values.js';
 import {
   AWAIT_CONDITIONS, STEP_KINDS, topologyNodes,
-  type FieldValueSpec, type PointSpec, type ScenarioDoc, type Step, type RowExpect, type TableSpec,
+  type FieldValueSpec, type PointSpec, type ScenarioDoc, type Step, type RowExpect, type TableSpec, type ShardQuantifiers,
 } from './types.js';
+import { lintCatalogExtras } from './catalog-lint.js';
 import type { JsonPath } from './positions.js';
 import { suggest } from './schema.js';
 import { HASH_SPACE, hashBound } from './hash.js';
@@ -68,7 +69,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
   const declare = (kind: string, section: string, name: string) => {
     const prev = names.get(name);
     if (prev) report([section, name], `"${name}" is already defined as ${prev}`, true);
-    else if (['nodes', 'shards', 'steps', 'seed', 'run_id', 'scenario'].includes(name)) report([section, name], `"${name}" is reserved in templates`, true);
+    else if (['nodes', 'shards', 'steps', 'seed', 'run_id', 'scenario', 'raft'].includes(name)) report([section, name], `"${name}" is reserved in templates`, true);
     else names.set(name, kind);
   };
 
@@ -257,11 +258,15 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
         const c = step.expect_catalog; const cp = [...sp, 'expect_catalog'];
         checkNode([...cp, 'via'], c.via);
         (c.absent_nodes ?? []).forEach((n, j) => checkNode([...cp, 'absent_nodes', j], n, { random: false, registered: true }));
-        if ((c.shards || c.shard_count !== undefined) && !c.table) report(cp, 'checking shards needs "table"');
+        const quantified = c.shards !== undefined && !Array.isArray(c.shards);
+        if (((c.shards && !quantified) || c.shard_count !== undefined) && !c.table) report(cp, 'checking shards needs "table" (or conditions on all shards: shards: {some, every, none})');
         if (c.table) needDb(cp, c.db);
-        (c.shards ?? []).forEach((s, j) => {
+        (Array.isArray(c.shards) ? c.shards : []).forEach((s, j) => {
           if (typeof s.name === 'string' && !hasTemplate(s.name) && !shardsByName.has(s.name)) report([...cp, 'shards', j, 'name'], `unknown shard "${s.name}"` + hintFrom(s.name, [...shardsByName.keys()]));
         });
+        if (quantified) lintCatalogExtras.shards(c.shards as ShardQuantifiers, [...cp, 'shards'], { report, checkNode });
+        if (c.raft) lintCatalogExtras.raft(c.raft, [...cp, 'raft'], { report, checkNode });
+        (c.migrations ?? []).forEach((m, j) => lintCatalogExtras.migration(m, [...cp, 'migrations', j], { report, checkNode }));
       }
       if (step.consistency) {
         const c = step.consistency; const cp = [...sp, 'consistency'];
@@ -297,8 +302,10 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
         if (a.admin) inner.admin = a.admin;
         if (a.expect_catalog) inner.expect_catalog = a.expect_catalog;
         if (a.consistency) inner.consistency = a.consistency;
-        if (conds.length === 1 && a.healthy === undefined) visit([inner], ap, true);
+        if (conds.length === 1 && Object.keys(inner).length === 1) visit([inner], ap, true);
         if (a.healthy !== undefined) checkNodes([...ap, 'healthy'], a.healthy);
+        if (a.migration) lintCatalogExtras.awaitMigration(a.migration, [...ap, 'migration'], { report, checkNode });
+        if (a.rebalance) checkNode([...ap, 'rebalance', 'via'], a.rebalance.via);
       }
       if (step.parallel) {
         step.parallel.forEach((branch, j) => {
@@ -323,7 +330,9 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
   visit(doc.steps, ['steps']);
 
   // Templates: the names they use must exist; step outputs must come from earlier steps.
-  checkTemplates(doc, { names, nodeIds, shards: new Set(shardsByName.keys()), stepOrder: stepIdOrder(doc.steps), anchors, statics: cycle ? undefined : statics }, report);
+  const dbTables = new Map(Object.entries(doc.databases ?? {}).map(([db, spec]) => [db, new Set(Object.keys(spec.tables ?? {}))]));
+  const defaultTables = defaultDb !== undefined ? dbTables.get(defaultDb) : undefined;
+  checkTemplates(doc, { names, nodeIds, shards: new Set(shardsByName.keys()), dbTables, defaultTables, stepOrder: stepIdOrder(doc.steps), anchors, statics: cycle ? undefined : statics }, report);
 }
 
 /**
@@ -394,7 +403,9 @@ function stepIdOrder(steps: Step[]): Map<string, string> {
 
 function checkTemplates(
   doc: ScenarioDoc,
-  known: { names: Map<string, string>; nodeIds: Set<string>; shards: Set<string>; stepOrder: Map<string, string>; anchors: Map<string, bigint>; statics?: Resolver },
+  known: {
+    names: Map<string, string>; nodeIds: Set<string>; shards: Set<string>;
+    dbTables: Map<string, Set<string>>; defaultTables: Set<string> | undefined; stepOrder: Map<string, string>; anchors: Map<string, bigint>; statics?: Resolver },
   outer: Report,
 ) {
   let reported = false;
@@ -416,14 +427,20 @@ function checkTemplates(
         if (!second) report(path, `${where}: say which node, e.g. \${nodes.a.url}`);
         else if (!known.nodeIds.has(second)) report(path, `${where}: unknown node "${second}"`);
       } else if (root === 'shards') {
-        if (!second) report(path, `${where}: say which shard, e.g. \${shards.S1_A.id}`);
-        else if (!known.shards.has(second)) report(path, `${where}: unknown shard "${second}"`);
+        // A declared shard by name, or the shards the cluster created for a table (live, in id order).
+        const third = seg.expr.path[2];
+        if (!second) report(path, `${where}: say which shard, e.g. \${shards.S1_A.id} or \${shards.<table>.0.id}`);
+        else if (known.shards.has(second)) { /* declared */ }
+        else if (known.dbTables.has(second)) { if (!third || !known.dbTables.get(second)!.has(third)) report(path, `${where}: say which table of database "${second}" (declared: ${[...known.dbTables.get(second)!].join(', ')})`); }
+        else if (!known.defaultTables?.has(second)) report(path, `${where}: unknown shard or table "${second}"` + hintFrom(second, [...known.shards, ...(known.defaultTables ?? [])]));
+      } else if (root === 'raft') {
+        if (!second || !RAFT_NAMES.includes(second)) report(path, `${where}: the Raft state offers ${RAFT_NAMES.map((n) => `raft.${n}`).join(', ')}`);
       } else if (root === 'steps') {
         const at = second ? known.stepOrder.get(second) : undefined;
         if (!second) report(path, `${where}: say which step, e.g. \${steps.create.body}`);
         else if (at === undefined) report(path, `${where}: no step has id "${second}"`);
         else if (path[0] === 'steps' && stepPosition(path) <= at) report(path, `${where}: step "${second}" has not run yet at this point`);
-      } else if (!['seed', 'run_id', 'scenario'].includes(root!) && !known.names.has(root!)) {
+      } else if (!['seed', 'run_id', 'scenario', 'raft'].includes(root!) && !known.names.has(root!)) {
         report(path, `${where}: unknown name "${root}"` + hintFrom(root!, [...known.names.keys()]));
         continue;
       }
@@ -447,6 +464,9 @@ function checkTemplates(
     }
   }
 }
+
+/** What `${raft.<name>}` offers (src/engine/live-names.ts). */
+const RAFT_NAMES = ['leader', 'followers', 'voters', 'term'];
 
 function stepPosition(path: Array<string | number>): string {
   // ['steps', 3, 'parallel', 1, 0, ...] -> "0003.0001.0000"

@@ -127,10 +127,45 @@ export interface ExpectCatalogSpec {
   absent_nodes?: string[];
   db?: string;
   table?: string;
-  shards?: Array<Record<string, unknown>>;
+  /** A list (each shard by name or id), or conditions on some / every / no shard. */
+  shards?: Array<Record<string, unknown>> | ShardQuantifiers;
   shard_count?: number;
   exact?: boolean;
+  raft?: RaftExpect;
+  migrations?: MigrationExpect[];
 }
+
+/** What `GET /api/v3/cluster/raft` on the `via` node must say (src/engine/steps/catalog-raft.ts). */
+export interface RaftExpect {
+  /** A node id, `any` (some leader is known) or `none`. */
+  leader?: string;
+  role?: 'leader' | 'follower' | 'candidate' | 'learner';
+  term_at_least?: number | string;
+  /** Its term is higher than this (an earlier check's `${steps.<id>.raft.term}`): an election happened since. */
+  term_above?: number | string;
+  /** Compared as a set. */
+  voters?: string[];
+  /** Each matched by id, other keys partially. */
+  members?: Array<Record<string, unknown>>;
+}
+
+/** A shard matcher: keys of the shard partially (node_ids as a set), plus inclusion tests on node_ids. */
+export type ShardMatcher = Record<string, unknown> & { node_ids_include?: string[]; node_ids_exclude?: string[] };
+
+export interface ShardQuantifiers { some?: ShardMatcher; every?: ShardMatcher; none?: ShardMatcher }
+
+/** Some migration matches the keys partially; `states` is its history's states, in order. */
+export type MigrationExpect = Record<string, unknown> & { states?: string[] };
+
+export const MIGRATION_STATES = ['MigratingSnapshot', 'MigratingWAL', 'AwaitingCutover', 'Stable', 'Cleaned', 'Failed', 'RolledBack'] as const;
+export type MigrationState = (typeof MIGRATION_STATES)[number];
+export const REBALANCE_STATES = ['Running', 'Done', 'Failed'] as const;
+
+/** await: a migration (by id, or the latest of a shard) reaching a state or one after it. */
+export interface AwaitMigrationSpec { via?: string; id?: string | number; shard_id?: string | number; state: MigrationState }
+
+/** await: a rebalance reaching a state. */
+export interface AwaitRebalanceSpec { via?: string; id: string | number; state: (typeof REBALANCE_STATES)[number] }
 
 export interface ConsistencySpec {
   nodes?: 'all' | string[];
@@ -153,6 +188,8 @@ export interface AwaitSpec {
   expect_catalog?: ExpectCatalogSpec;
   consistency?: ConsistencySpec;
   healthy?: NodeRefs;
+  migration?: AwaitMigrationSpec;
+  rebalance?: AwaitRebalanceSpec;
 }
 
 /** Options of one fault on a nemesis menu (src/engine/nemesis/menu.ts says which apply to which kind). */
@@ -251,7 +288,7 @@ export const STEP_KINDS = [
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
-export const AWAIT_CONDITIONS = ['query', 'admin', 'expect_catalog', 'consistency', 'healthy'] as const;
+export const AWAIT_CONDITIONS = ['query', 'admin', 'expect_catalog', 'consistency', 'healthy', 'migration', 'rebalance'] as const;
 
 export interface ScenarioDoc {
   name: string;

@@ -12,17 +12,23 @@ import { PollTimeout, pollUntil } from '../../util/poll.js';
 import { runAdmin } from './admin.js';
 import { checkConsistency } from './consistency.js';
 import { checkCatalog } from './expect-catalog.js';
+import { refreshLiveNames } from '../live-names.js';
+import { SettledError, checkMigrationState, checkRebalanceState } from './await-migration.js';
 import { query } from './query.js';
 import type { StepImpl, StepRun } from './step.js';
 
 export { DEFAULT_AWAIT_TIMEOUT_MS };
 
 async function attempt(ctx: ScenarioContext, s: AwaitSpec, r: StepRun, signal: AbortSignal): Promise<unknown> {
-  const spec = ctx.render({ ...s, timeout: undefined, interval: undefined });
+  const cond = { ...s, timeout: undefined, interval: undefined };
+  await refreshLiveNames(ctx, cond, r.path, signal);
+  const spec = ctx.render(cond);
   if (spec.query) return query.run(spec.query, { ...r, signal });
   if (spec.admin) return runAdmin(ctx, spec.admin, r.path, signal, r.node);
   if (spec.expect_catalog) return checkCatalog(ctx, spec.expect_catalog, r.path, signal, r.node);
   if (spec.consistency) return checkConsistency(ctx, spec.consistency, r.path, signal, r.node);
+  if (spec.migration) return checkMigrationState(ctx, spec.migration, r.path, signal, r.node);
+  if (spec.rebalance) return checkRebalanceState(ctx, spec.rebalance, r.path, signal, r.node);
   const refs = Array.isArray(spec.healthy) ? spec.healthy : [spec.healthy!];
   for (const ref of refs) {
     const node = r.node(ref, ['running', 'paused', 'stopped']);
@@ -40,6 +46,8 @@ export const awaitStep: StepImpl<AwaitSpec> = {
       : s.admin ? `${s.admin.method ?? 'GET'} ${s.admin.path}`
       : s.expect_catalog ? 'catalog'
       : s.consistency ? 'consistency'
+      : s.migration ? `migration ${s.migration.id ?? `of shard ${s.migration.shard_id}`} ${s.migration.state}`
+      : s.rebalance ? `rebalance ${s.rebalance.id} ${s.rebalance.state}`
       : `healthy ${Array.isArray(s.healthy) ? s.healthy.join(', ') : s.healthy}`;
     return `await ${what} (up to ${s.timeout ?? `${DEFAULT_AWAIT_TIMEOUT_MS / 1000}s`})`;
   },
@@ -57,6 +65,7 @@ export const awaitStep: StepImpl<AwaitSpec> = {
           return { attempts: n, output: await attempt(r.ctx, s, r, signal) };
         } catch (e) {
           if (r.signal.aborted) throw e;
+          if (e instanceof SettledError) throw e; // it can no longer hold: no point waiting
           // An attempt cut short by the deadline says nothing about the condition: report the
           // last attempt that actually answered, if there was one.
           if (!(signal.aborted && last !== undefined)) last = e;

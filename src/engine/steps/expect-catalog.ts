@@ -1,11 +1,14 @@
-// expect_catalog: the cluster's view of its nodes and shards, as one node reports
-// it, partially matched (node_ids compare as sets).
+// expect_catalog: the cluster's view of its nodes, shards, Raft state and migrations,
+// as one node reports it, partially matched (node_ids compare as sets).
 
 import type { ExpectCatalogSpec } from '../../scenario/types.js';
 import { VerificationError } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
 import { partialMismatch } from '../../verifiers/partial.js';
 import type { PickNode, StepImpl } from './step.js';
+import { checkRaft } from './catalog-raft.js';
+import { checkMigrations } from './catalog-migrations.js';
+import { checkShardQuantifiers } from './catalog-shard-quantifiers.js';
 
 type Obj = Record<string, unknown>;
 
@@ -13,7 +16,20 @@ const sortIds = (o: Obj): Obj => (Array.isArray(o.node_ids) ? { ...o, node_ids: 
 
 export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, path: string, signal: AbortSignal, pick: PickNode) {
   const node = pick(s.via);
-  const out: { node: string; nodes?: Obj[]; shards?: Obj[] } = { node };
+  const out: { node: string; nodes?: Obj[]; shards?: Obj[]; raft?: Obj; migrations?: Obj[] } = { node };
+  const get = async (what: string, query?: Record<string, string>) => {
+    const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: `/api/v3/cluster/${what}`, query, f: 'catalog', step: path, signal });
+    if (res.status !== 200) throw new VerificationError(`GET /api/v3/cluster/${what} via ${node}: status ${res.status}: ${res.text.slice(0, 300)}`);
+    return (res.json ?? {}) as Obj;
+  };
+  if (s.raft) {
+    out.raft = await get('raft');
+    checkRaft(node, s.raft, out.raft);
+  }
+  if (s.migrations) {
+    out.migrations = ((await get('migrations')).migrations ?? []) as Obj[];
+    checkMigrations(node, s.migrations, out.migrations);
+  }
   if (s.nodes || s.absent_nodes) {
     const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: '/api/v3/cluster/nodes', f: 'catalog', step: path, signal });
     if (res.status !== 200) throw new VerificationError(`GET /api/v3/cluster/nodes via ${node}: status ${res.status}: ${res.text.slice(0, 300)}`);
@@ -38,7 +54,8 @@ export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, p
     if (res.status !== 200) throw new VerificationError(`GET /api/v3/cluster/shards via ${node}: status ${res.status}: ${res.text.slice(0, 300)}`);
     const shards = ((res.json as { shards?: Obj[] })?.shards ?? []) as Obj[];
     out.shards = shards;
-    for (const want of s.shards ?? []) {
+    if (s.shards && !Array.isArray(s.shards)) checkShardQuantifiers(`catalog via ${node}, ${db}.${s.table}`, s.shards, shards);
+    for (const want of Array.isArray(s.shards) ? s.shards : []) {
       const key = want.name !== undefined ? 'name' : 'id';
       const got = shards.find((x) => x[key] === want[key]);
       if (!got) throw new VerificationError(`catalog via ${node}: no shard with ${key} ${JSON.stringify(want[key])} in ${db}.${s.table}`, { expected: want, actual: shards });
@@ -48,15 +65,21 @@ export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, p
     if (s.shard_count !== undefined && shards.length !== s.shard_count) {
       throw new VerificationError(`catalog via ${node}: expected ${s.shard_count} shard(s) in ${db}.${s.table}, found ${shards.length}`, { expected: s.shard_count, actual: shards });
     }
-    if (s.exact && s.shards && shards.length !== s.shards.length) {
+    if (s.exact && Array.isArray(s.shards) && shards.length !== s.shards.length) {
       throw new VerificationError(`catalog via ${node}: expected exactly ${s.shards.length} shard(s), found ${shards.length}`, { expected: s.shards, actual: shards });
     }
+  } else if (s.shards && !Array.isArray(s.shards)) {
+    // Conditions without a table hold over every shard of the catalog (of `db`, when given).
+    out.shards = ((await get('shards', s.db ? { db: s.db } : undefined)).shards ?? []) as Obj[];
+    checkShardQuantifiers(`catalog via ${node}${s.db ? `, ${s.db}` : ''}`, s.shards, out.shards);
   }
   return out;
 }
 
 export const expectCatalog: StepImpl<ExpectCatalogSpec> = {
   verifies: true,
-  label: (s) => `catalog${s.via ? ` via ${s.via}` : ''}: ${[s.nodes || s.absent_nodes ? 'nodes' : '', s.table ? `shards of ${s.table}` : ''].filter(Boolean).join(' and ')}`,
+  label: (s) => `catalog${s.via ? ` via ${s.via}` : ''}: ${[
+    s.nodes || s.absent_nodes ? 'nodes' : '', s.table ? `shards of ${s.table}` : s.shards ? 'shards' : '', s.raft ? 'raft' : '', s.migrations ? 'migrations' : '',
+  ].filter(Boolean).join(' and ')}`,
   run: (s, { ctx, path, signal, node }) => checkCatalog(ctx, s, path, signal, node),
 };
