@@ -288,7 +288,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
           });
         }
       }
-      if (step.nemesis) lintNemesis(step.nemesis, [...sp, 'nemesis'], [...nodeIds], report);
+      if (step.nemesis) lintNemesis(step.nemesis, [...sp, 'nemesis'], [...nodeIds], report, { key: (t) => tableKey(undefined, t), known: [...tables.keys()] });
       if (step.wait !== undefined) checkDuration([...sp, 'wait'], step.wait, 'pause');
       if (step.await) {
         const a = step.await; const ap = [...sp, 'await'];

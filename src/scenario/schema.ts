@@ -47,6 +47,7 @@ function collapse(errors: ErrorObject[]): ErrorObject[] {
   const out: ErrorObject[] = [];
   for (const e of errors) {
     if (e.propertyName !== undefined && e.keyword !== 'propertyNames') continue;
+    if (e.keyword === 'if') continue; // the then/else branch's own complaint says what is wrong
     if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') { out.push(e); continue; }
     const branch: ErrorObject[] = [];
     while (out.length && isUnder(out[out.length - 1]!.instancePath, e.instancePath)) branch.unshift(out.pop()!);

@@ -203,9 +203,17 @@ export interface NemesisFaultOptions {
   drift?: string;
   mode?: 'reject' | 'drop';
   shape?: 'isolate' | 'halves' | 'ring' | 'bridge';
+  /** move_shard: the table whose shards it moves (`table` or `db.table`). */
+  table?: string;
+  /** move_shard: how long a move may take to end, from its request. */
+  timeout?: string;
 }
 
-export type NemesisTargets = 'random' | 'minority' | 'majority' | 'all';
+/**
+ * Nodes drawn from ids (random, minority, majority, all), or read from the cluster when the
+ * round starts: the Raft catalog leader, the primary (first owner) of a random shard of a table.
+ */
+export type NemesisTargets = 'random' | 'minority' | 'majority' | 'all' | 'leader' | { primary: string };
 
 /** A fixed duration, or a random one between min and max. */
 export type DurationRange = string | { min: string; max: string };

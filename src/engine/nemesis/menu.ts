@@ -66,6 +66,20 @@ export const MENU: Readonly<Record<string, MenuKind>> = {
   disk_full: { spec: nodes, eligible: ['running'], undo: { kind: 'disk_free', target: (t) => t, needs: ['running'] }, options: [] },
 };
 
+/**
+ * Membership operations on the menu: they act through the cluster plane (move-shard.ts), not
+ * a fault of src/faults, and their targets come from the catalog when the round starts.
+ * Their "undo" is awaiting their end, so a move still running is awaited before the next
+ * round (heal_between) or at the end.
+ */
+export const MEMBERSHIP: Readonly<Record<string, { options: Array<keyof NemesisFaultOptions>; required: Array<keyof NemesisFaultOptions> }>> = {
+  move_shard: { options: ['table', 'timeout'], required: ['table'] },
+  rebalance: { options: ['timeout'], required: [] },
+};
+
+/** Every kind a menu may list. */
+export const menuKinds = (): string[] => [...Object.keys(MENU), ...Object.keys(MEMBERSHIP)];
+
 /** Fault kinds that only undo another: the nemesis runs them itself, they are not on a menu. */
 export const UNDO_KINDS: Readonly<Record<string, string>> = {
   start: 'kill or stop', resume: 'pause', heal: 'partition, latency or bandwidth', disk_free: 'disk_full',

@@ -32,6 +32,12 @@ function schedulesOf(steps: JournalStep[], into: Map<string, PlannedRound[]>): v
     if (s.kind === 'nemesis' && typeof s.path === 'string' && Array.isArray(s.output?.rounds)) {
       into.set(s.path, (s.output.rounds as PlannedRound[]).map((r) => ({
         round: r.round, at_ms: r.at_ms, hold_ms: r.hold_ms, interval_ms: r.interval_ms, fault: r.fault, nodes: r.nodes, target: r.target, targets: r.targets,
+        // State-dependent rounds replay what they read (the leader's node, the move made, or why they could not act).
+        ...(r.resolve !== undefined ? { resolve: r.resolve } : {}),
+        ...(r.resolved_from !== undefined ? { resolved_from: r.resolved_from } : {}),
+        ...(r.move !== undefined ? { move: r.move } : {}),
+        ...(r.rebalance !== undefined ? { rebalance: r.rebalance } : {}),
+        ...(r.unresolved !== undefined ? { unresolved: r.unresolved } : {}),
       })));
     }
     schedulesOf(s.children ?? [], into);

@@ -11,8 +11,22 @@ import type { Target } from '../../faults/fault.js';
 import { FAULTS } from '../../faults/index.js';
 import { durationMs, timerMs } from '../../scenario/duration.js';
 import type { DurationRange, NemesisSpec, NemesisTargets } from '../../scenario/types.js';
+import type { NemesisFaultOptions } from '../../scenario/types.js';
 import type { Rng } from '../rng.js';
-import { MENU, menuEntry } from './menu.js';
+import { MEMBERSHIP, MENU, menuEntry } from './menu.js';
+import { DEFAULT_MOVE_TIMEOUT, type ShardMove } from './move-shard.js';
+import type { RebalancePlan } from './rebalance.js';
+
+/** Targets read from the cluster when the round starts, not drawn up front. */
+export type StateTarget = 'leader' | { primary: string };
+
+export function isStateTarget(t: NemesisTargets | undefined): t is StateTarget {
+  return t === 'leader' || (typeof t === 'object' && t !== null);
+}
+
+export function stateTargetLabel(t: StateTarget): string {
+  return t === 'leader' ? 'the catalog leader' : `the primary of a shard of ${t.primary}`;
+}
 
 export const DEFAULT_INTERVAL = '5s';
 /** More rounds than this is a typo in interval or duration, not a chaos run. */
@@ -31,6 +45,16 @@ export interface PlannedRound {
   target: Target;
   /** Human form of the target. */
   targets: string;
+  /** Planned only: the nodes are read from the cluster when the round starts (the executed round has them). */
+  resolve?: StateTarget;
+  /** Executed: what the round's nodes were read as (the leader, a primary). */
+  resolved_from?: StateTarget;
+  /** move_shard: the table (planned), then the move as made (executed: a replay makes it again). */
+  move?: { table: string } | ShardMove;
+  /** rebalance: empty (planned), then the node it evened the copies toward (executed). */
+  rebalance?: Partial<RebalancePlan>;
+  /** Executed: why a state-dependent round could not act (a replay records the same). */
+  unresolved?: string;
 }
 
 /** The bounds of a fixed or ranged duration, in ms (lint has checked them). */
@@ -40,7 +64,7 @@ export function rangeMs(r: DurationRange | undefined, fallback: DurationRange): 
   return { min: durationMs(v.min, 0, 'interval'), max: durationMs(v.max, 0, 'interval') };
 }
 
-/** How many nodes a target choice takes of n. */
+/** How many nodes a target choice takes of n (the state-dependent ones: one). */
 export function targetCount(t: NemesisTargets, n: number): number {
   if (t === 'all') return n;
   if (t === 'majority') return Math.floor(n / 2) + 1;
@@ -60,7 +84,9 @@ export function maxRounds(spec: NemesisSpec): number {
  * (witnesses, a node start), on top of the scenario's step timeout.
  */
 export function nemesisDeadlineMs(spec: NemesisSpec, defaultMs: number): number {
-  const perRound = 2 * (5_000 + 30_000);
+  // A move_shard round may await its migration up to its own timeout (plus the reads before it).
+  const moves = spec.faults.map(menuEntry).filter((e) => MEMBERSHIP[e.kind]).map((e) => durationMs(e.options.timeout ?? DEFAULT_MOVE_TIMEOUT, 0) + 10_000);
+  const perRound = Math.max(2 * (5_000 + 30_000), ...moves);
   const rounds = Math.min(maxRounds(spec), MAX_ROUNDS);
   return timerMs(durationMs(spec.duration, 0) + rangeMs(spec.hold, spec.interval ?? DEFAULT_INTERVAL).max + rounds * perRound + defaultMs);
 }
@@ -75,6 +101,12 @@ function drawNodes(rng: Rng, ids: string[], count: number): string[] {
   const out: string[] = [];
   while (out.length < count && left.length) out.push(left.splice(rng.int(left.length), 1)[0]!);
   return out.sort();
+}
+
+/** A fault kind aimed at `nodes` of `all`: the target it acts on and its human form. */
+export function aim(kind: string, nodes: string[], options: NemesisFaultOptions, all: string[], driver: Driver, pick: (ref: string, states: string[], exclude: string[]) => string): { target: Target; targets: string } {
+  const spec1 = MENU[kind]!.spec(nodes, options, all);
+  return { target: FAULTS[kind]!.targets(spec1 as never, { driver, pick: pick as never }), targets: FAULTS[kind]!.label(spec1 as never) };
 }
 
 /** The whole schedule, from the spec, the cluster's node ids and the nemesis' generator. */
@@ -95,13 +127,22 @@ export function planSchedule(spec: NemesisSpec, nodeIds: string[], rng: Rng, dri
   for (let at = 0; at < end && rounds.length < MAX_ROUNDS;) {
     let x = rng.float() * total;
     const entry = menu.find((e) => (x -= e.weight) < 0) ?? menu[menu.length - 1]!;
-    const kind = MENU[entry.kind]!;
-    const chosen = drawNodes(rng, pool, targetCount(entry.options.targets ?? spec.targets ?? 'random', all.length));
-    const spec1 = kind.spec(chosen, entry.options, all);
-    const target = FAULTS[entry.kind]!.targets(spec1 as never, { driver, pick });
+    const t = entry.options.targets ?? spec.targets ?? 'random';
     const shaped = (entry.options.shape ?? 'isolate') !== 'isolate';
+    // Membership kinds and state-dependent targets draw no nodes now: the round reads them.
+    const later = MEMBERSHIP[entry.kind] !== undefined || (isStateTarget(t) && !shaped);
+    const chosen = later ? [] : drawNodes(rng, pool, targetCount(t, all.length));
+    const aimed = later ? { target: { kind: 'nodes', nodes: [] } as Target, targets: '' } : aim(entry.kind, chosen, entry.options, all, driver, pick);
     const round = { round: rounds.length + 1, at_ms: Math.round(at), hold_ms: drawMs(rng, hold), interval_ms: drawMs(rng, interval) };
-    rounds.push({ ...round, fault: entry.kind, nodes: shaped ? [] : chosen, target, targets: FAULTS[entry.kind]!.label(spec1 as never) });
+    if (entry.kind === 'move_shard') {
+      rounds.push({ ...round, fault: entry.kind, nodes: [], ...aimed, targets: `a copy of a shard of ${entry.options.table}`, move: { table: entry.options.table! } });
+    } else if (entry.kind === 'rebalance') {
+      rounds.push({ ...round, fault: entry.kind, nodes: [], ...aimed, targets: 'toward the least loaded Active node', rebalance: {} });
+    } else if (later) {
+      rounds.push({ ...round, fault: entry.kind, nodes: [], ...aimed, targets: stateTargetLabel(t as StateTarget), resolve: t as StateTarget });
+    } else {
+      rounds.push({ ...round, fault: entry.kind, nodes: shaped ? [] : chosen, ...aimed });
+    }
     at += round.hold_ms + round.interval_ms;
   }
   return rounds;

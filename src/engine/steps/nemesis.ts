@@ -4,7 +4,10 @@
 // the fault kind that undoes it (witnessed too), and pauses. At the end every fault
 // still in force is undone, so the steps after it see a healthy cluster. The schedule
 // as executed is the step's output (the journal) and one console line per round; a
-// replay runs the recorded schedule instead of drawing one.
+// replay runs the recorded schedule instead of drawing one. A round aimed at the catalog
+// leader or a shard's primary reads its node from the cluster when it starts, and a
+// move_shard round draws its move from the catalog then (prepare.ts): the journal keeps
+// the nodes and the move as made, which a replay makes again.
 
 import { durationMs, formatMs } from '../../scenario/duration.js';
 import type { NemesisSpec } from '../../scenario/types.js';
@@ -12,12 +15,17 @@ import type { Target } from '../../faults/fault.js';
 import type { ActiveFault, ScenarioContext } from '../context.js';
 import { InconclusiveError, InfraError, UnsupportedError, errorMessage } from '../errors.js';
 import { sleep } from '../sleep.js';
-import { MENU, menuEntry } from '../nemesis/menu.js';
+import { MEMBERSHIP, MENU, menuEntry } from '../nemesis/menu.js';
+import { DEFAULT_MOVE_TIMEOUT, moveOp, type ShardMove } from '../nemesis/move-shard.js';
+import { rebalanceOp, type RebalancePlan } from '../nemesis/rebalance.js';
+import { hasEnded, runTracked, type OpEnd, type Tracked } from '../nemesis/tracked-op.js';
+import { prepareRound } from '../nemesis/prepare.js';
 import { planSchedule, type PlannedRound } from '../nemesis/schedule.js';
 import { injectFault, unsupportedFault } from './fault.js';
 import type { StepImpl } from './step.js';
 
-type Outcome = 'ok' | 'not confirmed' | 'skipped' | 'failed';
+/** info: the round could not act (no leader reachable, a move refused): recorded, and the nemesis goes on. */
+type Outcome = 'ok' | 'not confirmed' | 'skipped' | 'failed' | 'info';
 
 /** A round as it ran: the plan, when it really started, and how inject and undo went. */
 export interface ExecutedRound extends PlannedRound {
@@ -38,13 +46,24 @@ export interface NemesisOutput {
   healed: boolean;
 }
 
-/** A fault injected and not undone yet. */
-interface InForce { round: ExecutedRound; active?: ActiveFault }
+/** A fault injected and not undone yet, or a membership operation not awaited yet. */
+interface InForce { round: ExecutedRound; active?: ActiveFault; op?: { tracked: Tracked; ended: Promise<OpEnd | { refused: string }> } }
+
+/** Its "undo": the operation reached an end state (whichever); past its timeout it is not confirmed. */
+async function awaitOp(f: InForce, op: NonNullable<InForce['op']>, t0: number): Promise<void> {
+  const end = await op.ended;
+  const at = Math.round(performance.now() - t0);
+  const fault = f.round.fault === 'move_shard' ? 'await_migration' : `await_${f.round.fault}`;
+  if ('refused' in end) f.round.undo = { fault, at_ms: at, outcome: 'failed', detail: end.refused };
+  else if (hasEnded(op.tracked, end)) f.round.undo = { fault, at_ms: at, outcome: 'ok', detail: `${end.id} ${end.state}${end.error ? `: ${end.error}` : ''}` };
+  else f.round.undo = { fault, at_ms: at, outcome: 'not confirmed', detail: `${end.id} still ${end.state} when its timeout passed` };
+}
 
 const menuKinds = (s: NemesisSpec) => [...new Set(s.faults.map((f) => menuEntry(f).kind))];
 
 /** Undoes one round's fault (when its kind has an undo) and records how that went. */
 async function undo(ctx: ScenarioContext, path: string, f: InForce, t0: number, signal: AbortSignal): Promise<void> {
+  if (f.op) return awaitOp(f, f.op, t0);
   const u = MENU[f.round.fault]!.undo;
   if (!u) return;
   let target: Target = u.target(f.round.target);
@@ -67,14 +86,15 @@ async function undo(ctx: ScenarioContext, path: string, f: InForce, t0: number, 
 
 /** Why a round cannot act on its nodes now (a node it needs running is down), or undefined. */
 function ineligible(ctx: ScenarioContext, p: PlannedRound): string | undefined {
-  const states = MENU[p.fault]!.eligible;
+  const states = MENU[p.fault]?.eligible;
   if (!states || p.target.kind !== 'nodes') return undefined;
   const bad = p.target.nodes.filter((n) => !states.includes(ctx.driver.node(n).state));
   return bad.length ? `${bad.map((n) => `${n} is ${ctx.driver.node(n).state}`).join(', ')} (${p.fault} needs ${states.join(' or ')})` : undefined;
 }
 
 function line(path: string, r: ExecutedRound, of: number): string {
-  const undone = r.undo ? `; ${r.undo.fault} ${r.undo.outcome}${r.undo.outcome === 'ok' ? '' : `: ${r.undo.detail}`}` : '';
+  const undone = !r.undo ? '' : r.undo.fault.startsWith('await_') ? `; ${r.undo.fault.slice(6)} ${r.undo.outcome === 'ok' ? r.undo.detail : `${r.undo.outcome}: ${r.undo.detail}`}`
+    : `; ${r.undo.fault} ${r.undo.outcome}${r.undo.outcome === 'ok' ? '' : `: ${r.undo.detail}`}`;
   const what = r.outcome === 'ok' ? `held ${formatMs(r.hold_ms)}` : `${r.outcome}: ${r.detail}`;
   return `  nemesis ${path} round ${r.round}/${of} at ${formatMs(r.started_ms)}: ${r.fault} ${r.targets}, ${what}${undone}`;
 }
@@ -107,12 +127,31 @@ export const nemesis: StepImpl<NemesisSpec> = {
         await until(p.at_ms);
         const round: ExecutedRound = { ...p, started_ms: Math.round(performance.now() - t0), outcome: 'ok', detail: '' };
         out.rounds.push(round);
-        const why = ineligible(ctx, p);
-        if (why) {
+        await prepareRound(ctx, spec, path, round, signal);
+        const why = round.unresolved ?? ineligible(ctx, round);
+        if (round.unresolved) {
+          // Recorded as an info operation of its kind, naming why; the nemesis goes on.
+          Object.assign(round, { outcome: 'info', detail: round.unresolved });
+          await ctx.history.op({ f: p.fault, node: null, step: path, value: { targets: round.targets } }, () => Promise.reject(new Error(round.unresolved)), { onError: () => 'info' }).catch(() => undefined);
+        } else if (why) {
           Object.assign(round, { outcome: 'skipped', detail: why });
+        } else if (MEMBERSHIP[p.fault]) {
+          const tracked = p.fault === 'move_shard' ? moveOp(round.move as ShardMove) : rebalanceOp(round.rebalance as RebalancePlan);
+          const options = spec.faults.map(menuEntry).find((e) => e.kind === p.fault)?.options ?? {};
+          const running = runTracked({ ctx, step: path, signal }, ctx.history, tracked, durationMs(options.timeout ?? DEFAULT_MOVE_TIMEOUT, 0));
+          const a = await running.accepted;
+          if ('refused' in a) Object.assign(round, { outcome: 'info', detail: a.refused });
+          else {
+            round.detail = `${a.id}: ${round.targets}`;
+            inForce.push({ round, op: { tracked, ended: running.ended } });
+          }
+          if (healBetween) {
+            await until(round.started_ms + p.hold_ms);
+            for (const f of inForce.splice(0)) await undo(ctx, path, f, t0, signal);
+          }
         } else {
           try {
-            const { seen, active } = await injectFault(ctx, path, p.fault, p.target, signal);
+            const { seen, active } = await injectFault(ctx, path, p.fault, round.target, signal);
             Object.assign(round, seen.confirmed ? { detail: seen.evidence } : { outcome: 'not confirmed', detail: seen.reason });
             inForce.push({ round, ...(active ? { active } : {}) });
           } catch (e) {
