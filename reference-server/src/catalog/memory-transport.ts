@@ -16,6 +16,9 @@ export class InMemoryCatalogNetwork {
   private readonly cut = new Set<string>();
   /** Links whose replies are lost: "from>to". */
   private readonly lost = new Set<string>();
+  /** Nodes whose replies are held back until releaseReplies(), and those replies' release. */
+  private readonly holding = new Set<string>();
+  private held: Array<() => void> = [];
 
   /** Makes `nodeId` answer calls with `handler` (its catalog's rpc). */
   register(nodeId: string, handler: CatalogRpcHandler): void {
@@ -46,6 +49,23 @@ export class InMemoryCatalogNetwork {
     this.lost.add(`${from}>${to}`);
   }
 
+  /** Replies to `nodeId`'s calls wait (the calls were handled) until releaseReplies(). */
+  holdReplies(nodeId: string): void {
+    this.holding.add(nodeId);
+  }
+
+  /** How many replies are held back. */
+  get heldReplies(): number {
+    return this.held.length;
+  }
+
+  releaseReplies(): void {
+    this.holding.clear();
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
+  }
+
   /** Cuts the links between two nodes, both ways. */
   cutLink(a: string, b: string): void {
     this.cut.add(`${a}>${b}`).add(`${b}>${a}`);
@@ -68,6 +88,7 @@ export class InMemoryCatalogNetwork {
     /** The answer travels back over the same link: cut meanwhile, it is lost. */
     const back = async <T>(peer: string, value: T): Promise<T> => {
       await reach(peer);
+      if (this.holding.has(nodeId)) await new Promise<void>((resolve) => this.held.push(resolve));
       if (this.lost.has(`${nodeId}>${peer}`)) throw new Error(`reply from ${peer} to ${nodeId} lost`);
       return copy(value);
     };
