@@ -399,3 +399,26 @@ t.test('a stopped node writes nothing, even when answers to its calls arrive aft
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r)); // the answers are handled
   t.same((c.storages[leader] as Recording).afterClose, [], 'nothing written after stop()');
 });
+
+t.test('a deposed leader whose entry was overwritten in its own log waits for what commits (figure 8): applied once, a success', async (t) => {
+  const c = await cluster(t, { timing: { leaderWaitMs: 3000 } });
+  const a = await c.leader();
+  const [b, other] = Object.keys(c.nodes).filter((id) => id !== a) as [string, string];
+  c.net.cutLink(a, b);
+  c.net.loseReplies(a, other); // `other` stores the entry, its ack never arrives: nothing commits
+  const before = c.nodes[a]!.rpc.probe();
+  const pending = c.nodes[a]!.propose(createDb('fig8'));
+  const i = before.last_log_index + 1;
+  t.ok(await eventually(() => c.nodes[other]!.rpc.probe().last_log_index >= i), 'the entry reached one follower');
+  // A leader of the next term (its messages forged here) overwrites the entry in a's log only.
+  const prev = c.storages[a]!.entries.find((e) => e.index === i - 1)!;
+  const reply = c.nodes[a]!.rpc.appendEntries({ term: before.term + 1, leader_id: b, prev_log_index: i - 1, prev_log_term: prev.term, entries: [{ index: i, term: before.term + 1 }], leader_commit: 0, cluster_id: before.cluster_id });
+  t.ok(reply.success, 'a took the next leader\'s entry in place of its own');
+  c.net.healAll();
+  // `other` still holds the entry: elected, it commits it under its own term.
+  const r = await pending;
+  t.ok(r.version > 0, 'the proposer learns it committed (a re-proposal would have been a 409: it exists)');
+  const leader = await c.leader();
+  t.ok(await eventually(() => Object.values(c.nodes).every((n) => n.state.version === c.nodes[leader]!.state.version)), 'every node converges');
+  t.ok(databases(c.nodes[a]!).includes('fig8'), 'applied');
+});
