@@ -37,7 +37,7 @@ interface Cluster {
   leader(among?: string[]): Promise<string>;
 }
 
-async function cluster(t: Test, opts: { ids?: string[]; seed?: number; timing?: Partial<RaftTiming> } = {}): Promise<Cluster> {
+async function cluster(t: Test, opts: { ids?: string[]; seed?: number; timing?: Partial<RaftTiming>; storage?: (id: string) => MemoryRaftStorage } = {}): Promise<Cluster> {
   const ids = opts.ids ?? ['a', 'b', 'c'];
   const peers = ids.map((id) => ({ id, url: `mem://${id}` }));
   const net = new InMemoryCatalogNetwork();
@@ -63,7 +63,7 @@ async function cluster(t: Test, opts: { ids?: string[]; seed?: number; timing?: 
     const c = raftCatalog({
       selfId: id,
       bootstrapPeers: peers,
-      storage: (storages[id] ??= new MemoryRaftStorage()),
+      storage: (storages[id] ??= opts.storage?.(id) ?? new MemoryRaftStorage()),
       transport: net.transport(id),
       log: logger(id),
       timing: { ...FAST, ...opts.timing },
@@ -277,4 +277,148 @@ t.test('random partitions and restarts (seeded, bounded): one leader per term, n
     oneLeaderPerTerm(t, c);
     Object.values(c.nodes).forEach((n) => n.stop());
   }
+});
+
+t.test('a client of a leader that loses the leadership while its request waits gets 503, never 421', async (t) => {
+  const c = await cluster(t);
+  const old = await c.leader();
+  c.net.isolate(old);
+  // The first holds the request mutex until the leader steps down; the second then finds it a follower.
+  const results = await Promise.allSettled([c.nodes[old]!.propose(createDb('queued-1')), c.nodes[old]!.propose(createDb('queued-2'))]);
+  for (const [i, r] of results.entries()) {
+    t.equal(r.status, 'rejected', `request ${i + 1} failed`);
+    const err = (r as PromiseRejectedResult).reason as { status: number; message: string };
+    t.equal(err.status, 503, `request ${i + 1}: 503 (${err.message})`);
+    t.match(err.message, /no catalog leader is reachable/);
+  }
+});
+
+t.test('a forward whose answer was lost is not sent again: 503 "may still commit", and it is applied once', async (t) => {
+  const c = await cluster(t);
+  const leader = await c.leader();
+  const follower = Object.keys(c.nodes).find((id) => id !== leader)!;
+  c.net.loseReplies(follower, leader); // delivered and handled, the answer never comes back
+  await t.rejects(c.nodes[follower]!.propose(createDb('once')), { status: 503, message: /no catalog leader is reachable.*may still commit/ }, 'not retried (a retry would be a 409: it exists)');
+  c.net.healAll();
+  t.ok(await eventually(() => databases(c.nodes[follower]!).includes('once')), 'it did commit, and reaches the follower');
+  const again = await c.nodes[follower]!.propose(createDb('after'));
+  t.ok(again.version > 0, 'forwarding works again once replies come back');
+});
+
+t.test('a change committed on the leader is a success on the forwarding node even if it cannot apply it in time', async (t) => {
+  const c = await cluster(t);
+  const leader = await c.leader();
+  const follower = Object.keys(c.nodes).find((id) => id !== leader)!;
+  c.net.cutOneWay(leader, follower); // the follower reaches the leader; the leader's appends do not reach it
+  const r = await c.nodes[follower]!.propose(createDb('lagging'));
+  t.ok(r.version > 0, 'answered with the committed version, not a 503 that invites a second create');
+  t.ok(databases(c.nodes[leader]!).includes('lagging'), 'committed');
+  c.net.healAll();
+  t.ok(await eventually(() => databases(c.nodes[follower]!).includes('lagging')), 'the follower applies it once healed');
+});
+
+t.test('a voter whose data dir was wiped refuses votes until it holds the log again', async (t) => {
+  const c = await cluster(t);
+  const leader = await c.leader();
+  const wiped = Object.keys(c.nodes).find((id) => id !== leader)!;
+  const other = Object.keys(c.nodes).find((id) => id !== leader && id !== wiped)!;
+  c.kill(wiped);
+  c.net.cutOneWay(leader, wiped); // its probes find the cluster, the leader's appends do not arrive yet
+  const node = await c.boot(wiped, { wipe: true }); // start() waits out startWaitMs: no leader heard
+  const vote = node.rpc.requestVote({ term: 1000, candidate_id: other, last_log_index: 1000, last_log_term: 1000, pre_vote: false, cluster_id: '' });
+  t.notOk(vote.granted, 'no vote: it may have given one in that term before it lost its disk');
+  c.net.healAll();
+  t.ok(await eventually(() => node.state.cluster_id === c.nodes[leader]!.state.cluster_id && node.leaderId === leader), 'it catches up from the leader');
+  t.equal(await c.leader(), leader, 'the leader kept its place');
+  oneLeaderPerTerm(t, c);
+});
+
+t.test('a disk error while electing is logged, never an unhandled rejection (which would kill the process)', async (t) => {
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  t.teardown(() => process.off('unhandledRejection', record));
+  class FullDisk extends MemoryRaftStorage {
+    attempts = 0;
+    override saveHardState(): void {
+      this.attempts++;
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+  }
+  const storage = new FullDisk();
+  const net = new InMemoryCatalogNetwork();
+  const errors: string[] = [];
+  const log = { info() {}, warn() {}, debug() {}, error: (o: { err?: string }) => errors.push(o.err ?? '') } as unknown as Logger;
+  const solo = raftCatalog({ selfId: 'solo', bootstrapPeers: [{ id: 'solo', url: 'mem://solo' }], storage, transport: net.transport('solo'), log, timing: { ...FAST, startWaitMs: 200 }, random: seeded(3) });
+  net.register('solo', solo.rpc);
+  solo.open();
+  t.teardown(() => solo.stop());
+  await solo.start(); // it cannot win: voting for itself cannot be stored
+  t.ok(await eventually(() => storage.attempts >= 3), 'it tried to elect itself several times');
+  t.same(unhandled.map(String), [], 'no unhandled rejection');
+  t.ok(errors.some((e) => /ENOSPC/.test(e)), 'the disk error is logged');
+});
+
+t.test('a stopped node writes nothing, even when answers to its calls arrive after stop()', async (t) => {
+  class Recording extends MemoryRaftStorage {
+    closed = false;
+    afterClose: string[] = [];
+    override close(): void {
+      this.closed = true;
+    }
+    override saveHardState(hard: Parameters<MemoryRaftStorage['saveHardState']>[0]): void {
+      if (this.closed) this.afterClose.push('saveHardState');
+      super.saveHardState(hard);
+    }
+    override saveCommitIndex(index: number): void {
+      if (this.closed) this.afterClose.push('saveCommitIndex');
+      super.saveCommitIndex(index);
+    }
+    override append(entries: Parameters<MemoryRaftStorage['append']>[0]): void {
+      if (this.closed) this.afterClose.push('append');
+      super.append(entries);
+    }
+  }
+  const c = await cluster(t, { storage: () => new Recording() });
+  const leader = await c.leader();
+  const term = c.nodes[leader]!.rpc.probe().term;
+  const followers = Object.keys(c.nodes).filter((id) => id !== leader);
+  // Heartbeats under way now are dropped, so every answer held below is to one sent afterwards.
+  for (const id of followers) c.net.cutOneWay(leader, id);
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+  // The followers move to a later term (a vote they refuse: the candidate has no log), so each
+  // answer to the leader's next heartbeat tells it to step down, which stores the new term.
+  for (const id of followers) {
+    c.nodes[id]!.rpc.requestVote({ term: term + 5, candidate_id: 'nobody', last_log_index: 0, last_log_term: 0, pre_vote: false, cluster_id: '' });
+  }
+  c.net.holdReplies(leader);
+  c.net.healAll();
+  t.ok(await eventually(() => c.net.heldReplies > 0), 'a heartbeat went out, its answer held back');
+  c.kill(leader);
+  c.net.releaseReplies();
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r)); // the answers are handled
+  t.same((c.storages[leader] as Recording).afterClose, [], 'nothing written after stop()');
+});
+
+t.test('a deposed leader whose entry was overwritten in its own log waits for what commits (figure 8): applied once, a success', async (t) => {
+  const c = await cluster(t, { timing: { leaderWaitMs: 3000 } });
+  const a = await c.leader();
+  const [b, other] = Object.keys(c.nodes).filter((id) => id !== a) as [string, string];
+  c.net.cutLink(a, b);
+  c.net.loseReplies(a, other); // `other` stores the entry, its ack never arrives: nothing commits
+  const before = c.nodes[a]!.rpc.probe();
+  const pending = c.nodes[a]!.propose(createDb('fig8'));
+  const i = before.last_log_index + 1;
+  t.ok(await eventually(() => c.nodes[other]!.rpc.probe().last_log_index >= i), 'the entry reached one follower');
+  // A leader of the next term (its messages forged here) overwrites the entry in a's log only.
+  const prev = c.storages[a]!.entries.find((e) => e.index === i - 1)!;
+  const reply = c.nodes[a]!.rpc.appendEntries({ term: before.term + 1, leader_id: b, prev_log_index: i - 1, prev_log_term: prev.term, entries: [{ index: i, term: before.term + 1 }], leader_commit: 0, cluster_id: before.cluster_id });
+  t.ok(reply.success, 'a took the next leader\'s entry in place of its own');
+  c.net.healAll();
+  // `other` still holds the entry: elected, it commits it under its own term.
+  const r = await pending;
+  t.ok(r.version > 0, 'the proposer learns it committed (a re-proposal would have been a 409: it exists)');
+  const leader = await c.leader();
+  t.ok(await eventually(() => Object.values(c.nodes).every((n) => n.state.version === c.nodes[leader]!.state.version)), 'every node converges');
+  t.ok(databases(c.nodes[a]!).includes('fig8'), 'applied');
 });

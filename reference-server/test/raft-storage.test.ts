@@ -55,3 +55,49 @@ t.test('appends, truncation, snapshot and torn tail survive a reopen as they sho
   t.same(indexes(loaded.entries), ['4@2', '5@2', '6@3'], 'and the next append lands after the intact ones');
   s.close();
 });
+
+t.test('a crash between the snapshot and the log rewrite: the old log is kept only where it continues the snapshot', async (t) => {
+  const state = emptyCatalog();
+  /** The files a crash left: the old log of `entries`, and the new snapshot already renamed in. */
+  const crashed = (entries: RaftEntry[], snapshot: { index: number; term: number }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phantom-raft-storage-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const s = new FileRaftStorage(dir);
+    s.load();
+    s.append(entries);
+    s.close();
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'phantom-raft-snap-'));
+    const writer = new FileRaftStorage(other);
+    writer.load();
+    writer.saveSnapshot({ ...snapshot, voters: ['a', 'b', 'c'], state }, []);
+    writer.close();
+    fs.copyFileSync(path.join(other, 'raft-snapshot.json'), path.join(dir, 'raft-snapshot.json'));
+    fs.rmSync(other, { recursive: true, force: true });
+    return dir;
+  };
+  const reload = (dir: string) => {
+    const s = new FileRaftStorage(dir);
+    const loaded = s.load();
+    return { s, loaded };
+  };
+
+  // A leader's snapshot (index 3, term 2) replaced a log whose entries 3..5 were of term 1.
+  let dir = crashed([entry(1), entry(2), entry(3), entry(4), entry(5)], { index: 3, term: 2 });
+  let { s, loaded } = reload(dir);
+  t.same(indexes(loaded.entries), [], 'entries after the snapshot from a log it replaced are dropped (they would win votes they must not)');
+  s.append([entry(4, 2)]);
+  s.close();
+  ({ s, loaded } = reload(dir));
+  t.same(indexes(loaded.entries), ['4@2'], 'and the log goes on after the snapshot');
+  s.close();
+
+  // This node's own compaction (index 3, term 1): the log continues it, nothing is lost.
+  dir = crashed([entry(1), entry(2), entry(3), entry(4), entry(5)], { index: 3, term: 1 });
+  ({ s, loaded } = reload(dir));
+  t.same(indexes(loaded.entries), ['4@1', '5@1'], 'a log that continues the snapshot is kept');
+  s.truncateFrom(5);
+  s.close();
+  ({ s, loaded } = reload(dir));
+  t.same(indexes(loaded.entries), ['4@1'], 'and truncates where it should');
+  s.close();
+});

@@ -30,11 +30,6 @@ export type CatalogCommand =
   /** Plans the moves (sharding/rebalance-plan.ts) against the state it applies to, and starts them. */
   | { type: 'start_rebalance'; id: string; strategy: RebalanceStrategy; node: string; at: string };
 
-export interface CatalogEntry {
-  index: number;
-  command: CatalogCommand;
-}
-
 function overlaps(a: [bigint, bigint] | [number, number], b: [bigint, bigint] | [number, number]): boolean {
   return a[0] < b[1] && b[0] < a[1];
 }

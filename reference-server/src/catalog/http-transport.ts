@@ -4,7 +4,7 @@ import type { PeerClient } from '../cluster/peer-client.js';
 import { HttpError } from '../util/errors.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
 import type { CatalogRequest, ProposeResult } from './consensus.js';
-import { leaderUnreachable, type CatalogTransport } from './transport.js';
+import { ForwardUncertain, LeaderUnreachable, type CatalogTransport } from './transport.js';
 import type { AppendReply, AppendRequest, RaftProbe, SnapshotRequest, VoteReply, VoteRequest } from './raft/messages.js';
 
 export class HttpCatalogTransport implements CatalogTransport {
@@ -47,15 +47,22 @@ export class HttpCatalogTransport implements CatalogTransport {
 
   async forwardPropose(leader: string, req: CatalogRequest, traceId?: string): Promise<ProposeResult> {
     const url = this.urlOf(leader);
-    if (!url) throw new HttpError(503, `no catalog leader is reachable: leader ${leader} has no known address`);
+    if (!url) throw new LeaderUnreachable(leader, 'it has no known address');
     let res;
     try {
       res = await this.peers.call(leader, url, 'POST', '/internal/catalog/propose', { body: stringifyWithBigInt(req), traceId, timeoutMs: 10_000 });
     } catch (err) {
-      throw leaderUnreachable(leader, err);
+      // Refused or unresolvable: nothing was sent. Anything later (a timeout, a reset) may
+      // come after the leader read the request.
+      throw neverSent(err) ? new LeaderUnreachable(leader, err) : new ForwardUncertain(leader, err);
     }
     const body = JSON.parse(res.text || '{}');
     if (res.status !== 200) throw new HttpError(res.status, body.error ?? `catalog leader answered ${res.status}`);
     return { version: body.version, cluster_id: body.cluster_id, rejected: body.rejected ?? {} };
   }
+}
+
+/** Failures that happen before a request is sent: the connection was never made. */
+function neverSent(err: unknown): boolean {
+  return /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/.test((err as Error)?.message ?? '');
 }

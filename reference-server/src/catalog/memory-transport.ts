@@ -6,7 +6,7 @@ import { HttpError } from '../util/errors.js';
 import { parseWithBigInt, stringifyWithBigInt } from '../util/json.js';
 import { cloneCatalog } from './state.js';
 import type { CatalogRequest, ProposeResult } from './consensus.js';
-import { leaderUnreachable, type CatalogRpcHandler, type CatalogTransport } from './transport.js';
+import { ForwardUncertain, LeaderUnreachable, type CatalogRpcHandler, type CatalogTransport } from './transport.js';
 import type { SnapshotRequest } from './raft/messages.js';
 
 export class InMemoryCatalogNetwork {
@@ -14,6 +14,11 @@ export class InMemoryCatalogNetwork {
   private readonly isolated = new Set<string>();
   /** Links cut one way or both: "from>to". */
   private readonly cut = new Set<string>();
+  /** Links whose replies are lost: "from>to". */
+  private readonly lost = new Set<string>();
+  /** Nodes whose replies are held back until releaseReplies(), and those replies' release. */
+  private readonly holding = new Set<string>();
+  private held: Array<() => void> = [];
 
   /** Makes `nodeId` answer calls with `handler` (its catalog's rpc). */
   register(nodeId: string, handler: CatalogRpcHandler): void {
@@ -34,6 +39,33 @@ export class InMemoryCatalogNetwork {
     this.isolated.delete(nodeId);
   }
 
+  /** Cuts the link from `from` to `to` only: `from`'s calls fail, `to`'s calls still go through. */
+  cutOneWay(from: string, to: string): void {
+    this.cut.add(`${from}>${to}`);
+  }
+
+  /** Calls from `from` to `to` are delivered and handled, but their replies are lost (a timeout after sending). */
+  loseReplies(from: string, to: string): void {
+    this.lost.add(`${from}>${to}`);
+  }
+
+  /** Replies to `nodeId`'s calls wait (the calls were handled) until releaseReplies(). */
+  holdReplies(nodeId: string): void {
+    this.holding.add(nodeId);
+  }
+
+  /** How many replies are held back. */
+  get heldReplies(): number {
+    return this.held.length;
+  }
+
+  releaseReplies(): void {
+    this.holding.clear();
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
+  }
+
   /** Cuts the links between two nodes, both ways. */
   cutLink(a: string, b: string): void {
     this.cut.add(`${a}>${b}`).add(`${b}>${a}`);
@@ -42,6 +74,7 @@ export class InMemoryCatalogNetwork {
   healAll(): void {
     this.isolated.clear();
     this.cut.clear();
+    this.lost.clear();
   }
 
   /** The transport `nodeId` calls its peers with. */
@@ -55,6 +88,8 @@ export class InMemoryCatalogNetwork {
     /** The answer travels back over the same link: cut meanwhile, it is lost. */
     const back = async <T>(peer: string, value: T): Promise<T> => {
       await reach(peer);
+      if (this.holding.has(nodeId)) await new Promise<void>((resolve) => this.held.push(resolve));
+      if (this.lost.has(`${nodeId}>${peer}`)) throw new Error(`reply from ${peer} to ${nodeId} lost`);
       return copy(value);
     };
     return {
@@ -77,12 +112,18 @@ export class InMemoryCatalogNetwork {
         try {
           h = await reach(leader);
         } catch (err) {
-          throw leaderUnreachable(leader, err);
+          throw new LeaderUnreachable(leader, err); // never delivered
         }
+        let result: ProposeResult;
         try {
-          return copy(await h.leaderHandle(copy(req)));
+          result = await h.leaderHandle(copy(req));
         } catch (err) {
           throw err instanceof HttpError ? err : new HttpError(500, (err as Error).message);
+        }
+        try {
+          return await back(leader, result);
+        } catch (err) {
+          throw new ForwardUncertain(leader, err); // delivered, handled, the answer lost
         }
       },
     };

@@ -15,7 +15,8 @@ export interface CatalogTransport {
   probe(peer: string, timeoutMs: number): Promise<RaftProbe | undefined>;
   /**
    * Hands a request to the leader `peer`. Throws an HttpError: the leader's own refusal with
-   * its status (421 if it is not the leader any more), or a 503 saying it could not be reached.
+   * its status (421 if it is not the leader any more: nothing was appended), LeaderUnreachable
+   * if the request never reached it, ForwardUncertain if it may have.
    */
   forwardPropose(peer: string, req: CatalogRequest, traceId?: string): Promise<ProposeResult>;
 }
@@ -32,13 +33,19 @@ export interface CatalogRpcHandler {
 /** Status of a leader's answer when it is not (or no longer) the leader: ask the right one. */
 export const NOT_LEADER = 421;
 
-/** The refusal every transport gives when the leader cannot be reached: it never saw the request. */
+/** The leader could not be reached and never saw the request (connection refused): safe to retry. */
 export class LeaderUnreachable extends HttpError {
   constructor(leader: string, cause: unknown) {
     super(503, `no catalog leader is reachable: catalog leader ${leader} is unreachable (${(cause as Error)?.message ?? cause})`);
   }
 }
 
-export function leaderUnreachable(leader: string, cause: unknown): HttpError {
-  return new LeaderUnreachable(leader, cause);
+/**
+ * The request may have reached the leader but its answer did not come back (timeout, reset
+ * after sending): it may have committed, so it must not be sent again, or it would apply twice.
+ */
+export class ForwardUncertain extends HttpError {
+  constructor(leader: string, cause: unknown) {
+    super(503, `no catalog leader is reachable: no answer from catalog leader ${leader} (${(cause as Error)?.message ?? cause}); the change may still commit, check before retrying`);
+  }
 }

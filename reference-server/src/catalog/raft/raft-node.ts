@@ -209,14 +209,16 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     let why = 'no leader has been elected';
     for (;;) {
       this.checkOpen();
-      if (this.isLeader) return this.handleAsLeader(req, retried);
-      const leader = this.leaderId;
-      if (leader && leader !== this.selfId) {
+      const leader = this.leader;
+      if (leader) {
         try {
+          if (leader === this.selfId) return await this.handleAsLeader(req, retried);
           const result = await this.transport.forwardPropose(leader, req, traceId);
-          return await this.afterForward(leader, result);
+          return this.afterForward(leader, result);
         } catch (err) {
-          // Only a leader that never got the request is retried: anything else may have committed.
+          // Only a request nothing of which was appended is retried: a leader that never got it
+          // (LeaderUnreachable), or one that was not the leader any more when it came to plan it
+          // (421, here or on the forwarded-to node). Anything else may have committed.
           if (!(err instanceof LeaderUnreachable) && !(err instanceof HttpError && err.status === NOT_LEADER)) throw err;
           why = err.message.replace(/^no catalog leader is reachable: /, '');
         }
@@ -230,27 +232,29 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
   private async afterForward(leader: string, result: ProposeResult): Promise<ProposeResult> {
     if (this.state.cluster_id && result.cluster_id !== this.state.cluster_id) {
-      throw new HttpError(503, `catalog leader ${leader} belongs to another cluster (${result.cluster_id}, ours ${this.state.cluster_id})`);
+      throw new HttpError(503, `no catalog leader is reachable: catalog leader ${leader} belongs to another cluster (${result.cluster_id}, ours ${this.state.cluster_id})`);
     }
     // The leader answers once it applied the change; the commit reaches us with its next append.
+    // It committed either way: a node that cannot catch up in time still answers success (an
+    // error would invite a retry that applies it twice), and says it lags in its log.
     if (!(await this.waitUntil(() => this.state.version >= result.version, this.timing.leaderWaitMs))) {
-      throw new HttpError(503, `catalog change committed at version ${result.version} but node ${this.selfId} could not catch up (it is at ${this.state.version})`);
+      this.log.warn({ catalog_version: this.state.version, committed_version: result.version, leader }, 'catalog change committed on the leader but not applied here yet');
     }
     return result;
   }
 
   /**
    * Leader side of `propose`: plan, append, replicate, and answer once committed and applied.
-   * If the leadership is lost meanwhile, the outcome is settled rather than guessed: the entry
-   * committed under the next leader (success), or it was overwritten (then the request goes to
-   * the new leader, as nothing of it committed).
+   * If the leadership is lost meanwhile, the outcome is settled rather than guessed: the entries
+   * committed under a later leader (success), or another entry committed at the first one's
+   * index (then nothing of it can ever commit, and the request goes to the new leader).
    */
   leaderHandle(req: CatalogRequest): Promise<ProposeResult> {
     return this.handleAsLeader(req, false);
   }
 
   private async handleAsLeader(req: CatalogRequest, retried: boolean): Promise<ProposeResult> {
-    let pending: { index: number; term: number; rejected: Record<string, string> } | undefined;
+    let pending: Pending | undefined;
     try {
       return await this.mutex.run(async () => {
         const term = this.requireLeader();
@@ -268,7 +272,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
         if (plan.commands.length > 0) {
           const base = this.raftLog.lastIndex;
           this.appendAsLeader(plan.commands.map((command, i): RaftEntry => ({ index: base + i + 1, term, command })));
-          pending = { index: this.raftLog.lastIndex, term, rejected: plan.rejected };
+          pending = { first: base + 1, index: this.raftLog.lastIndex, term, rejected: plan.rejected };
           await this.waitCommitted(pending.index, term);
         }
         return { version: this.state.version, cluster_id: this.state.cluster_id, rejected: plan.rejected };
@@ -281,14 +285,18 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   }
 
   /** After losing the leadership with `pending` appended: wait to learn whether it committed. */
-  private async settle(req: CatalogRequest, pending: { index: number; term: number; rejected: Record<string, string> }): Promise<ProposeResult> {
+  private async settle(req: CatalogRequest, pending: Pending): Promise<ProposeResult> {
+    // Only what is committed decides: an entry overwritten in this node's log may still be
+    // held by another node that becomes leader and commits it (Raft paper, figure 8). Entries
+    // never change index, so once another entry committed at `first`, none of ours ever can.
     const outcome = (): 'committed' | 'overwritten' | 'unknown' => {
-      const at = this.raftLog.termAt(pending.index);
-      if (at === pending.term) return this.lastApplied >= pending.index ? 'committed' : 'unknown';
-      if (at === undefined && pending.index <= this.raftLog.snapshotIndex) return 'unknown'; // compacted: whose it was is gone
-      // Entries keep their term: a different one there (or none, the log cut back) means a new
-      // leader's log, which decides, did not have it.
-      return 'overwritten';
+      if (this.lastApplied < pending.first) return 'unknown';
+      const firstTerm = this.raftLog.termAt(pending.first);
+      if (firstTerm === undefined) return 'unknown'; // compacted: whose it was is gone
+      if (firstTerm !== pending.term) return 'overwritten';
+      if (this.lastApplied < pending.index) return 'unknown';
+      // The first is ours: the last is too if committed with our term (log matching), else only a part committed.
+      return this.raftLog.termAt(pending.index) === pending.term ? 'committed' : 'unknown';
     };
     await this.waitUntil(() => outcome() !== 'unknown', this.timing.leaderWaitMs);
     const result = outcome();
@@ -326,7 +334,8 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     await this.waitUntil(() => this.lastApplied >= p.commit_index, 2000);
   }
 
-  async noteVersion(version: number): Promise<void> {
+  /** `from` is not asked: under Raft the entries come from the leader only, so this waits for its appends. */
+  async noteVersion(version: number, _from?: string): Promise<void> {
     if (version > this.state.version) await this.waitUntil(() => this.state.version >= version, 1000);
   }
 
@@ -336,6 +345,10 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     this.checkOpen();
     if (!this.sameCluster(req.cluster_id, req.candidate_id)) return { term: this.term, granted: false };
     const logOk = req.last_log_term > this.raftLog.lastTerm || (req.last_log_term === this.raftLog.lastTerm && req.last_log_index >= this.raftLog.lastIndex);
+    // A node with no log that has not found the cluster empty may be a voter whose data dir was
+    // wiped: it forgot the votes it gave, and could give a second one in a term. It votes again
+    // once it holds the log (caught up); at the very first start every probe finds no cluster.
+    if (!this.bootstrapped && !this.clusterLooksEmpty) return { term: this.term, granted: false };
     if (req.pre_vote) {
       // Not while a leader is heard from: a node back from a partition must not depose it.
       const leaderAlive = this.isLeader || (this.leaderId !== undefined && monotonicMs() - this.lastLeaderContact < this.timing.electionMinMs);
@@ -412,6 +425,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   }
 
   private becomeFollower(term: number): void {
+    if (this.closed) return;
     if (this.role === 'leader') this.log.info({ term: this.term, new_term: term }, 'catalog leader stepping down');
     if (term > this.term) {
       this.term = term;
@@ -424,7 +438,15 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   }
 
   private persistHardState(): void {
+    this.checkOpen(); // after stop() the storage is closed (maybe its dir gone): never write to it
     this.storage.saveHardState({ term: this.term, voted_for: this.votedFor });
+  }
+
+  /** Runs `work` from a timer: a failure (a disk error, say) is logged, never an unhandled rejection. */
+  private background(work: Promise<void>, what: string): void {
+    work.catch((err) => {
+      if (!this.closed) this.log.error({ err: (err as Error).message }, what);
+    });
   }
 
   /** Voters may campaign; a learner, a Decommissioned node, or a node with no log in an existing cluster does not. */
@@ -478,11 +500,12 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
       for (const peer of others) {
         this.transport.requestVote(peer, req, this.timing.rpcTimeoutMs).then(
           (reply) => {
+            if (this.closed) return; // answered after stop(): nothing is written any more
             if (reply.term > this.term && !reply.granted) this.becomeFollower(reply.term);
             if (reply.granted) granted++;
           },
           () => undefined,
-        ).finally(() => {
+        ).catch((err) => this.log.error({ peer, err: (err as Error).message }, 'catalog vote answer could not be recorded')).finally(() => {
           answered++;
           if (granted >= need) resolve(true);
           else if (answered === others.length) resolve(false);
@@ -512,6 +535,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   }
 
   private appendAsLeader(entries: RaftEntry[]): void {
+    this.checkOpen();
     this.raftLog.append(entries); // fsynced: the leader counts itself among those holding them
     if (entries.some((e) => e.voters)) this.refreshVoters();
     this.advanceCommit();
@@ -539,7 +563,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
   /** The commit rule: the highest entry of this term held by a majority of voters. */
   private advanceCommit(): void {
-    if (!this.isLeader) return;
+    if (!this.isLeader || this.closed) return;
     const need = quorum(this.voters);
     for (let n = this.raftLog.lastIndex; n > this.commitIndex; n--) {
       if (this.raftLog.termAt(n) !== this.term) break;
@@ -554,6 +578,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
   }
 
   private applyCommitted(notify = true): void {
+    if (this.closed) return;
     const before = this.lastApplied;
     while (this.lastApplied < this.commitIndex) {
       const e = this.raftLog.at(this.lastApplied + 1);
@@ -602,13 +627,13 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
         this.replicateAll();
       }
       this.checkQuorum(now);
-      if (this.isLeader) void this.reconcileMembership();
+      if (this.isLeader) this.background(this.reconcileMembership(), 'catalog membership change failed');
       return;
     }
     if (this.leaderId !== undefined && now - this.lastLeaderContact > this.timing.electionMaxMs) this.leaderId = undefined;
-    if (!this.bootstrapped && !this.probing && now >= this.nextProbe) void this.probePeers();
+    if (!this.bootstrapped && !this.probing && now >= this.nextProbe) this.background(this.probePeers(), 'catalog probe failed');
     if (this.election.expired(now) && !this.electing) {
-      if (this.canCampaign()) void this.campaign();
+      if (this.canCampaign()) this.background(this.campaign(), 'catalog election failed');
       else this.election.reset(now);
     }
   }
@@ -718,6 +743,14 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A change appended by this leader, at indexes first..index of `term`. */
+interface Pending {
+  first: number;
+  index: number;
+  term: number;
+  rejected: Record<string, string>;
 }
 
 /** A change appended but not known to be committed: the caller settles the outcome. */

@@ -1,6 +1,7 @@
 // Where a Raft node keeps term, vote, log and snapshot: files in the catalog dir on a node,
-// memory in tests. Every call returns only once what it wrote is durable (fsynced): a vote or
-// an acknowledged entry must survive a crash, or two leaders could share a term.
+// memory in tests. Every call but saveCommitIndex returns only once what it wrote is durable
+// (fsynced): a vote or an acknowledged entry must survive a crash, or two leaders could share a
+// term. The commit index is a hint that may be lost (see saveCommitIndex).
 import fs from 'node:fs';
 import path from 'node:path';
 import { HttpError } from '../../util/errors.js';
@@ -39,6 +40,14 @@ const copy = <T>(v: T): T => parseWithBigInt<T>(stringifyWithBigInt(v));
 /** A snapshot as read back: the catalog's name records prototype-free again. */
 function revive(s: RaftSnapshot): RaftSnapshot {
   return { ...s, state: cloneCatalog(s.state) };
+}
+
+/** Whether log `entries` (as read from disk) may follow `snapshot`. */
+function continuesSnapshot(snapshot: RaftSnapshot, entries: RaftEntry[]): boolean {
+  const at = entries.find((e) => e.index === snapshot.index);
+  if (at) return at.term === snapshot.term;
+  const next = entries.find((e) => e.index > snapshot.index);
+  return !next || (next.index === snapshot.index + 1 && next.term >= snapshot.term);
 }
 
 /**
@@ -91,6 +100,16 @@ export class FileRaftStorage implements RaftStorage {
     }
     this.firstIndex = entries[0]?.index ?? (snapshot?.index ?? 0) + 1;
     this.fd = fs.openSync(logFile, 'a');
+    // A crash between saveSnapshot's two renames leaves the new snapshot with the old log. Its
+    // entries after the snapshot count only if they continue it: the entry at the snapshot's
+    // index has the snapshot's term (log matching), or, that one compacted already, the next
+    // has at least its term. Otherwise they are from a log the leader's snapshot replaced, and
+    // kept they would make this node claim (and vote on) entries it must not have.
+    let rest = entries.filter((e) => !snapshot || e.index > snapshot.index);
+    if (snapshot && !continuesSnapshot(snapshot, entries)) {
+      this.saveSnapshot(snapshot, []);
+      rest = [];
+    }
     let commit = 0;
     try {
       commit = Number(JSON.parse(fs.readFileSync(this.file('raft-commit.json'), 'utf8')).commit) || 0;
@@ -98,7 +117,7 @@ export class FileRaftStorage implements RaftStorage {
       /* none yet, or torn by a crash: start from the snapshot */
     }
     // Entries a snapshot already covers (a crash between snapshot and log rewrite) are skipped.
-    return { hard, snapshot, entries: entries.filter((e) => !snapshot || e.index > snapshot.index), commit };
+    return { hard, snapshot, entries: rest, commit };
   }
 
   saveHardState(hard: HardState): void {

@@ -36,12 +36,15 @@ export function clusterPlaneRoutes(r: Router, node: NodeApi): void {
       await node.catalog.propose({ kind: 'command', command: { type: 'add_node', id, url, status } }, ctx.traceId);
     } catch (err) {
       // Adding the same node twice is harmless and says so; the same id at another url is a conflict.
+      // The leader refused against its catalog: catch up with it before comparing (this node may lag).
+      if (err instanceof HttpError && err.status === 409) await node.catalog.sync();
       const have = state().nodes[id];
       if (err instanceof HttpError && err.status === 409 && have?.url === url) return ctx.sendJson(200, { ...have, already_exists: true });
       if (err instanceof HttpError && err.status === 409 && have) throw new HttpError(409, `node ${id} already exists with url ${have.url}, not ${url}`);
       throw err;
     }
-    ctx.sendJson(201, state().nodes[id]);
+    // Committed; this node may not have applied it yet if it lags the leader.
+    ctx.sendJson(201, state().nodes[id] ?? { id, url, status });
   });
   r.on('DELETE', `${base}/nodes/:id`, async (ctx) => {
     await node.catalog.propose({ kind: 'command', command: { type: 'remove_node', id: ctx.params.id! } }, ctx.traceId);

@@ -209,6 +209,8 @@ export function readSnapshotRequest(o: JsonObject): SnapshotRequest {
   const snap = requiredObject(o, 'snapshot');
   const state = requiredObject(snap, 'state', 'snapshot');
   for (const k of ['nodes', 'databases', 'shards']) if (!isJsonObject(state[k])) throw bad(`snapshot.state.${k}`, 'must be an object');
+  // Absent in a snapshot from a node that predates migrations (cloneCatalog fills them in).
+  for (const k of ['migrations', 'rebalances']) if (state[k] !== undefined && !isJsonObject(state[k])) throw bad(`snapshot.state.${k}`, 'must be an object');
   requiredInteger(state, 'version', 'snapshot.state');
   return {
     term: requiredInteger(o, 'term'),
