@@ -33,6 +33,16 @@ function liveUses(ctx: ScenarioContext, value: unknown): { raft: boolean; tables
   return out;
 }
 
+/** Whether `value`'s templates name anything live (the Raft view or a table's shards). */
+export function usesLiveNames(ctx: ScenarioContext, value: unknown): boolean {
+  try {
+    const uses = liveUses(ctx, value);
+    return uses.raft || uses.tables.length > 0;
+  } catch {
+    return false; // a malformed template: rendering reports it
+  }
+}
+
 /** Fetches what `value`'s live templates need, into ctx, so that ctx.render can resolve them. */
 export async function refreshLiveNames(ctx: ScenarioContext, value: unknown, step: string, signal: AbortSignal): Promise<void> {
   const uses = liveUses(ctx, value);
