@@ -57,6 +57,8 @@ t.test('shard conditions: some, every, none', async (t) => {
   fails(t, () => checkShardQuantifiers('w', { every: { node_ids_exclude: ['c'] } }, SHARDS), /shard #2 db1\.t1 \[d, c\] Stable does not match .*: node_ids \[d, c\] list c/, 'every');
   fails(t, () => checkShardQuantifiers('w', { none: { node_ids_include: ['a'] } }, SHARDS), /shard #1 .* matches \{"node_ids_include":\["a"\]\}, and no shard should/, 'none');
   fails(t, () => checkShardQuantifiers('w', { every: { migration_status: 'Stable' } }, [{ ...SHARDS[0], migration_status: 'MigratingWAL', migrating_to: 'd' }]), /differs|does not match .*migration_status/, 'a migrating shard');
+  fails(t, () => checkShardQuantifiers('w', { every: { migration_status: 'Stable' } }, []), /^w: no shard to check \(every over zero shards\)$/, 'every over zero shards');
+  fails(t, () => checkShardQuantifiers('w', { none: { table: 'nope' } }, []), /^w: no shard to check \(none over zero shards\)$/, 'none over zero shards');
 });
 
 /** A context whose client answers GETs from a table of paths (a function: answers may change per call). */

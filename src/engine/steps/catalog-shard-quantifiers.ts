@@ -28,6 +28,11 @@ export const describeShard = (s: Obj) => `#${String(s.id)} ${s.db !== undefined 
 export function checkShardQuantifiers(where: string, q: ShardQuantifiers, shards: Obj[]): void {
   const all = () => shards.map(describeShard).join('; ') || 'no shards';
   const show = (m: ShardMatcher) => JSON.stringify(m);
+  // Over zero shards `every` and `none` would hold whatever they say: a table not written
+  // yet, or a misspelled one, must not pass for a verdict on its shards.
+  if ((q.every || q.none) && shards.length === 0) {
+    throw new VerificationError(`${where}: no shard to check (${q.every ? 'every' : 'none'} over zero shards)`, { expected: q, actual: shards });
+  }
   if (q.some) {
     if (!shards.some((s) => shardMismatch(q.some!, s) === undefined)) {
       throw new VerificationError(`${where}: no shard matches ${show(q.some)} (${all()})`, { expected: { some: q.some }, actual: shards });
