@@ -57,6 +57,8 @@ t.test('shard conditions: some, every, none', async (t) => {
   fails(t, () => checkShardQuantifiers('w', { every: { node_ids_exclude: ['c'] } }, SHARDS), /shard #2 db1\.t1 \[d, c\] Stable does not match .*: node_ids \[d, c\] list c/, 'every');
   fails(t, () => checkShardQuantifiers('w', { none: { node_ids_include: ['a'] } }, SHARDS), /shard #1 .* matches \{"node_ids_include":\["a"\]\}, and no shard should/, 'none');
   fails(t, () => checkShardQuantifiers('w', { every: { migration_status: 'Stable' } }, [{ ...SHARDS[0], migration_status: 'MigratingWAL', migrating_to: 'd' }]), /differs|does not match .*migration_status/, 'a migrating shard');
+  fails(t, () => checkShardQuantifiers('w', { every: { migration_status: 'Stable' } }, []), /^w: no shard to check \(every over zero shards\)$/, 'every over zero shards');
+  fails(t, () => checkShardQuantifiers('w', { none: { table: 'nope' } }, []), /^w: no shard to check \(none over zero shards\)$/, 'none over zero shards');
 });
 
 /** A context whose client answers GETs from a table of paths (a function: answers may change per call). */
@@ -140,4 +142,19 @@ t.test('live names: no leader within the wait fails naming what each node said',
   const e = await refreshLiveNames(ctx, '${raft.leader}', 's', signal).catch((x) => x);
   t.ok(e instanceof VerificationError, 'a verification failure of the step');
   t.match(e.message, /no Raft leader is known after 10s \(a: status 503; b: candidate, term 4, leader none\)/);
+});
+
+t.test('await migration by shard: the migration that started last, whatever the list order', async (t) => {
+  const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+  const old = { ...M1, id: 'm9', shard_id: 5, state: 'Cleaned', history: [{ state: 'MigratingSnapshot', at: at(0) }, { state: 'Cleaned', at: at(100) }] };
+  const now = { ...M2, id: 'm1', shard_id: 5, state: 'MigratingWAL', history: [{ state: 'MigratingSnapshot', at: at(5000) }, { state: 'MigratingWAL', at: at(5100) }] };
+  const { ctx } = stubCtx(() => ({ status: 200, json: { migrations: [now, old] } }));
+  await t.rejects(checkMigrationState(ctx, { shard_id: 5, state: 'Cleaned' }, 's', signal, pick), /last seen migration m1 \(shard 5 a->d\): MigratingWAL/, 'the shard\'s old, Cleaned migration does not satisfy the await');
+});
+
+t.test('live names: ${shards.<table>} from the node that lists the most, in numeric id order', async (t) => {
+  const shard = (id: number) => ({ ...SHARDS[0], id });
+  const { ctx } = stubCtx((p, node) => (p === '/api/v3/cluster/shards' ? { status: 200, json: { shards: node === 'a' ? [] : node === 'b' ? [shard(10), shard(9), shard(2)] : [shard(10)] } } : { status: 404 }));
+  await refreshLiveNames(ctx, { s: '${shards.t1.0.id}' }, 's', signal);
+  t.same(ctx.tableShards.get('db1.t1')!.map((s) => s.id), [2, 9, 10], 'b wrote them; a has not heard yet; ids compare as numbers');
 });

@@ -39,3 +39,13 @@ t.test('a shard condition that does not hold fails with every shard it saw', asy
   t.match(failed.error?.message, /^catalog via a, db1\.auto: no shard matches \{"node_ids_include":\["a","b","c"\]\} \(#1 db1\.auto \[\w\] Stable; #2 db1\.auto \[\w\] Stable\)$/);
   t.match(failed.error?.where, /cluster-plane-live-fails\.yaml:11:5$/);
 });
+
+t.test('a live name is fetched inside its step: within its timeout, after it begins, a timeout reported as one', async (t) => {
+  const test = await run('live-names-timeout.yaml');
+  t.same(test.steps.slice(0, 2).map((s) => s.status), ['passed', 'passed'], 'two leaders in turn are killed');
+  const step = test.steps[2]!;
+  t.equal(step.status, 'failed');
+  t.match(step.error, { type: 'timeout', message: 'step timed out after 2 s' });
+  t.ok(step.duration_ms >= 1900, `the fetch ran inside the step (${step.duration_ms} ms)`);
+  t.equal(step.label, 'the catalog state via the leader, when none can be elected');
+});

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { checkHistory } from '../src/checkers/checker.js';
 import { CheckInputError, checkRun } from '../src/checkers/history-file.js';
 import { LineScanner } from '../src/checkers/history-lines.js';
+import { WriteScanner } from '../src/checkers/write-scan.js';
 import { set } from '../src/checkers/set.js';
 import { overwrite } from '../src/checkers/overwrite.js';
 import { staleReads } from '../src/checkers/stale-reads.js';
@@ -166,4 +167,14 @@ t.test('lines as the engine records them take the fast path', async (t) => {
     t.ok(scanner.scan(bytes, 0, bytes.length, 'history.jsonl', i + 1), `${JSON.parse(l).f} ${JSON.parse(l).type}`);
   }
   t.ok(scanner.scan(Buffer.from(lines[0]!), 0, Buffer.byteLength(lines[0]!), 'history.jsonl', 1)?.write, 'the write\'s points scanned');
+});
+
+t.test('the write scanner keeps one shape per tag set past 10k tag sets (identities key series ids by it)', async (t) => {
+  const scanner = new WriteScanner();
+  const write = (host: string) => Buffer.from(JSON.stringify({ db: 'db1', points: [{ table: 'cpu', tags: { host }, time: '1704067200000000000', fields: { value: 1 }, line: 1 }] }));
+  const shape = (host: string) => { const b = write(host); return scanner.scan(b, 0, b.length)!.points[0]!.shape; };
+  for (let i = 0; i < 10_050; i++) shape(`h${i}`);
+  const first = shape('h10040');
+  shape('h1');
+  t.equal(shape('h10040'), first, 'the 10041st tag set, seen again, is the same shape');
 });

@@ -22,6 +22,11 @@ const expected: Record<string, string[]> = {
   "alias-unresolved": [
       "1:7: alias *nope has no anchor: define &nope above it"
   ],
+  "catalog-keywords": [
+      "2:23: \"any\" cannot be a node id: it is a keyword where nodes are named (any, none, random)",
+      "2:28: \"none\" cannot be a node id: it is a keyword where nodes are named (any, none, random)",
+      "5:40: \"exact\" applies to a list of shards (shards: [...]) or nodes, not to conditions (some, every, none)"
+  ],
   "cluster-plane": [
       "5:39: unknown node \"e\" (declared: a, b, c, d)",
       "5:54: unknown node \"bb\" (did you mean \"b\"?)",

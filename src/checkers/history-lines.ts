@@ -4,7 +4,8 @@
 // those are read in place and the repeated strings (scenario, f, type, node, step)
 // interned; the rest of the line (value, error) is parsed only when a checker asks for
 // it. Any line in another shape is left to JSON.parse (readEntry), so what this reads
-// is exactly what JSON.parse would.
+// of a line is what JSON.parse reads. It is not a validator: a line's value/error part
+// that no checker asks for is never parsed, so corruption there goes unnoticed.
 
 import type { OpType } from '../engine/history.js';
 import { ByteCache } from './byte-cache.js';

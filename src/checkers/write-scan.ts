@@ -34,8 +34,12 @@ function shapeOf(buf: Buffer, from: number, to: number): SeriesShape {
 }
 
 export class WriteScanner {
-  /** One shape per tag set, not per point. */
-  private readonly shapes = new ByteCache<SeriesShape>(shapeOf);
+  /**
+   * One shape per tag set, not per point, however many tag sets there are: identities.ts
+   * keys series ids by shape object, so a shape made afresh per point (a capped cache)
+   * would grow that map by one entry per point. Kept: as many as the series it keeps anyway.
+   */
+  private readonly shapes = new ByteCache<SeriesShape>(shapeOf, Infinity);
   private readonly dbs = new Map<string, string>();
 
   /** The cursor: on the scanner, so no closures are made per write. */

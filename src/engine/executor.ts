@@ -11,7 +11,7 @@ import { DurationError, InconclusiveError, InfraError, UnsupportedError, Verific
 import type { Reporters, StepError, StepResult, TestInfo } from './events.js';
 import { stepDeadlineMs } from './plan.js';
 import { STEPS } from './steps/index.js';
-import { refreshLiveNames } from './live-names.js';
+import { refreshLiveNames, usesLiveNames } from './live-names.js';
 import type { StepRun } from './steps/step.js';
 
 export class Executor {
@@ -39,19 +39,20 @@ export class Executor {
     const impl = STEPS[kind];
     const raw = (step as Record<string, unknown>)[kind];
     // Templates are rendered up front (labels show real values); a template that
-    // cannot be rendered yet fails the step below, with its message.
+    // cannot be rendered yet fails the step below, with its message. Live names
+    // (${raft.leader}, ${shards.<table>...}) are fetched from the cluster inside the
+    // step instead: within its timeout, after it begins, a crash blamed on the node.
     let spec: unknown;
     let renderError: unknown;
-    if (impl.render === false) spec = raw;
+    const live = impl.render !== false && usesLiveNames(ctx, raw);
+    if (impl.render === false || live) spec = raw;
     else {
       try {
-        // Live names (${raft.leader}, ${shards.<table>...}) are fetched now, when the step runs.
-        await refreshLiveNames(ctx, raw, path, AbortSignal.any([ctx.signal, AbortSignal.timeout(this.timeoutFor(step))]));
         spec = ctx.render(raw);
       } catch (e) { renderError = e; }
     }
     const label = this.label(step, spec);
-    const info = { path, kind, label, depth, where: ctx.scenario.where(docPath) };
+    let info = { path, kind, label, depth, where: ctx.scenario.where(docPath) };
     this.events.onStepBegin(this.test, info);
     const startedAt = new Date().toISOString();
     const t0 = performance.now();
@@ -79,6 +80,11 @@ export class Executor {
     let workMs: number | undefined;
     try {
       if (renderError) throw renderError;
+      if (live) {
+        await refreshLiveNames(ctx, raw, path, signal);
+        spec = ctx.render(raw);
+        info = { ...info, label: this.label(step, spec) };
+      }
       const w0 = performance.now();
       output = await impl.run(spec as never, r);
       workMs = performance.now() - w0;

@@ -1,6 +1,7 @@
 // Lint for expect_catalog's Raft, migration and shard-condition parts and for await's
 // `migration:` condition: the nodes they name must be declared (or registered by the
-// scenario), a migration is named by exactly one of id and shard_id.
+// scenario), a migration is named by exactly one of id and shard_id. (Empty conditions and
+// migration entries are the schema's to refuse.)
 
 import type { AwaitMigrationSpec, MigrationExpect, RaftExpect, ShardMatcher, ShardQuantifiers } from './types.js';
 import type { JsonPath } from './positions.js';
@@ -21,7 +22,6 @@ function matcher(m: ShardMatcher, path: JsonPath, c: Ctx) {
 
 export const lintCatalogExtras = {
   shards(q: ShardQuantifiers, path: JsonPath, c: Ctx) {
-    if (!q.some && !q.every && !q.none) c.report(path, 'say which shards: some, every or none');
     for (const k of ['some', 'every', 'none'] as const) if (q[k]) matcher(q[k], [...path, k], c);
   },
   raft(r: RaftExpect, path: JsonPath, c: Ctx) {
@@ -38,7 +38,6 @@ export const lintCatalogExtras = {
   },
   migration(m: MigrationExpect, path: JsonPath, c: Ctx) {
     for (const k of ['source', 'target'] as const) if (m[k] !== undefined) c.checkNode([...path, k], m[k], known);
-    if (Object.keys(m).length === 0) c.report(path, 'say which migration: id, shard_id, source, target, state or states');
   },
   awaitMigration(m: AwaitMigrationSpec, path: JsonPath, c: Ctx) {
     c.checkNode([...path, 'via'], m.via);

@@ -28,11 +28,16 @@ import { lintNemesis } from '../engine/nemesis/lint.js';
 export type Report = (path: JsonPath, message: string, key?: boolean, needle?: string) => void;
 
 
+/** Words that name no particular node where a node id can go (raft.leader: any / none, via: random). */
+const RESERVED_NODE_IDS = ['any', 'none', 'random'];
+
 export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
   const nodes = topologyNodes(doc.cluster);
   const nodeIds = new Set<string>();
   nodes.forEach((n, i) => {
     if (nodeIds.has(n.id)) report(['cluster', 'nodes', i], `node "${n.id}" is declared twice`);
+    // A node named like a keyword would read two ways (raft.leader: any, a nemesis' random).
+    if (RESERVED_NODE_IDS.includes(n.id)) report(['cluster', 'nodes', i], `"${n.id}" cannot be a node id: it is a keyword where nodes are named (${RESERVED_NODE_IDS.join(', ')})`);
     nodeIds.add(n.id);
   });
   const lateNodes = new Set(nodes.filter((n) => n.start === false).map((n) => n.id));
@@ -261,6 +266,7 @@ export function lint(doc: ScenarioDoc, dir: string, report: Report): void {
         const quantified = c.shards !== undefined && !Array.isArray(c.shards);
         if (((c.shards && !quantified) || c.shard_count !== undefined) && !c.table) report(cp, 'checking shards needs "table" (or conditions on all shards: shards: {some, every, none})');
         if (c.table) needDb(cp, c.db);
+        if (c.exact && quantified && !c.nodes) report([...cp, 'exact'], '"exact" applies to a list of shards (shards: [...]) or nodes, not to conditions (some, every, none)');
         (Array.isArray(c.shards) ? c.shards : []).forEach((s, j) => {
           if (typeof s.name === 'string' && !hasTemplate(s.name) && !shardsByName.has(s.name)) report([...cp, 'shards', j, 'name'], `unknown shard "${s.name}"` + hintFrom(s.name, [...shardsByName.keys()]));
         });
@@ -440,7 +446,7 @@ function checkTemplates(
         if (!second) report(path, `${where}: say which step, e.g. \${steps.create.body}`);
         else if (at === undefined) report(path, `${where}: no step has id "${second}"`);
         else if (path[0] === 'steps' && stepPosition(path) <= at) report(path, `${where}: step "${second}" has not run yet at this point`);
-      } else if (!['seed', 'run_id', 'scenario', 'raft'].includes(root!) && !known.names.has(root!)) {
+      } else if (!['seed', 'run_id', 'scenario'].includes(root!) && !known.names.has(root!)) {
         report(path, `${where}: unknown name "${root}"` + hintFrom(root!, [...known.names.keys()]));
         continue;
       }

@@ -1,27 +1,26 @@
 // await's `migration:` and `rebalance:` conditions: one poll of a migration (by id, or the
-// latest one of a shard) or a rebalance, holding once it reached the wanted state or a
+// one of a shard that started last) or a rebalance, holding once it reached the wanted state or a
 // later one. A migration that Failed or RolledBack (or a rebalance that Failed) can no
 // longer get there: that ends the await at once, with the error the server gave.
 
-import type { AwaitMigrationSpec, AwaitRebalanceSpec } from '../../scenario/types.js';
+import { MIGRATION_STATES, type AwaitMigrationSpec, type AwaitRebalanceSpec } from '../../scenario/types.js';
 import { VerificationError } from '../errors.js';
 import type { ScenarioContext } from '../context.js';
+import { clusterGet, newestMigration } from '../cluster-plane.js';
 import { describeMigration, historyStates } from './catalog-migrations.js';
 import type { PickNode } from './step.js';
 
 type Obj = Record<string, unknown>;
 
-/** The normal path, in order; a state later in it counts as having passed the earlier ones. */
-const PATH = ['MigratingSnapshot', 'MigratingWAL', 'AwaitingCutover', 'Stable', 'Cleaned'];
-const FAILED = ['Failed', 'RolledBack'];
+/** The normal path, in order (MIGRATION_STATES up to Cleaned); a state later in it counts as having passed the earlier ones. */
+const PATH: readonly string[] = MIGRATION_STATES.slice(0, MIGRATION_STATES.indexOf('Cleaned') + 1);
+/** The states after Cleaned in MIGRATION_STATES: the ends of a migration that did not complete. */
+const FAILED: readonly string[] = MIGRATION_STATES.slice(MIGRATION_STATES.indexOf('Cleaned') + 1);
 
 /** A condition that can no longer hold: await stops polling and fails with it. */
 export class SettledError extends VerificationError {}
 
-async function getJson(ctx: ScenarioContext, node: string, what: string, step: string, signal: AbortSignal): Promise<{ status: number; body: Obj; text: string }> {
-  const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: `/api/v3/cluster/${what}`, f: 'catalog', step, signal });
-  return { status: res.status, body: (res.json ?? {}) as Obj, text: res.text };
-}
+const getJson = (ctx: ScenarioContext, node: string, what: string, step: string, signal: AbortSignal) => clusterGet(ctx, what, { node, step, signal });
 
 export async function checkMigrationState(ctx: ScenarioContext, s: AwaitMigrationSpec, step: string, signal: AbortSignal, pick: PickNode): Promise<Obj> {
   const node = pick(s.via);
@@ -35,7 +34,8 @@ export async function checkMigrationState(ctx: ScenarioContext, s: AwaitMigratio
     const r = await getJson(ctx, node, 'migrations', step, signal);
     if (r.status !== 200) throw new VerificationError(`GET migrations via ${node}: status ${r.status}: ${r.text.slice(0, 300)}`);
     const ofShard = ((r.body.migrations ?? []) as Obj[]).filter((x) => String(x.shard_id) === String(s.shard_id));
-    m = ofShard.at(-1);
+    // The shard's newest migration by start time, not the list's order (docs/protocol.md).
+    m = newestMigration(ofShard);
     if (!m) throw new VerificationError(`no migration of shard ${String(s.shard_id)} is known to ${node}`);
   }
   const state = String(m.state);

@@ -5,11 +5,11 @@
 import type { ShardMatcher, ShardQuantifiers } from '../../scenario/types.js';
 import { partialMismatch } from '../../verifiers/partial.js';
 import { VerificationError } from '../errors.js';
+import { sortNodeIds } from '../cluster-plane.js';
 
 type Obj = Record<string, unknown>;
 
 const ids = (s: Obj): string[] => (Array.isArray(s.node_ids) ? (s.node_ids as unknown[]).map(String) : []);
-const sortIds = (o: Obj): Obj => (Array.isArray(o.node_ids) ? { ...o, node_ids: [...(o.node_ids as string[])].map(String).sort() } : o);
 
 /** Why `shard` does not match `m`, or undefined when it does. */
 export function shardMismatch(m: ShardMatcher, shard: Obj): string | undefined {
@@ -18,7 +18,7 @@ export function shardMismatch(m: ShardMatcher, shard: Obj): string | undefined {
   if (missing.length) return `node_ids [${ids(shard).join(', ')}] lack ${missing.join(', ')}`;
   const present = (exclude ?? []).filter((n) => ids(shard).includes(n));
   if (present.length) return `node_ids [${ids(shard).join(', ')}] list ${present.join(', ')}`;
-  const diff = partialMismatch(sortIds(keys), sortIds(shard));
+  const diff = partialMismatch(sortNodeIds(keys), sortNodeIds(shard));
   return diff?.replace('$', 'shard');
 }
 
@@ -28,6 +28,11 @@ export const describeShard = (s: Obj) => `#${String(s.id)} ${s.db !== undefined 
 export function checkShardQuantifiers(where: string, q: ShardQuantifiers, shards: Obj[]): void {
   const all = () => shards.map(describeShard).join('; ') || 'no shards';
   const show = (m: ShardMatcher) => JSON.stringify(m);
+  // Over zero shards `every` and `none` would hold whatever they say: a table not written
+  // yet, or a misspelled one, must not pass for a verdict on its shards.
+  if ((q.every || q.none) && shards.length === 0) {
+    throw new VerificationError(`${where}: no shard to check (${q.every ? 'every' : 'none'} over zero shards)`, { expected: q, actual: shards });
+  }
   if (q.some) {
     if (!shards.some((s) => shardMismatch(q.some!, s) === undefined)) {
       throw new VerificationError(`${where}: no shard matches ${show(q.some)} (${all()})`, { expected: { some: q.some }, actual: shards });

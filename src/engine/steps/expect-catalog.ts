@@ -9,19 +9,14 @@ import type { PickNode, StepImpl } from './step.js';
 import { checkRaft } from './catalog-raft.js';
 import { checkMigrations } from './catalog-migrations.js';
 import { checkShardQuantifiers } from './catalog-shard-quantifiers.js';
+import { clusterGetOk, sortNodeIds } from '../cluster-plane.js';
 
 type Obj = Record<string, unknown>;
-
-const sortIds = (o: Obj): Obj => (Array.isArray(o.node_ids) ? { ...o, node_ids: [...(o.node_ids as string[])].sort() } : o);
 
 export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, path: string, signal: AbortSignal, pick: PickNode) {
   const node = pick(s.via);
   const out: { node: string; nodes?: Obj[]; shards?: Obj[]; raft?: Obj; migrations?: Obj[] } = { node };
-  const get = async (what: string, query?: Record<string, string>) => {
-    const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: `/api/v3/cluster/${what}`, query, f: 'catalog', step: path, signal });
-    if (res.status !== 200) throw new VerificationError(`GET /api/v3/cluster/${what} via ${node}: status ${res.status}: ${res.text.slice(0, 300)}`);
-    return (res.json ?? {}) as Obj;
-  };
+  const get = (what: string, query?: Record<string, string>) => clusterGetOk(ctx, what, { node, query, step: path, signal });
   if (s.raft) {
     out.raft = await get('raft');
     checkRaft(node, s.raft, out.raft);
@@ -31,9 +26,7 @@ export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, p
     checkMigrations(node, s.migrations, out.migrations);
   }
   if (s.nodes || s.absent_nodes) {
-    const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: '/api/v3/cluster/nodes', f: 'catalog', step: path, signal });
-    if (res.status !== 200) throw new VerificationError(`GET /api/v3/cluster/nodes via ${node}: status ${res.status}: ${res.text.slice(0, 300)}`);
-    const nodes = ((res.json as { nodes?: Obj[] })?.nodes ?? []) as Obj[];
+    const nodes = ((await get('nodes')).nodes ?? []) as Obj[];
     out.nodes = nodes;
     for (const want of s.nodes ?? []) {
       const got = nodes.find((n) => n.id === want.id);
@@ -50,16 +43,14 @@ export async function checkCatalog(ctx: ScenarioContext, s: ExpectCatalogSpec, p
   }
   if (s.table) {
     const db = ctx.db(s.db);
-    const res = await ctx.client.call({ node, url: ctx.url(node), method: 'GET', path: '/api/v3/cluster/shards', query: { db, table: s.table }, f: 'catalog', step: path, signal });
-    if (res.status !== 200) throw new VerificationError(`GET /api/v3/cluster/shards via ${node}: status ${res.status}: ${res.text.slice(0, 300)}`);
-    const shards = ((res.json as { shards?: Obj[] })?.shards ?? []) as Obj[];
+    const shards = ((await get('shards', { db, table: s.table })).shards ?? []) as Obj[];
     out.shards = shards;
     if (s.shards && !Array.isArray(s.shards)) checkShardQuantifiers(`catalog via ${node}, ${db}.${s.table}`, s.shards, shards);
     for (const want of Array.isArray(s.shards) ? s.shards : []) {
       const key = want.name !== undefined ? 'name' : 'id';
       const got = shards.find((x) => x[key] === want[key]);
       if (!got) throw new VerificationError(`catalog via ${node}: no shard with ${key} ${JSON.stringify(want[key])} in ${db}.${s.table}`, { expected: want, actual: shards });
-      const m = partialMismatch(sortIds(want), sortIds(got));
+      const m = partialMismatch(sortNodeIds(want), sortNodeIds(got));
       if (m) throw new VerificationError(`catalog via ${node}: shard ${String(want[key])} differs at ${m.replace('$', 'shard')}`, { expected: want, actual: got });
     }
     if (s.shard_count !== undefined && shards.length !== s.shard_count) {
