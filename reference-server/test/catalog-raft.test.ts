@@ -317,6 +317,24 @@ t.test('a change committed on the leader is a success on the forwarding node eve
   t.ok(await eventually(() => databases(c.nodes[follower]!).includes('lagging')), 'the follower applies it once healed');
 });
 
+t.test('a write\'s schema intent that committed but is not applied on the forwarding node is a 503 (its caller reads it at once)', async (t) => {
+  const c = await cluster(t);
+  const leader = await c.leader();
+  const follower = Object.keys(c.nodes).find((id) => id !== leader)!;
+  const intent = { kind: 'ensure_schema' as const, db: 'w', tables: [{ table: 'm', columns: [{ name: 'time', kind: 'time' as const }] }] };
+  c.net.cutOneWay(leader, follower); // the follower reaches the leader; the leader's appends do not reach it
+  const outcome = await c.nodes[follower]!.propose(intent).then(
+    (r) => ({ resolved: r }),
+    (e: { status?: number; message?: string }) => ({ status: e.status, message: e.message }),
+  );
+  t.match(outcome, { status: 503, message: /committed on leader .* has not applied it yet .*; retrying is safe/ }, 'a 503 that says it committed');
+  t.ok(databases(c.nodes[leader]!).includes('w'), 'committed on the leader');
+  c.net.healAll();
+  t.ok(await eventually(() => databases(c.nodes[follower]!).includes('w')), 'applied once healed');
+  const again = await c.nodes[follower]!.propose(intent);
+  t.same(again.rejected, {}, 'the retry is harmless');
+});
+
 t.test('a voter whose data dir was wiped refuses votes until it holds the log again', async (t) => {
   const c = await cluster(t);
   const leader = await c.leader();

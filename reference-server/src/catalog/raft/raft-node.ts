@@ -214,7 +214,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
         try {
           if (leader === this.selfId) return await this.handleAsLeader(req, retried);
           const result = await this.transport.forwardPropose(leader, req, traceId);
-          return this.afterForward(leader, result);
+          return this.afterForward(leader, req, result);
         } catch (err) {
           // Only a request nothing of which was appended is retried: a leader that never got it
           // (LeaderUnreachable), or one that was not the leader any more when it came to plan it
@@ -230,7 +230,7 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     }
   }
 
-  private async afterForward(leader: string, result: ProposeResult): Promise<ProposeResult> {
+  private async afterForward(leader: string, req: CatalogRequest, result: ProposeResult): Promise<ProposeResult> {
     if (this.state.cluster_id && result.cluster_id !== this.state.cluster_id) {
       throw new HttpError(503, `no catalog leader is reachable: catalog leader ${leader} belongs to another cluster (${result.cluster_id}, ours ${this.state.cluster_id})`);
     }
@@ -239,6 +239,11 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
     // error would invite a retry that applies it twice), and says it lags in its log.
     if (!(await this.waitUntil(() => this.state.version >= result.version, this.timing.leaderWaitMs))) {
       this.log.warn({ catalog_version: this.state.version, committed_version: result.version, leader }, 'catalog change committed on the leader but not applied here yet');
+      // A write's schema and shards, or a layout, are read from this node's catalog right after:
+      // without them here it cannot go on. These intents are idempotent, so a retry is safe.
+      if (req.kind !== 'command') {
+        throw new HttpError(503, `no catalog leader is reachable: the catalog change committed on leader ${leader} (version ${result.version}) but node ${this.selfId} has not applied it yet (it is at ${this.state.version}); retrying is safe`);
+      }
     }
     return result;
   }
@@ -265,10 +270,11 @@ export class RaftConsensus implements Consensus, CatalogRpcHandler {
         }
         // Entries of earlier terms, and this term's no-op, applied first: the plan sees the state it applies to.
         await this.waitCommitted(this.raftLog.lastIndex, term);
+        // Planned first: a removal the catalog refuses anyway (the node still owns shards) says why.
+        const plan = planChange(this.state, req);
         if (req.kind === 'command' && req.command.type === 'remove_node' && req.command.id === this.selfId) {
           throw new HttpError(409, `node ${this.selfId} is the catalog leader and cannot be removed; decommission it first (it then hands over leadership)`);
         }
-        const plan = planChange(this.state, req);
         if (plan.commands.length > 0) {
           const base = this.raftLog.lastIndex;
           this.appendAsLeader(plan.commands.map((command, i): RaftEntry => ({ index: base + i + 1, term, command })));
