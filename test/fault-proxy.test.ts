@@ -196,10 +196,15 @@ t.test('reject: new connections and open ones are reset', async (t) => {
 t.test('latency adds at least the delay per direction, and not much more', async (t) => {
   const port = await healthServer(t);
   const link = await proxyTo(t, port);
-  // Lower bounds hold for every sample; "not much more" is judged on the best of three, since
+  // Lower bounds hold for every sample; "not much more" is judged on the best of five, since
   // a loaded machine can delay any one timer, and only as far as telling one direction's delay
-  // from both (60 vs 120 ms) and both from none.
-  const best = async () => Math.min(...(await Promise.all([0, 1, 2].map(() => timedRoundTrip(link)))));
+  // from both (60 vs 120 ms) and both from none. One after another, not at once: samples taken
+  // together all meet the same stall.
+  const best = async () => {
+    let min = Infinity;
+    for (let i = 0; i < 5; i++) min = Math.min(min, await timedRoundTrip(link));
+    return min;
+  };
   const base = await timedRoundTrip({ port });
   link.shape({ latencyMs: 60, direction: 'upstream' });
   const one = await best();
