@@ -5,6 +5,7 @@ import { HttpError } from '../../util/errors.js';
 import { stringifyWithBigInt } from '../../util/json.js';
 import type { Context } from '../context.js';
 import { encodeScanResult } from '../../cluster/distributed-query.js';
+import { rfc3339Ms } from '../../migration/time.js';
 import { readAppendRequest, readCatalogRequest, readReplicaWrite, readScanRequest, readSnapshotRequest, readVoteRequest } from './internal-bodies.js';
 
 export function internalRoutes(r: Router, node: NodeApi): void {
@@ -20,6 +21,9 @@ export function internalRoutes(r: Router, node: NodeApi): void {
   r.on('GET', '/internal/catalog/probe', (ctx) => ctx.sendJson(200, node.catalog.rpc.probe()));
   r.on('POST', '/internal/catalog/propose', async (ctx) => {
     const req = readCatalogRequest(await ctx.jsonWithBigInt());
+    // Migration windows are measured from `at`: the node that orders the change stamps it, not
+    // the one whose (maybe skewed) clock took the client's request.
+    if (req.kind === 'command' && (req.command.type === 'start_migration' || req.command.type === 'start_rebalance')) req.command.at = rfc3339Ms();
     ctx.sendJson(200, await node.catalog.rpc.leaderHandle(req));
   });
 
