@@ -8,19 +8,26 @@
 //                      margin): writes that reached the source only, routed on a catalog that
 //                      did not know the migration yet, or that the target failed.
 //   AwaitingCutover:   writes wait (write-fence.ts); once every reachable node applied the fence,
-//                      source and target must count the same rows (else a two-way pull of the
-//                      rows since the WAL step, and again).
+//                      source and target must hold the same rows, compared by content (the
+//                      store's per-bucket digests; else a two-way pull of the rows since the WAL
+//                      step, then of every row, and again). A cutover that has not converged
+//                      within CUTOVER_DEADLINE_MS (a peer down, copies that stay different) rolls
+//                      back: the fence must never hold writes for long.
 //   Stable:            (node_ids now name the target) once every reachable node has applied the
-//                      cutover, a last pull of late writes, then the source deletes its copy.
+//                      cutover, a last pull of late writes, then the source deletes its copy. A
+//                      source still unreachable after STABLE_DEADLINE_MS keeps its copy (no read
+//                      asks it for the shard any more) and the migration ends.
 //   Cleaned.
-// A migration whose target stops being Active (marked Down, Inactive, or removed) before the
-// cutover rolls back: the shard stays with the source, the target's copy is deleted.
+// A migration whose target stops being Active (marked Down or Inactive) before the cutover rolls
+// back: the shard stays with the source, the target's copy is deleted. (A node holding a copy
+// cannot be removed, so neither end disappears from the catalog mid-migration.)
 import type { Logger } from '../util/log.js';
 import { HttpError } from '../util/errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogCommand } from '../catalog/commands.js';
 import type { MigrationDef, MigrationState } from '../catalog/state.js';
 import type { PeerResponse } from '../cluster/peer-client.js';
+import type { ShardDigest } from '../storage/store.js';
 import { isTerminal } from './states.js';
 import { rfc3339Ms } from './time.js';
 
@@ -42,6 +49,10 @@ const BARRIER_MS = 3000;
  * replica write may take up to 5 s (its timeout) to land; plus clock skew between nodes.
  */
 const CATCH_UP_MARGIN_MS = 10_000;
+/** How long writes may stay fenced at a cutover that does not converge before it rolls back. */
+export const CUTOVER_DEADLINE_MS = 15_000;
+/** How long Stable waits for the source to take its last pull and drop before ending without it. */
+export const STABLE_DEADLINE_MS = 30_000;
 
 export class MigrationCoordinator {
   private drivers = new Map<string, Promise<void>>();
@@ -86,10 +97,17 @@ export class MigrationCoordinator {
 
   private async drive(id: string): Promise<void> {
     let failures = 0;
+    // When this driver first saw the migration in its current state (its own clock: deadlines).
+    let seen = { state: '', since: 0 };
     for (let m = this.current(id); m && !this.stopped && this.d.catalog.isLeader; m = this.current(id)) {
+      if (seen.state !== m.state) seen = { state: m.state, since: Date.now() };
+      const waited = Date.now() - seen.since;
       try {
         const rollback = this.rollbackReason(m);
         if (rollback) await this.rollBack(m, rollback);
+        else if (m.state === 'AwaitingCutover' && waited > CUTOVER_DEADLINE_MS) {
+          await this.rollBack(m, `the cutover did not converge within ${CUTOVER_DEADLINE_MS / 1000} s (source or target unreachable, or copies that stayed different): writes are no longer held`);
+        } else if (m.state === 'Stable' && waited > STABLE_DEADLINE_MS) await this.endWithoutSource(m);
         else if (!this.d.catalog.state.shards[m.shard_id]) await this.advance(m, 'Failed', `shard ${m.shard_id} no longer exists (its table or database was deleted)`);
         else await this.step(m);
         failures = 0;
@@ -106,11 +124,16 @@ export class MigrationCoordinator {
     if (m.state === 'Stable') return undefined;
     const state = this.d.catalog.state;
     if (!state.shards[m.shard_id]) return `shard ${m.shard_id} no longer exists`;
-    const target = state.nodes[m.target];
-    if (!target) return `target node ${m.target} was removed`;
-    if (target.status !== 'Active') return `target node ${m.target} is ${target.status}`;
-    if (!state.nodes[m.source]) return `source node ${m.source} was removed`;
+    const status = state.nodes[m.target]?.status ?? 'removed';
+    if (status !== 'Active') return `target node ${m.target} is ${status}`;
     return undefined;
+  }
+
+  /** Stable past its deadline: the source keeps its (unread) copy; the migration ends. */
+  private async endWithoutSource(m: MigrationDef): Promise<void> {
+    this.d.log.warn({ migration_id: m.id, shard_id: m.shard_id, source: m.source }, 'migration cleanup: the source stayed unreachable; its copy of the shard stays behind, unread');
+    await this.advance(m, 'Cleaned');
+    await this.dropCopy(m.source, m).catch(() => undefined);
   }
 
   private async step(m: MigrationDef): Promise<void> {
@@ -138,14 +161,16 @@ export class MigrationCoordinator {
 
   /**
    * Under the write fence: once every reachable node holds writes to the shard (and the writes
-   * routed before have landed on both), equal row counts mean nothing is left to copy. If they
-   * differ, a two-way pull of the rows written since the WAL step began, and the counts again:
-   * the source takes back rows only the target got (a write the source failed, acknowledged by
-   * other owners or not at all), so that the counts can meet.
+   * routed before have landed on both), equal digests (content, not just row counts: an update
+   * of an existing row changes no count) mean nothing is left to copy. If they differ, a two-way
+   * pull of the rows written since the WAL step began, and the digests again: the source takes
+   * back rows only the target got (a write the source failed, acknowledged by other owners or
+   * not at all), so that the copies can meet. Still different (a write versioned before the
+   * window: delayed past the margin, or a skewed clock): a two-way pull of every row.
    */
   private async converged(m: MigrationDef): Promise<boolean> {
     await this.barrier();
-    if (await this.sameCount(m)) return true;
+    if (await this.sameDigest(m)) return true;
     const since = sinceState(m, 'MigratingWAL');
     await this.pull(m.source, m, m.target, 'since', since);
     const owners = this.d.catalog.state.shards[m.shard_id]?.node_ids ?? [m.source];
@@ -157,13 +182,18 @@ export class MigrationCoordinator {
         if (owner === m.source) throw err;
       }
     }
-    return this.sameCount(m);
+    if (await this.sameDigest(m)) return true;
+    await this.pull(m.source, m, m.target, 'all');
+    await this.pull(m.target, m, m.source, 'all');
+    return this.sameDigest(m);
   }
 
-  private async sameCount(m: MigrationDef): Promise<boolean> {
-    const [a, b] = await Promise.all([this.count(m.source, m), this.count(m.target, m)]);
-    if (a !== b) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a, target_rows: b }, 'migration cutover: row counts differ');
-    return a === b;
+  private async sameDigest(m: MigrationDef): Promise<boolean> {
+    const [a, b] = await Promise.all([this.digest(m.source, m), this.digest(m.target, m)]);
+    const buckets = a.buckets.flatMap((d, i) => (d === b.buckets[i] ? [] : [i]));
+    const same = a.row_count === b.row_count && a.checksum === b.checksum && buckets.length === 0;
+    if (!same) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a.row_count, target_rows: b.row_count, buckets }, 'migration cutover: the copies differ');
+    return same;
   }
 
   /** After the cutover: every reachable node reads from the target, then the source's copy goes. */
@@ -220,10 +250,10 @@ export class MigrationCoordinator {
     return rows;
   }
 
-  private async count(on: string, m: MigrationDef): Promise<number> {
-    const res = await this.d.call(on, 'GET', `/internal/migrations/count?shard_id=${m.shard_id}`, undefined, PULL_TIMEOUT_MS);
-    if (res.status !== 200) throw new Error(`row count of shard ${m.shard_id} on ${on} answered ${res.status}: ${res.text}`);
-    return (JSON.parse(res.text) as { rows: number }).rows;
+  private async digest(on: string, m: MigrationDef): Promise<ShardDigest> {
+    const res = await this.d.call(on, 'GET', `/internal/shards/${m.shard_id}/digest`, undefined, PULL_TIMEOUT_MS);
+    if (res.status !== 200) throw new Error(`digest of shard ${m.shard_id} on ${on} answered ${res.status}: ${res.text}`);
+    return JSON.parse(res.text) as ShardDigest;
   }
 
   private async dropCopy(on: string, m: MigrationDef): Promise<void> {
