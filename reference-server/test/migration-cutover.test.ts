@@ -10,10 +10,13 @@ const API = '/api/v3/cluster';
 const ROWS = 150_000;
 
 /** A replica write straight to one node, with a write version from `agoMs` ago: a write delayed past the catch-up margin. */
-async function lateWrite(on: string, db: string, shard: number, n: number, agoMs: number): Promise<void> {
+function replicaWrite(on: string, db: string, shard: number, n: number, agoMs: number): Promise<{ status: number; text: string }> {
   const ver = (Date.now() - agoMs) * 64 * 64; // write/write-clock.ts versionAtMs
   const entries = [{ db, table: 'm', shard, ver, points: [['m', { w: 'late' }, ['n', 1, String(n)], String(T0)]] }];
-  const r = await c.request(on, 'POST', '/internal/write', { entries });
+  return c.request(on, 'POST', '/internal/write', { entries });
+}
+async function lateWrite(on: string, db: string, shard: number, n: number, agoMs: number): Promise<void> {
+  const r = await replicaWrite(on, db, shard, n, agoMs);
   if (r.status !== 204) throw new Error(`replica write to ${on} answered ${r.status}: ${r.text}`);
 }
 
@@ -31,6 +34,10 @@ t.test('an update of an existing row that reached only the source is carried to 
   t.equal(await waitForState(c, 'a', r.body.migration_id, ['Cleaned', 'RolledBack', 'Failed']), 'Cleaned');
   const q = await c.query('a', db, `SELECT n FROM m WHERE w = 'late'`);
   t.same(q.body, [{ n: 2 }], 'the shard, now on the target, holds the update');
+  // A coordinator on a stale catalog still sending this shard's writes to the former owner.
+  const stale = await replicaWrite('b', db, shard, 3, 0);
+  t.equal(stale.status, 409, 'the former owner refuses a replica write it would never serve');
+  t.match(stale.text, /does not hold shard/);
 });
 
 t.test('a source lost at the cutover does not hold the shard forever: the migration ends and the fence lifts', async (t) => {

@@ -6,9 +6,11 @@ import { stringifyWithBigInt } from '../../util/json.js';
 import type { Context } from '../context.js';
 import { encodeScanResult } from '../../cluster/distributed-query.js';
 import { rfc3339Ms } from '../../migration/time.js';
+import { writeNodes } from '../../sharding/ownership.js';
 import { readAppendRequest, readCatalogRequest, readReplicaWrite, readScanRequest, readSnapshotRequest, readVoteRequest } from './internal-bodies.js';
 
 export function internalRoutes(r: Router, node: NodeApi): void {
+  const takesWrites = (shardId: number) => takesWritesOn(node, shardId);
   r.on('POST', '/internal/catalog/vote', async (ctx) => {
     ctx.sendJson(200, node.catalog.rpc.requestVote(readVoteRequest(await ctx.jsonWithBigInt())));
   });
@@ -39,6 +41,13 @@ export function internalRoutes(r: Router, node: NodeApi): void {
       if (!shard) throw new HttpError(404, `shard not found: ${e.shard}`);
       if (shard.db !== e.db || shard.table !== e.table) {
         throw new HttpError(400, `shard ${e.shard} belongs to ${shard.db}.${shard.table}, not ${e.db}.${e.table}`);
+      }
+      // A write routed on a stale catalog to a node that no longer holds the shard (a former
+      // owner after its migration, a rolled-back target) would be acknowledged and never read.
+      if (!takesWrites(e.shard)) await node.catalog.sync(sender(ctx)).catch(() => undefined);
+      if (!takesWrites(e.shard)) await node.catalog.sync();
+      if (!takesWrites(e.shard)) {
+        throw new HttpError(409, `node ${node.config.nodeId} does not hold shard ${e.shard} (its writes go to ${writeNodes(node.catalog.state.shards[e.shard]!).join(', ')})`);
       }
     }
     node.applyLocal(entries, sync, decoded); // the store checks each entry before it reaches the WAL
@@ -90,6 +99,12 @@ function int64Param(ctx: Context, name: string, dflt: bigint): bigint {
   const v = /^-?\d{1,19}$/.test(raw) ? BigInt(raw) : undefined;
   if (v === undefined || v < -(2n ** 63n) || v >= 2n ** 63n) throw new HttpError(400, `query parameter '${name}' must be a 64-bit integer, not '${raw}'`);
   return v;
+}
+
+/** Whether this node takes writes of `shardId` in its catalog (ownership.ts). */
+function takesWritesOn(node: NodeApi, shardId: number): boolean {
+  const shard = node.catalog.state.shards[shardId];
+  return shard !== undefined && writeNodes(shard).includes(node.config.nodeId);
 }
 
 /** The node id a peer request says it comes from. */
