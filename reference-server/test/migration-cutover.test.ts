@@ -62,3 +62,9 @@ t.test('a source lost at the cutover does not hold the shard forever: the migrat
   t.same([s.migration_status, s.migrating_to], ['Stable', undefined], 'the shard shows no migration: writes to it are not fenced');
   await c.startNode('b');
 });
+
+t.test('a rows page asked with an after_time beyond 64 bits is a 400, not a 500', async (t) => {
+  const r = await c.request('a', 'GET', '/internal/migrations/rows?shard_id=1&after_time=9999999999999999999&after_sid=-1&limit=10&min_version=0');
+  t.equal(r.status, 400, r.text);
+  t.match(r.text, /after_time must be a 64-bit integer/);
+});
