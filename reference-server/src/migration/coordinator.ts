@@ -7,10 +7,15 @@
 //   MigratingWAL:      the target pulls the rows written since the migration began (minus a
 //                      margin): writes that reached the source only, routed on a catalog that
 //                      did not know the migration yet, or that the target failed.
+//                      Then, unfenced, source and target compare by content (the store's
+//                      per-bucket digests) the rows written before the migration's window, which
+//                      live writes no longer touch: a difference there (an update that reached
+//                      one side with a version older than the window: delayed past the margin,
+//                      a skewed clock) is invisible to row counts and to every catch-up pull, so
+//                      a two-way pull of every row merges the copies.
 //   AwaitingCutover:   writes wait (write-fence.ts); once every reachable node applied the fence,
-//                      source and target must hold the same rows, compared by content (the
-//                      store's per-bucket digests; else a two-way pull of the rows since the WAL
-//                      step, then of every row, and again). A cutover that has not converged
+//                      source and target must count the same rows (else a two-way pull of the
+//                      rows since the WAL step, and again). A cutover that has not converged
 //                      within CUTOVER_DEADLINE_MS (a peer down, copies that stay different) rolls
 //                      back: the fence must never hold writes for long.
 //   Stable:            (node_ids now name the target) once every reachable node has applied the
@@ -28,6 +33,7 @@ import type { CatalogCommand } from '../catalog/commands.js';
 import type { MigrationDef, MigrationState } from '../catalog/state.js';
 import type { PeerResponse } from '../cluster/peer-client.js';
 import type { ShardDigest } from '../storage/store.js';
+import { versionAtMs } from '../write/write-clock.js';
 import { isTerminal } from './states.js';
 import { rfc3339Ms } from './time.js';
 
@@ -143,6 +149,7 @@ export class MigrationCoordinator {
         return this.advance(m, 'MigratingWAL');
       case 'MigratingWAL':
         await this.pull(m.target, m, m.source, 'since', sinceState(m, 'MigratingSnapshot'));
+        await this.mergeOldRows(m);
         return this.advance(m, 'AwaitingCutover');
       case 'AwaitingCutover':
         if (await this.converged(m)) return this.advance(m, 'Stable');
@@ -160,17 +167,30 @@ export class MigrationCoordinator {
   }
 
   /**
+   * Before the fence: the rows written before the migration's window (every field older than
+   * the snapshot's start less the margin) must match by content on both sides; if not, a
+   * two-way pull of every row (merged by version, so harmless for rows that already match).
+   */
+  private async mergeOldRows(m: MigrationDef): Promise<void> {
+    const below = versionAtMs(sinceState(m, 'MigratingSnapshot'));
+    if (await this.sameDigest(m, below)) return;
+    await this.pull(m.source, m, m.target, 'all');
+    await this.pull(m.target, m, m.source, 'all');
+    if (!(await this.sameDigest(m, below))) throw new Error(`shard ${m.shard_id}: source and target still differ in rows older than the migration after a full two-way pull`);
+  }
+
+  /**
    * Under the write fence: once every reachable node holds writes to the shard (and the writes
-   * routed before have landed on both), equal digests (content, not just row counts: an update
-   * of an existing row changes no count) mean nothing is left to copy. If they differ, a two-way
-   * pull of the rows written since the WAL step began, and the digests again: the source takes
-   * back rows only the target got (a write the source failed, acknowledged by other owners or
-   * not at all), so that the copies can meet. Still different (a write versioned before the
-   * window: delayed past the margin, or a skewed clock): a two-way pull of every row.
+   * routed before have landed on both), equal row counts mean nothing is left to copy (older
+   * rows matched by content before the fence; a recent update that reached only the source is
+   * carried by the last pull in Stable). If they differ, a two-way pull of the rows written
+   * since the WAL step began, and the counts again: the source takes back rows only the target
+   * got (a write the source failed, acknowledged by other owners or not at all), so that the
+   * counts can meet.
    */
   private async converged(m: MigrationDef): Promise<boolean> {
     await this.barrier();
-    if (await this.sameDigest(m)) return true;
+    if (await this.sameCount(m)) return true;
     const since = sinceState(m, 'MigratingWAL');
     await this.pull(m.source, m, m.target, 'since', since);
     const owners = this.d.catalog.state.shards[m.shard_id]?.node_ids ?? [m.source];
@@ -182,17 +202,21 @@ export class MigrationCoordinator {
         if (owner === m.source) throw err;
       }
     }
-    if (await this.sameDigest(m)) return true;
-    await this.pull(m.source, m, m.target, 'all');
-    await this.pull(m.target, m, m.source, 'all');
-    return this.sameDigest(m);
+    return this.sameCount(m);
   }
 
-  private async sameDigest(m: MigrationDef): Promise<boolean> {
-    const [a, b] = await Promise.all([this.digest(m.source, m), this.digest(m.target, m)]);
+  private async sameCount(m: MigrationDef): Promise<boolean> {
+    const [a, b] = await Promise.all([this.count(m.source, m), this.count(m.target, m)]);
+    if (a !== b) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a, target_rows: b }, 'migration cutover: row counts differ');
+    return a === b;
+  }
+
+  /** Whether source and target hold the same rows among those written before `belowVersion`, by digest. */
+  private async sameDigest(m: MigrationDef, belowVersion: number): Promise<boolean> {
+    const [a, b] = await Promise.all([this.digest(m.source, m, belowVersion), this.digest(m.target, m, belowVersion)]);
     const buckets = a.buckets.flatMap((d, i) => (d === b.buckets[i] ? [] : [i]));
     const same = a.row_count === b.row_count && a.checksum === b.checksum && buckets.length === 0;
-    if (!same) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a.row_count, target_rows: b.row_count, buckets }, 'migration cutover: the copies differ');
+    if (!same) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a.row_count, target_rows: b.row_count, buckets }, 'migration: the copies differ in rows older than the migration');
     return same;
   }
 
@@ -250,8 +274,14 @@ export class MigrationCoordinator {
     return rows;
   }
 
-  private async digest(on: string, m: MigrationDef): Promise<ShardDigest> {
-    const res = await this.d.call(on, 'GET', `/internal/shards/${m.shard_id}/digest`, undefined, PULL_TIMEOUT_MS);
+  private async count(on: string, m: MigrationDef): Promise<number> {
+    const res = await this.d.call(on, 'GET', `/internal/migrations/count?shard_id=${m.shard_id}`, undefined, PULL_TIMEOUT_MS);
+    if (res.status !== 200) throw new Error(`row count of shard ${m.shard_id} on ${on} answered ${res.status}: ${res.text}`);
+    return (JSON.parse(res.text) as { rows: number }).rows;
+  }
+
+  private async digest(on: string, m: MigrationDef, belowVersion: number): Promise<ShardDigest> {
+    const res = await this.d.call(on, 'GET', `/internal/shards/${m.shard_id}/digest?below_version=${belowVersion}`, undefined, PULL_TIMEOUT_MS);
     if (res.status !== 200) throw new Error(`digest of shard ${m.shard_id} on ${on} answered ${res.status}: ${res.text}`);
     return JSON.parse(res.text) as ShardDigest;
   }

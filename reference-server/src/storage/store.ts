@@ -254,8 +254,12 @@ export class ShardStore {
     return `SELECT ${cols.join(', ')} FROM ${t.sqlname}${where}`;
   }
 
-  /** Row count and SHA-256 over canonically ordered rows (by time, then series id), plus per-bucket digests for repair. */
-  digest(db: string, table: string, shard: number): ShardDigest {
+  /**
+   * Row count and SHA-256 over canonically ordered rows (by time, then series id), plus per-bucket
+   * digests for repair. With `belowVersion`, only rows none of whose fields was written at or after
+   * that version (a migration compares the rows live writes no longer touch, without a fence).
+   */
+  digest(db: string, table: string, shard: number, belowVersion?: number): ShardDigest {
     const t = this.table(db, table);
     const whole = crypto.createHash('sha256');
     const buckets = Array.from({ length: REPAIR_BUCKETS }, () => crypto.createHash('sha256'));
@@ -263,7 +267,7 @@ export class ShardStore {
     if (t) {
       const cols = [...t.columns.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const stmt = this.db
-        .prepare(`SELECT sid, time${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname} WHERE shard = ? ORDER BY time, sid`)
+        .prepare(`SELECT sid, time${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname} WHERE shard = ?${olderThan(cols, belowVersion)} ORDER BY time, sid`)
         .raw()
         .safeIntegers(true);
       for (const row of stmt.iterate(shard) as Iterable<unknown[]>) {
@@ -668,4 +672,11 @@ function fromSql(type: FieldType, v: unknown): unknown {
     default:
       return v;
   }
+}
+
+/** SQL condition: every field of the row was written before `belowVersion` (none when undefined). */
+function olderThan(cols: Array<{ col: string; kind: string }>, belowVersion: number | undefined): string {
+  if (belowVersion === undefined) return '';
+  const fields = cols.filter((c) => c.kind === 'field');
+  return fields.map((c) => ` AND COALESCE(${versionCol(c.col)}, 0) < ${Math.floor(belowVersion)}`).join('');
 }
