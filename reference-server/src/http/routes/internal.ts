@@ -69,12 +69,12 @@ export function internalRoutes(r: Router, node: NodeApi): void {
     ctx.send(200, stringifyWithBigInt(encodeScanResult(result)), 'application/json');
   });
 
-  r.on('GET', '/internal/shards/:id/digest', (ctx) => {
+  r.on('GET', '/internal/shards/:id/digest', async (ctx) => {
     const s = node.catalog.state.shards[Number(ctx.params.id)];
     if (!s) throw new HttpError(404, `shard not found: ${ctx.params.id}`);
     // below_version: a migration's comparison of the rows live writes no longer touch.
     const below = ctx.query.get('below_version') === null ? undefined : intParam(ctx, 'below_version', 0);
-    ctx.sendJson(200, below === undefined ? node.store.cachedDigest(s.db, s.table, s.id) : node.store.digest(s.db, s.table, s.id, below));
+    ctx.sendJson(200, below === undefined ? node.store.cachedDigest(s.db, s.table, s.id) : await node.store.digestOlderThan(s.db, s.table, s.id, below));
   });
   r.on('GET', '/internal/shards/:id/rows', (ctx) => {
     const s = node.catalog.state.shards[Number(ctx.params.id)];
