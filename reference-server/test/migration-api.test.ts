@@ -51,6 +51,19 @@ t.test('shards/move refusals', async (t) => {
   t.same(list.body.migrations.map((m: { id: string }) => m.id), [r.body.migration_id]);
 });
 
+t.test('a move back to a former owner, then forward again, really moves the shard each time', async (t) => {
+  const move = `${API}/shards/move`;
+  const shard = await oneShard(c, ['a'], 'a', 'mig_back');
+  await seed(c, 'a', 'seed', 0, 1000, 1000, 'mig_back');
+  const owners = async () => (await c.json('a', 'GET', `${API}/shards/${shard}`)).body.node_ids;
+  for (const [from, to] of [['a', 'b'], ['b', 'a'], ['a', 'b']] as const) {
+    const r = await c.json('a', 'POST', move, { shard_id: shard, from, to });
+    t.same([r.status, r.body.already_exists], [202, undefined], `${from} -> ${to} starts a new migration`);
+    await waitForState(c, 'a', r.body.migration_id, ['Cleaned']);
+    t.same(await owners(), [to], `after ${from} -> ${to} the shard is on ${to}`);
+  }
+});
+
 t.test('rebalance refusals', async (t) => {
   const rb = `${API}/rebalance`;
   await refused(t, 'POST', rb, { spread_out: 'a' }, 400, /unknown rebalance strategy/);

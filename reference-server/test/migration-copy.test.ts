@@ -89,3 +89,28 @@ t.test('newer rows survive a copy in multi-row statements too', async (t) => {
   t.equal(values.length, 100);
   t.same(values.filter((v) => v === 9).length, 50, 'every row the target had newer keeps its value');
 });
+
+t.test('a drop stops once the shard is this node\'s again; a pull stops once it is not', async (t) => {
+  const { ShardCopy, COPY_PAGE } = await import('../src/migration/copy.js');
+  const shard = { id: 1, db: 'db', table: 'm', node_ids: ['b'], migration_status: 'Stable' } as unknown as import('../src/catalog/state.js').ShardDef;
+  const rows = Array.from({ length: 2 * COPY_PAGE + 500 }, (_, i) => ({ host: 'h', time: BigInt(i), fields: { v: { type: 'float', value: i } as FieldValue } }));
+  const src = store();
+  src.applyRecord({ seq: 1, entries: [entry(1, rows)] });
+  const dst = store();
+  // The peer: pages of src, as GET /internal/migrations/rows serves them.
+  const call = async (_node: string, _method: string, p: string) => {
+    const q = new URL(p, 'http://x').searchParams;
+    const page = src.exportRaw('db', 'm', 1, BigInt(q.get('after_time')!), Number(q.get('after_sid')), Number(q.get('limit')), Number(q.get('min_version')));
+    return { status: 200, text: JSON.stringify(page) } as unknown as import('../src/cluster/peer-client.js').PeerResponse;
+  };
+  // A migration to this node rolled back after the first page: the rest is not stored.
+  let pages = 0;
+  const copyDst = new ShardCopy({ store: dst, call });
+  await t.rejects(copyDst.pull(shard, 'a', 'all', 0, () => pages++ < 1), /no longer takes the shard's writes/);
+  t.equal(dst.rowCount('db', 'm', 1), COPY_PAGE, 'only the page stored before the rollback');
+  // A new migration brings the shard back while the old copy is being dropped: its rows stay.
+  let chunks = 0;
+  const deleted = await new ShardCopy({ store: src, call }).drop(shard, () => chunks++ < 1);
+  t.equal(deleted, COPY_PAGE, 'one chunk went before the shard was owned again');
+  t.equal(src.rowCount('db', 'm', 1), COPY_PAGE + 500, 'the rest stays');
+});

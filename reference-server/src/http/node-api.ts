@@ -21,7 +21,7 @@ export interface NodeApi {
   readonly metrics: Pick<Metrics, 'render'>;
   readonly count: Record<'writes' | 'lines' | 'lineErrors' | 'replicaApplied' | 'queries' | 'http', Counter>;
   readonly catalog: Catalog;
-  readonly store: Pick<ShardStore, 'cachedDigest' | 'exportRows' | 'exportRaw'>;
+  readonly store: Pick<ShardStore, 'cachedDigest' | 'digestOlderThan' | 'exportRows' | 'exportRaw'>;
   readonly writer: Pick<WriteCoordinator, 'write'>;
   /** A migration's copy on this node: pull a shard's rows from a peer, drop a copy no longer owned. */
   readonly shardCopy: Pick<ShardCopy, 'pull' | 'drop' | 'count'>;

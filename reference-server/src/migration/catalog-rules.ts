@@ -1,6 +1,9 @@
 // How the migration and rebalance commands change the catalog (deterministic: every node applies
-// them alike). Each refuses, with an HttpError and before changing anything, a command that
-// does not fit the state it meets, so a refused move or rebalance leaves the catalog unchanged.
+// them alike). Each refuses, with an HttpError, a command that does not fit the state it meets,
+// and leaves the catalog unchanged: a move checks before changing anything. A rebalance changes
+// the node's status before its moves are started (planRebalance plans only moves that fit), so
+// a throw there could leave it half applied; what keeps the catalog whole is that the leader
+// first applies every command to a working copy (catalog/plan.ts) and never appends one that throws.
 import { HttpError } from '../util/errors.js';
 import type { CatalogState, MigrationDef, MigrationState, RebalanceDef, RebalanceStrategy } from '../catalog/state.js';
 import { canAdvance, isTerminal, shardAfter, shardMigrating } from './states.js';

@@ -7,20 +7,33 @@
 //   MigratingWAL:      the target pulls the rows written since the migration began (minus a
 //                      margin): writes that reached the source only, routed on a catalog that
 //                      did not know the migration yet, or that the target failed.
+//                      Then, unfenced, source and target compare by content (the store's
+//                      per-bucket digests) the rows written before the migration's window, which
+//                      live writes no longer touch: a difference there (an update that reached
+//                      one side with a version older than the window: delayed past the margin,
+//                      a skewed clock) is invisible to row counts and to every catch-up pull, so
+//                      a two-way pull of every row merges the copies.
 //   AwaitingCutover:   writes wait (write-fence.ts); once every reachable node applied the fence,
 //                      source and target must count the same rows (else a two-way pull of the
-//                      rows since the WAL step, and again).
+//                      rows since the WAL step, and again). A cutover that has not converged
+//                      within CUTOVER_DEADLINE_MS (a peer down, copies that stay different) rolls
+//                      back: the fence must never hold writes for long.
 //   Stable:            (node_ids now name the target) once every reachable node has applied the
-//                      cutover, a last pull of late writes, then the source deletes its copy.
+//                      cutover, a last pull of late writes, then the source deletes its copy. A
+//                      source still unreachable after STABLE_DEADLINE_MS keeps its copy (no read
+//                      asks it for the shard any more) and the migration ends.
 //   Cleaned.
-// A migration whose target stops being Active (marked Down, Inactive, or removed) before the
-// cutover rolls back: the shard stays with the source, the target's copy is deleted.
+// A migration whose target stops being Active (marked Down or Inactive) before the cutover rolls
+// back: the shard stays with the source, the target's copy is deleted. (A node holding a copy
+// cannot be removed, so neither end disappears from the catalog mid-migration.)
 import type { Logger } from '../util/log.js';
 import { HttpError } from '../util/errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogCommand } from '../catalog/commands.js';
 import type { MigrationDef, MigrationState } from '../catalog/state.js';
 import type { PeerResponse } from '../cluster/peer-client.js';
+import type { ShardDigest } from '../storage/store.js';
+import { versionAtMs } from '../write/write-clock.js';
 import { isTerminal } from './states.js';
 import { rfc3339Ms } from './time.js';
 
@@ -42,6 +55,10 @@ const BARRIER_MS = 3000;
  * replica write may take up to 5 s (its timeout) to land; plus clock skew between nodes.
  */
 const CATCH_UP_MARGIN_MS = 10_000;
+/** How long writes may stay fenced at a cutover that does not converge before it rolls back. */
+export const CUTOVER_DEADLINE_MS = 15_000;
+/** How long Stable waits for the source to take its last pull and drop before ending without it. */
+export const STABLE_DEADLINE_MS = 30_000;
 
 export class MigrationCoordinator {
   private drivers = new Map<string, Promise<void>>();
@@ -86,10 +103,17 @@ export class MigrationCoordinator {
 
   private async drive(id: string): Promise<void> {
     let failures = 0;
+    // When this driver first saw the migration in its current state (its own clock: deadlines).
+    let seen = { state: '', since: 0 };
     for (let m = this.current(id); m && !this.stopped && this.d.catalog.isLeader; m = this.current(id)) {
+      if (seen.state !== m.state) seen = { state: m.state, since: Date.now() };
+      const waited = Date.now() - seen.since;
       try {
         const rollback = this.rollbackReason(m);
         if (rollback) await this.rollBack(m, rollback);
+        else if (m.state === 'AwaitingCutover' && waited > CUTOVER_DEADLINE_MS) {
+          await this.rollBack(m, `the cutover did not converge within ${CUTOVER_DEADLINE_MS / 1000} s (source or target unreachable, or copies that stayed different): writes are no longer held`);
+        } else if (m.state === 'Stable' && waited > STABLE_DEADLINE_MS) await this.endWithoutSource(m);
         else if (!this.d.catalog.state.shards[m.shard_id]) await this.advance(m, 'Failed', `shard ${m.shard_id} no longer exists (its table or database was deleted)`);
         else await this.step(m);
         failures = 0;
@@ -106,11 +130,16 @@ export class MigrationCoordinator {
     if (m.state === 'Stable') return undefined;
     const state = this.d.catalog.state;
     if (!state.shards[m.shard_id]) return `shard ${m.shard_id} no longer exists`;
-    const target = state.nodes[m.target];
-    if (!target) return `target node ${m.target} was removed`;
-    if (target.status !== 'Active') return `target node ${m.target} is ${target.status}`;
-    if (!state.nodes[m.source]) return `source node ${m.source} was removed`;
+    const status = state.nodes[m.target]?.status ?? 'removed';
+    if (status !== 'Active') return `target node ${m.target} is ${status}`;
     return undefined;
+  }
+
+  /** Stable past its deadline: the source keeps its (unread) copy; the migration ends. */
+  private async endWithoutSource(m: MigrationDef): Promise<void> {
+    this.d.log.warn({ migration_id: m.id, shard_id: m.shard_id, source: m.source }, 'migration cleanup: the source stayed unreachable; its copy of the shard stays behind, unread');
+    await this.advance(m, 'Cleaned');
+    await this.dropCopy(m.source, m).catch(() => undefined);
   }
 
   private async step(m: MigrationDef): Promise<void> {
@@ -120,6 +149,7 @@ export class MigrationCoordinator {
         return this.advance(m, 'MigratingWAL');
       case 'MigratingWAL':
         await this.pull(m.target, m, m.source, 'since', sinceState(m, 'MigratingSnapshot'));
+        await this.mergeOldRows(m);
         return this.advance(m, 'AwaitingCutover');
       case 'AwaitingCutover':
         if (await this.converged(m)) return this.advance(m, 'Stable');
@@ -137,11 +167,26 @@ export class MigrationCoordinator {
   }
 
   /**
+   * Before the fence: the rows written before the migration's window (every field older than
+   * the snapshot's start less the margin) must match by content on both sides; if not, a
+   * two-way pull of every row (merged by version, so harmless for rows that already match).
+   */
+  private async mergeOldRows(m: MigrationDef): Promise<void> {
+    const below = versionAtMs(sinceState(m, 'MigratingSnapshot'));
+    if (await this.sameDigest(m, below)) return;
+    await this.pull(m.source, m, m.target, 'all');
+    await this.pull(m.target, m, m.source, 'all');
+    if (!(await this.sameDigest(m, below))) throw new Error(`shard ${m.shard_id}: source and target still differ in rows older than the migration after a full two-way pull`);
+  }
+
+  /**
    * Under the write fence: once every reachable node holds writes to the shard (and the writes
-   * routed before have landed on both), equal row counts mean nothing is left to copy. If they
-   * differ, a two-way pull of the rows written since the WAL step began, and the counts again:
-   * the source takes back rows only the target got (a write the source failed, acknowledged by
-   * other owners or not at all), so that the counts can meet.
+   * routed before have landed on both), equal row counts mean nothing is left to copy (older
+   * rows matched by content before the fence; a recent update that reached only the source is
+   * carried by the last pull in Stable). If they differ, a two-way pull of the rows written
+   * since the WAL step began, and the counts again: the source takes back rows only the target
+   * got (a write the source failed, acknowledged by other owners or not at all), so that the
+   * counts can meet.
    */
   private async converged(m: MigrationDef): Promise<boolean> {
     await this.barrier();
@@ -164,6 +209,15 @@ export class MigrationCoordinator {
     const [a, b] = await Promise.all([this.count(m.source, m), this.count(m.target, m)]);
     if (a !== b) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a, target_rows: b }, 'migration cutover: row counts differ');
     return a === b;
+  }
+
+  /** Whether source and target hold the same rows among those written before `belowVersion`, by digest. */
+  private async sameDigest(m: MigrationDef, belowVersion: number): Promise<boolean> {
+    const [a, b] = await Promise.all([this.digest(m.source, m, belowVersion), this.digest(m.target, m, belowVersion)]);
+    const buckets = a.buckets.flatMap((d, i) => (d === b.buckets[i] ? [] : [i]));
+    const same = a.row_count === b.row_count && a.checksum === b.checksum && buckets.length === 0;
+    if (!same) this.d.log.info({ migration_id: m.id, shard_id: m.shard_id, source_rows: a.row_count, target_rows: b.row_count, buckets }, 'migration: the copies differ in rows older than the migration');
+    return same;
   }
 
   /** After the cutover: every reachable node reads from the target, then the source's copy goes. */
@@ -224,6 +278,12 @@ export class MigrationCoordinator {
     const res = await this.d.call(on, 'GET', `/internal/migrations/count?shard_id=${m.shard_id}`, undefined, PULL_TIMEOUT_MS);
     if (res.status !== 200) throw new Error(`row count of shard ${m.shard_id} on ${on} answered ${res.status}: ${res.text}`);
     return (JSON.parse(res.text) as { rows: number }).rows;
+  }
+
+  private async digest(on: string, m: MigrationDef, belowVersion: number): Promise<ShardDigest> {
+    const res = await this.d.call(on, 'GET', `/internal/shards/${m.shard_id}/digest?below_version=${belowVersion}`, undefined, PULL_TIMEOUT_MS);
+    if (res.status !== 200) throw new Error(`digest of shard ${m.shard_id} on ${on} answered ${res.status}: ${res.text}`);
+    return JSON.parse(res.text) as ShardDigest;
   }
 
   private async dropCopy(on: string, m: MigrationDef): Promise<void> {

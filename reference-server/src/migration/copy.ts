@@ -29,13 +29,17 @@ export class ShardCopy {
 
   constructor(private readonly d: ShardCopyDeps) {}
 
-  /** Pulls the shard's rows from `peer` into this node's store; resolves with the rows stored. */
-  pull(shard: ShardDef, peer: string, mode: CopyMode, sinceMs = 0): Promise<number> {
+  /**
+   * Pulls the shard's rows from `peer` into this node's store; resolves with the rows stored.
+   * `wanted` is asked before each page is stored: once this node no longer takes the shard's
+   * writes (its migration rolled back, its copy is being dropped) the pull stops.
+   */
+  pull(shard: ShardDef, peer: string, mode: CopyMode, sinceMs = 0, wanted: () => boolean = () => true): Promise<number> {
     const minVersion = mode === 'since' ? versionAtMs(sinceMs) : 0;
     const key = `${shard.id}\u0000${peer}\u0000${minVersion}`;
     let p = this.running.get(key);
     if (!p) {
-      p = this.pullPages(shard, peer, minVersion).finally(() => this.running.delete(key));
+      p = this.pullPages(shard, peer, minVersion, wanted).finally(() => this.running.delete(key));
       this.running.set(key, p);
     }
     return p;
@@ -46,10 +50,15 @@ export class ShardCopy {
     return this.d.store.rowCount(shard.db, shard.table, shard.id);
   }
 
-  /** Deletes this node's copy of the shard, a page at a time (writes go on meanwhile); returns the rows deleted. */
-  async drop(shard: ShardDef): Promise<number> {
+  /**
+   * Deletes this node's copy of the shard, a page at a time (writes go on meanwhile); returns the
+   * rows deleted. `unowned` is asked before each page: a new migration may bring the shard back
+   * to this node meanwhile, and its rows must stay.
+   */
+  async drop(shard: ShardDef, unowned: () => boolean = () => true): Promise<number> {
     let deleted = 0;
     for (;;) {
+      if (!unowned()) return deleted;
       const n = this.d.store.deleteShardChunk(shard.db, shard.table, shard.id, COPY_PAGE);
       deleted += n;
       if (n < COPY_PAGE) return deleted;
@@ -57,7 +66,7 @@ export class ShardCopy {
     }
   }
 
-  private async pullPages(shard: ShardDef, peer: string, minVersion: number): Promise<number> {
+  private async pullPages(shard: ShardDef, peer: string, minVersion: number, wanted: () => boolean): Promise<number> {
     const fetchPage = async (after: { time: string; sid: number }): Promise<RawRowsPage> => {
       const q = `shard_id=${shard.id}&after_time=${after.time}&after_sid=${after.sid}&limit=${COPY_PAGE}&min_version=${minVersion}`;
       const res = await this.d.call(peer, 'GET', `/internal/migrations/rows?${q}`, CALL_TIMEOUT_MS);
@@ -68,6 +77,7 @@ export class ShardCopy {
     let next: Promise<RawRowsPage> | undefined = fetchPage({ time: (-(2n ** 63n)).toString(), sid: -1 });
     while (next) {
       const page: RawRowsPage = await next;
+      if (!wanted()) throw new Error(`pull of shard ${shard.id} from ${peer} stopped: this node no longer takes the shard's writes`);
       // Ask for the next page before storing this one: the peer reads while we write.
       next = page.next ? fetchPage(page.next) : undefined;
       next?.catch(() => undefined); // awaited on the next turn; never an unhandled rejection meanwhile

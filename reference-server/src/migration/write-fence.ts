@@ -1,7 +1,8 @@
 // The write fence of a migration's cutover. While a shard is AwaitingCutover, writes to it wait
 // (bounded, never failed) so the target's final catch-up meets a shard that holds still and its
-// digest can equal the source's. A write that waited the whole bound goes on anyway: it still
-// reaches both source and target (ownership.ts), so nothing is lost, the cutover just waits.
+// digests can equal the source's. A write that waited the whole bound goes on anyway: it still
+// reaches both source and target (ownership.ts), so nothing is lost, the cutover just waits (up
+// to its deadline, coordinator.ts CUTOVER_DEADLINE_MS, then it rolls back and the fence lifts).
 import type { CatalogState, ShardDef } from '../catalog/state.js';
 
 export const FENCE_WAIT_MS = 3000;

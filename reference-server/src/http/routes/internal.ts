@@ -5,9 +5,12 @@ import { HttpError } from '../../util/errors.js';
 import { stringifyWithBigInt } from '../../util/json.js';
 import type { Context } from '../context.js';
 import { encodeScanResult } from '../../cluster/distributed-query.js';
+import { rfc3339Ms } from '../../migration/time.js';
+import { writeNodes } from '../../sharding/ownership.js';
 import { readAppendRequest, readCatalogRequest, readReplicaWrite, readScanRequest, readSnapshotRequest, readVoteRequest } from './internal-bodies.js';
 
 export function internalRoutes(r: Router, node: NodeApi): void {
+  const takesWrites = (shardId: number) => takesWritesOn(node, shardId);
   r.on('POST', '/internal/catalog/vote', async (ctx) => {
     ctx.sendJson(200, node.catalog.rpc.requestVote(readVoteRequest(await ctx.jsonWithBigInt())));
   });
@@ -20,6 +23,9 @@ export function internalRoutes(r: Router, node: NodeApi): void {
   r.on('GET', '/internal/catalog/probe', (ctx) => ctx.sendJson(200, node.catalog.rpc.probe()));
   r.on('POST', '/internal/catalog/propose', async (ctx) => {
     const req = readCatalogRequest(await ctx.jsonWithBigInt());
+    // Migration windows are measured from `at`: the node that orders the change stamps it, not
+    // the one whose (maybe skewed) clock took the client's request.
+    if (req.kind === 'command' && (req.command.type === 'start_migration' || req.command.type === 'start_rebalance')) req.command.at = rfc3339Ms();
     ctx.sendJson(200, await node.catalog.rpc.leaderHandle(req));
   });
 
@@ -35,6 +41,13 @@ export function internalRoutes(r: Router, node: NodeApi): void {
       if (!shard) throw new HttpError(404, `shard not found: ${e.shard}`);
       if (shard.db !== e.db || shard.table !== e.table) {
         throw new HttpError(400, `shard ${e.shard} belongs to ${shard.db}.${shard.table}, not ${e.db}.${e.table}`);
+      }
+      // A write routed on a stale catalog to a node that no longer holds the shard (a former
+      // owner after its migration, a rolled-back target) would be acknowledged and never read.
+      if (!takesWrites(e.shard)) await node.catalog.sync(sender(ctx)).catch(() => undefined);
+      if (!takesWrites(e.shard)) await node.catalog.sync();
+      if (!takesWrites(e.shard)) {
+        throw new HttpError(409, `node ${node.config.nodeId} does not hold shard ${e.shard} (its writes go to ${writeNodes(node.catalog.state.shards[e.shard]!).join(', ')})`);
       }
     }
     node.applyLocal(entries, sync, decoded); // the store checks each entry before it reaches the WAL
@@ -56,10 +69,12 @@ export function internalRoutes(r: Router, node: NodeApi): void {
     ctx.send(200, stringifyWithBigInt(encodeScanResult(result)), 'application/json');
   });
 
-  r.on('GET', '/internal/shards/:id/digest', (ctx) => {
+  r.on('GET', '/internal/shards/:id/digest', async (ctx) => {
     const s = node.catalog.state.shards[Number(ctx.params.id)];
     if (!s) throw new HttpError(404, `shard not found: ${ctx.params.id}`);
-    ctx.sendJson(200, node.store.cachedDigest(s.db, s.table, s.id));
+    // below_version: a migration's comparison of the rows live writes no longer touch.
+    const below = ctx.query.get('below_version') === null ? undefined : intParam(ctx, 'below_version', 0);
+    ctx.sendJson(200, below === undefined ? node.store.cachedDigest(s.db, s.table, s.id) : await node.store.digestOlderThan(s.db, s.table, s.id, below));
   });
   r.on('GET', '/internal/shards/:id/rows', (ctx) => {
     const s = node.catalog.state.shards[Number(ctx.params.id)];
@@ -86,6 +101,12 @@ function int64Param(ctx: Context, name: string, dflt: bigint): bigint {
   const v = /^-?\d{1,19}$/.test(raw) ? BigInt(raw) : undefined;
   if (v === undefined || v < -(2n ** 63n) || v >= 2n ** 63n) throw new HttpError(400, `query parameter '${name}' must be a 64-bit integer, not '${raw}'`);
   return v;
+}
+
+/** Whether this node takes writes of `shardId` in its catalog (ownership.ts). */
+function takesWritesOn(node: NodeApi, shardId: number): boolean {
+  const shard = node.catalog.state.shards[shardId];
+  return shard !== undefined && writeNodes(shard).includes(node.config.nodeId);
 }
 
 /** The node id a peer request says it comes from. */

@@ -9,6 +9,7 @@ import { REBALANCE_STRATEGIES, type CatalogState, type MigrationDef, type Rebala
 import { isTerminal } from '../../migration/states.js';
 import { rfc3339Ms } from '../../migration/time.js';
 import { planRebalance } from '../../sharding/rebalance-plan.js';
+import { writeNodes } from '../../sharding/ownership.js';
 
 export function migrationRoutes(r: Router, node: NodeApi): void {
   const state = () => node.catalog.state;
@@ -73,7 +74,14 @@ export function migrationRoutes(r: Router, node: NodeApi): void {
     if (mode !== 'all' && mode !== 'since') throw new HttpError(400, `mode must be 'all' or 'since', not '${mode}'`);
     const sinceMs = mode === 'since' ? requiredInteger(b, 'since_ms') : 0;
     const shard = await knownShard(shardId);
-    ctx.sendJson(200, { rows: await node.shardCopy.pull(shard, from, mode, sinceMs) });
+    const self = node.config.nodeId;
+    const takesWrites = () => {
+      const s = state().shards[shardId];
+      return s !== undefined && writeNodes(s).includes(self);
+    };
+    if (!takesWrites()) await node.catalog.sync(); // the leader's migration may not have reached this node yet
+    if (!takesWrites()) throw new HttpError(409, `node ${self} does not take shard ${shardId}'s writes (no migration brings it here): nothing to pull`);
+    ctx.sendJson(200, { rows: await node.shardCopy.pull(shard, from, mode, sinceMs, takesWrites) });
   });
   r.on('GET', '/internal/migrations/count', async (ctx) => {
     const shard = await knownShard(intQuery(ctx.query, 'shard_id'));
@@ -84,9 +92,10 @@ export function migrationRoutes(r: Router, node: NodeApi): void {
     const shard = state().shards[intQuery(ctx.query, 'shard_id')];
     if (!shard) throw new HttpError(404, `shard not found: ${ctx.query.get('shard_id')}`);
     const rawTime = ctx.query.get('after_time') ?? '';
-    if (!/^-?\d{1,19}$/.test(rawTime)) throw new HttpError(400, `after_time must be a 64-bit integer, not '${rawTime}'`);
+    const afterTime = /^-?\d{1,19}$/.test(rawTime) ? BigInt(rawTime) : undefined;
+    if (afterTime === undefined || afterTime < -(2n ** 63n) || afterTime >= 2n ** 63n) throw new HttpError(400, `after_time must be a 64-bit integer, not '${rawTime}'`);
     const limit = Math.min(Math.max(intQuery(ctx.query, 'limit'), 1), 50_000);
-    const page = node.store.exportRaw(shard.db, shard.table, shard.id, BigInt(rawTime), intQuery(ctx.query, 'after_sid'), limit, intQuery(ctx.query, 'min_version'));
+    const page = node.store.exportRaw(shard.db, shard.table, shard.id, afterTime, intQuery(ctx.query, 'after_sid'), limit, intQuery(ctx.query, 'min_version'));
     ctx.sendJson(200, page);
   });
   /** The shard, learning it from the catalog leader first if this node has not applied it yet. */
@@ -107,16 +116,21 @@ export function migrationRoutes(r: Router, node: NodeApi): void {
     if (owns()) await node.catalog.sync();
     if (owns()) throw new HttpError(409, `node ${self} still owns shard ${shardId}: its copy stays`);
     const shard = state().shards[shardId];
-    const rows = shard ? await node.shardCopy.drop(shard) : 0;
+    const rows = shard ? await node.shardCopy.drop(shard, () => !owns()) : 0;
     node.log.info({ shard_id: shardId, rows }, 'dropped this node\'s copy of a shard it no longer owns');
     ctx.sendJson(200, { rows });
   });
 }
 
-/** The migration of the same shard, source and target that runs or finished well, if any. */
+/**
+ * The migration of the same shard, source and target that runs, or that finished well and still
+ * describes the shard (a later move back, b -> a after a -> b, makes a new a -> b a real move).
+ */
 function sameMove(state: CatalogState, m: { shard_id: number; source: string; target: string }): MigrationDef | undefined {
+  const owners = state.shards[m.shard_id]?.node_ids ?? [];
+  const stillDone = owners.includes(m.target) && !owners.includes(m.source);
   return Object.values(state.migrations).find(
-    (x) => x.shard_id === m.shard_id && x.source === m.source && x.target === m.target && (!isTerminal(x.state) || x.state === 'Cleaned'),
+    (x) => x.shard_id === m.shard_id && x.source === m.source && x.target === m.target && (!isTerminal(x.state) || (x.state === 'Cleaned' && stillDone)),
   );
 }
 
