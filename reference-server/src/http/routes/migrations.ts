@@ -33,7 +33,9 @@ export function migrationRoutes(r: Router, node: NodeApi): void {
       if (raced) return ctx.sendJson(200, { migration_id: raced.id, migration: raced, already_exists: true });
       throw err;
     }
-    ctx.sendJson(202, { migration_id: id, migration: state().migrations[id] });
+    // Committed; a node that lags its leader may not have applied it yet (Raft answers success then).
+    if (!state().migrations[id]) await node.catalog.sync();
+    ctx.sendJson(202, { migration_id: id, migration: state().migrations[id] ?? null });
   });
 
   r.on('GET', `${base}/migrations`, (ctx) => {
@@ -55,8 +57,9 @@ export function migrationRoutes(r: Router, node: NodeApi): void {
     if (again) return ctx.sendJson(200, { rebalance_id: again.id, ...again, already_exists: true });
     const id = `rb-${crypto.randomBytes(4).toString('hex')}`;
     await node.catalog.propose({ kind: 'command', command: { type: 'start_rebalance', id, strategy, node: nodeId, at: rfc3339Ms() } }, ctx.traceId);
-    const rb = state().rebalances[id]!;
-    ctx.sendJson(202, { rebalance_id: id, strategy, node: nodeId, state: rb.state, moves: rb.moves, migration_ids: rb.migration_ids });
+    if (!state().rebalances[id]) await node.catalog.sync(); // as for a move: this node may lag
+    const rb = state().rebalances[id];
+    ctx.sendJson(202, { rebalance_id: id, strategy, node: nodeId, state: rb?.state ?? 'Running', moves: rb?.moves ?? null, migration_ids: rb?.migration_ids ?? null });
   });
   r.on('GET', `${base}/rebalance`, (ctx) => ctx.sendJson(200, { rebalances: Object.values(state().rebalances) }));
   r.on('GET', `${base}/rebalance/:id`, (ctx) => {
