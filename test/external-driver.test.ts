@@ -139,6 +139,25 @@ t.test('a fault the cluster file gives no means for: skipped with the reason', a
   t.match(pause.stdout, /fault "pause" \(at .*:4:\d+\) needs the pause action, and the cluster file .* gives node a neither a container nor a pause command/);
 });
 
+t.test('a node cut off and then killed: teardown starts it before healing its cuts', async (t) => {
+  const sb = sandbox(t);
+  const c = await startCluster(t);
+  const file = clusterFile(c);
+  // A "cut" is a file; its heal runs on the source's side, so (like docker run --network
+  // container:...) it fails while the source node is down. The probe reads the file.
+  const cutFile = `${c.dir}/cut-{node}-{peer}`;
+  const up = `'${process.execPath}' -e "fetch(process.env.PHANTOM_NODE_URL + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`;
+  const network = { partition: `touch ${cutFile}`, heal: `${up} && rm ${cutFile}`, probe: `test ! -e ${cutFile}` };
+  writeFileSync(file, `${readFileSync(file, 'utf8')}network:\n${Object.entries(network).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}`);
+  const scenario = join(c.dir, 'cut-then-kill.yaml');
+  writeFileSync(scenario, 'name: c cut off, then killed\ncluster: { nodes: [a, b, c] }\nsteps:\n  - fault: { partition: { isolate: c } }\n  - fault: { kill: c }\n');
+  const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 120_000 });
+  t.equal(r.exitCode, 0, `passes, nothing left for teardown to report\n${r.stdout}\n${r.stderr}`);
+  t.notMatch(r.stdout + r.stderr, /could not heal/);
+  t.ok(await healthOk(c.urls.c!), 'c was started again');
+  t.same(readdirSync(c.dir).filter((f) => f.startsWith('cut-')), [], 'every cut healed, c\'s own after it was back');
+});
+
 t.test('a node that stops answering without a fault: down in the run, an infrastructure error naming it', async (t) => {
   const sb = sandbox(t);
   const c = await startCluster(t);
@@ -176,7 +195,7 @@ t.test('a bad cluster file: exit 2, every problem at its place, nothing started'
     '    url: localhost:8181',
     '  - id: b',
     '    url: http://127.0.0.1:8182',
-    '    container: db-b',
+    '    container: "db-b$(touch marker)"',
     '    commands: { kill: "kill -9 1" }',
     '  - id: a',
     '    url: http://127.0.0.1:8183',
@@ -191,6 +210,7 @@ t.test('a bad cluster file: exit 2, every problem at its place, nothing started'
   t.equal(r.exitCode, 2);
   t.match(r.stderr, `${file}:3:10: url must be an http(s) URL`);
   t.match(r.stderr, `${file}:7:5: give either "container" or "commands"`);
+  t.match(r.stderr, `${file}:6:16: container must be a container name or id: letters, digits, _ . - not first (got "db-b$(touch marker)")`);
   t.match(r.stderr, `${file}:8:9: node id "a" is listed twice`);
   t.match(r.stderr, `${file}:10:5: unknown key "comands"`);
   t.match(r.stderr, `${file}:12:14: unknown placeholder {peer_ip} (known: {node}, {container}, {peer}, {peer_host}, {peer_port}, {mode})`);
@@ -268,7 +288,7 @@ function networkCommands(c: Containers, opts: { probe: boolean }): string {
     'network:',
     `  partition: ${iptables} -I OUTPUT ${rule}`,
     `  heal: ${iptables} -D OUTPUT ${rule}`,
-    ...(opts.probe ? ['  probe: >-', '    docker exec {container} /usr/local/bin/node -e "require(\'http\').get(\'http://{peer_host}:{peer_port}/health\', { timeout: 3000 },', '    (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on(\'error\', () => process.exit(1)).on(\'timeout\', () => process.exit(1))"'] : []),
+    ...(opts.probe ? ['  probe: >-', '    docker exec {container} /usr/local/bin/node -e "require(\'http\').get({ host: process.argv[1], port: process.argv[2], path: \'/health\', timeout: 3000 },', '    (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on(\'error\', () => process.exit(1)).on(\'timeout\', () => process.exit(1))" {peer_host} {peer_port}'] : []),
   ].join('\n');
 }
 
