@@ -149,7 +149,7 @@ t.test('a node cut off and then killed: teardown starts it before healing its cu
   const up = `'${process.execPath}' -e "fetch(process.env.PHANTOM_NODE_URL + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`;
   const network = { partition: `touch ${cutFile}`, heal: `${up} && rm ${cutFile}`, probe: `test ! -e ${cutFile}` };
   writeFileSync(file, `${readFileSync(file, 'utf8')}network:\n${Object.entries(network).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}`);
-  const scenario = join(c.dir, 'cut-then-kill.yaml');
+  const scenario = join(c.dir, 'isolate-then-kill.yaml');
   writeFileSync(scenario, 'name: c cut off, then killed\ncluster: { nodes: [a, b, c] }\nsteps:\n  - fault: { partition: { isolate: c } }\n  - fault: { kill: c }\n');
   const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 120_000 });
   t.equal(r.exitCode, 0, `passes, nothing left for teardown to report\n${r.stdout}\n${r.stderr}`);
