@@ -5,7 +5,7 @@
 // (CI), where a missing engine fails them.
 import t from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -224,11 +224,16 @@ t.test('a failed build FROM a local tagged image: the base image is kept', { ski
 t.test('cluster down with an engine that does not answer: exit 3 saying so, not "no cluster is up"', async (t) => {
   const sb = sandbox(t);
   // A socket that accepts and never answers: an engine hung or overloaded.
-  const sock = join(mkdtempSync(join(tmpdir(), 'phantom-mute-engine-')), 'docker.sock');
-  t.teardown(() => rmSync(join(sock, '..'), { recursive: true, force: true }));
-  const mute = createServer(() => { /* never answers */ });
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-mute-engine-'));
+  const sock = join(dir, 'docker.sock');
+  const held = new Set<Socket>();
+  const mute = createServer((c) => { held.add(c); }); // never answers
   await new Promise<void>((resolve) => mute.listen(sock, resolve));
-  t.teardown(() => new Promise<void>((resolve) => { mute.close(() => resolve()); mute.unref(); }));
+  t.teardown(() => {
+    for (const c of held) c.destroy();
+    mute.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const r = await cli(['cluster', 'down'], { env: { ...sb.env, DOCKER_HOST: `unix://${sock}` }, timeoutMs: 30_000 });
   t.equal(r.exitCode, 3, r.stdout + r.stderr);
   t.notMatch(r.stdout, /no cluster is up/);

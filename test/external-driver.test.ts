@@ -1,4 +1,4 @@
-// The external driver against a cluster the test runs itself, the way a user runs theirs:
+// The external driver against a cluster the test runs itself (helpers/external-cluster.ts),
 // three reference-server processes launched by a shell script, with a cluster file whose
 // fault commands are `kill -9 <pid>` and that same launch script. The runner attaches, runs
 // the scenario, undoes its faults and drops only the databases the scenario created.
@@ -7,54 +7,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ROOT, SERVER, cli, sandbox } from './helpers.js';
+import { ROOT, cli, sandbox } from './helpers.js';
 import { freePorts } from '../src/drivers/process/ports.js';
 import { healthOk } from '../src/drivers/health.js';
 import { waitFor } from './helpers/ref-node.js';
+import { clusterFile, startCluster } from './helpers/external-cluster.js';
 import { LABEL, dockerClient } from '../src/drivers/docker/engine.js';
 import { ensureImage } from '../src/drivers/docker/image.js';
 import { dockerSkip } from './helpers/docker.js';
-
-interface Cluster { dir: string; urls: Record<string, string>; launch: Record<string, string>; pidFile: (id: string) => string }
-
-/** Three nodes, each started by `sh launch-<id>.sh` (backgrounded, pid in <id>.pid): what a start command runs again. */
-async function startCluster(t: Test): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'phantom-external-'));
-  const ids = ['a', 'b', 'c'];
-  const ports = await freePorts(ids.length);
-  const urls = Object.fromEntries(ids.map((id, i) => [id, `http://127.0.0.1:${ports[i]}`]));
-  const peers = ids.map((id) => `${id}=${urls[id]}`).join(',');
-  const pidFile = (id: string) => join(dir, `${id}.pid`);
-  const launch: Record<string, string> = {};
-  for (const [i, id] of ids.entries()) {
-    const script = join(dir, `launch-${id}.sh`);
-    const args = [SERVER, '--node-id', id, '--http', `127.0.0.1:${ports[i]}`, '--data-dir', join(dir, id), '--peers', peers, '--log-format', 'json'];
-    writeFileSync(script, `#!/bin/sh\n${[process.execPath, ...args].map((a) => `'${a}'`).join(' ')} >>'${join(dir, `${id}.server.log`)}' 2>&1 </dev/null &\necho $! >'${pidFile(id)}'\n`);
-    launch[id] = `sh '${script}'`;
-  }
-  t.teardown(async () => {
-    for (const id of ids) {
-      try { process.kill(Number(readFileSync(pidFile(id), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await Promise.all(ids.map((id) => execa(launch[id]!, { shell: true })));
-  for (const id of ids) t.ok(await waitFor(() => healthOk(urls[id]!), 15_000), `node ${id} serves`);
-  return { dir, urls, launch, pidFile };
-}
-
-function clusterFile(c: Cluster, extra: Record<string, string> = {}): string {
-  const file = join(c.dir, 'cluster.yaml');
-  const nodes = Object.entries(c.urls).map(([id, url]) => [
-    `  - id: ${id}`,
-    `    url: ${extra[id] ?? url}`,
-    '    commands:',
-    `      kill: kill -9 $(cat '${c.pidFile(id)}')`,
-    `      start: ${c.launch[id]}`,
-  ].join('\n'));
-  writeFileSync(file, `command_timeout: 10s\nnodes:\n${nodes.join('\n')}\n`);
-  return file;
-}
 
 const KILL_AND_START = `
 name: a killed replica catches up after it is started again
@@ -137,25 +97,6 @@ t.test('a fault the cluster file gives no means for: skipped with the reason', a
   writeFileSync(scenario, 'name: pause\ncluster: { nodes: [a, b, c] }\nsteps:\n  - fault: { pause: a }\n');
   const pause = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 60_000 });
   t.match(pause.stdout, /fault "pause" \(at .*:4:\d+\) needs the pause action, and the cluster file .* gives node a neither a container nor a pause command/);
-});
-
-t.test('a node cut off and then killed: teardown starts it before healing its cuts', async (t) => {
-  const sb = sandbox(t);
-  const c = await startCluster(t);
-  const file = clusterFile(c);
-  // A "cut" is a file; its heal runs on the source's side, so (like docker run --network
-  // container:...) it fails while the source node is down. The probe reads the file.
-  const cutFile = `${c.dir}/cut-{node}-{peer}`;
-  const up = `'${process.execPath}' -e "fetch(process.env.PHANTOM_NODE_URL + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`;
-  const network = { partition: `touch ${cutFile}`, heal: `${up} && rm ${cutFile}`, probe: `test ! -e ${cutFile}` };
-  writeFileSync(file, `${readFileSync(file, 'utf8')}network:\n${Object.entries(network).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}`);
-  const scenario = join(c.dir, 'isolate-then-kill.yaml');
-  writeFileSync(scenario, 'name: c cut off, then killed\ncluster: { nodes: [a, b, c] }\nsteps:\n  - fault: { partition: { isolate: c } }\n  - fault: { kill: c }\n');
-  const r = await cli(['run', scenario, '--driver', 'external', '--cluster-file', file, '--out', sb.out], { env: sb.env, timeoutMs: 120_000 });
-  t.equal(r.exitCode, 0, `passes, nothing left for teardown to report\n${r.stdout}\n${r.stderr}`);
-  t.notMatch(r.stdout + r.stderr, /could not heal/);
-  t.ok(await healthOk(c.urls.c!), 'c was started again');
-  t.same(readdirSync(c.dir).filter((f) => f.startsWith('cut-')), [], 'every cut healed, c\'s own after it was back');
 });
 
 t.test('a node that stops answering without a fault: down in the run, an infrastructure error naming it', async (t) => {
