@@ -4,7 +4,8 @@
 // docker-network.test.ts). Without an engine these skip, unless PHANTOM_REQUIRE_DOCKER=1
 // (CI), where a missing engine fails them.
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -12,6 +13,7 @@ import { BIN, FIXTURES, ROOT, cli, sandbox, until } from './helpers.js';
 import { DockerDriver } from '../src/drivers/docker/index.js';
 import { dockerClient, LABEL } from '../src/drivers/docker/engine.js';
 import { execNode } from '../src/drivers/docker/exec.js';
+import { buildImage } from '../src/drivers/docker/image.js';
 import { FAULTS } from '../src/faults/index.js';
 import { clockWitness } from '../src/drivers/process/clock.js';
 import { healthOk } from '../src/drivers/health.js';
@@ -148,8 +150,12 @@ t.test('cluster up --driver docker: containers serving after the command exits; 
   // The command returns (nothing of the cluster keeps it running) with the nodes up.
   const up = await cli(['cluster', 'up', '--driver', 'docker', '--nodes', 'a,b', '--json'], { env: sb.env, timeoutMs: 120_000 });
   t.equal(up.exitCode, 0, up.stderr);
-  const cluster = JSON.parse(up.stdout) as { id: string; driver: string; nodes: Array<{ id: string; url: string; container: string }> };
+  const cluster = JSON.parse(up.stdout) as { id: string; driver: string; nodes: Array<{ id: string; url: string; container: string; log: string }> };
   t.equal(cluster.driver, 'docker');
+  // Nothing writes a log file once the command exits: the log is the container's, no temp folder is left.
+  t.same(cluster.nodes.map((n) => n.log), cluster.nodes.map((n) => `docker logs ${n.container}`));
+  const scratch = join(tmpdir(), `phantom-${cluster.id}-logs`);
+  t.notOk(existsSync(scratch), 'the log folder of the start is removed');
   for (const n of cluster.nodes) t.ok(await healthOk(n.url, 2000), `${n.id} answers on ${n.url} after cluster up exited`);
   // The nodes form one cluster: a database made through a is listed by b.
   t.equal((await http('POST', `${cluster.nodes[0]!.url}/api/v3/configure/database`, '{"db":"poke"}')).status, 200);
@@ -167,10 +173,12 @@ t.test('cluster up --driver docker: containers serving after the command exits; 
   t.same(listed.map((c) => [c.id, c.driver]), [[cluster.id, 'docker']]);
   t.same(listed[0]!.nodes.map((n) => [n.id, n.url, n.container, n.healthy]), cluster.nodes.map((n) => [n.id, n.url, n.container, true]));
 
+  mkdirSync(scratch); // as an `up` killed while starting leaves it: `down` removes it with the cluster
   const down = await cli(['cluster', 'down'], { env: sb.env, timeoutMs: 60_000 });
   t.equal(down.exitCode, 0, down.stderr);
   t.match(down.stdout, new RegExp(`stopped ${cluster.id}: [ab], [ab]`));
   t.equal(await leftovers(cluster.id), 0, 'no container, network or volume is left');
+  t.notOk(existsSync(scratch), 'nor its log folder');
   t.match((await cli(['cluster', 'status'], { env: sb.env })).stdout, /no cluster is up/);
   t.equal((await cli(['cluster', 'down'], { env: sb.env })).stdout, 'no cluster is up', 'down again: nothing to do');
 });
@@ -178,6 +186,7 @@ t.test('cluster up --driver docker: containers serving after the command exits; 
 t.test('an image build that fails: exit 3 with its last output lines, no tag, layer or container left', { skip }, async (t) => {
   const sb = sandbox(t);
   const dir = mkdtempSync(join(tmpdir(), 'phantom-docker-badbuild-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // A step that commits a layer of its own (a destination no other build uses), then one that fails.
   const marker = `/phantom-badbuild-${Date.now().toString(36)}`;
   writeFileSync(join(dir, 'Dockerfile'), `FROM scratch\nCOPY rootfs/app/package.json ${marker}\nCOPY no-such-file /x\n`);
@@ -197,6 +206,39 @@ t.test('an image build that fails: exit 3 with its last output lines, no tag, la
   t.equal(containers.filter((c) => c.Image === tag || c.ImageID.includes(layer!) || c.Image === layer).length, 0, 'no build container is left');
   const run = /phantom-test run (\S+)/.exec(r.stdout)![1]!;
   t.equal(await leftovers(`${run}-0`), 0, 'nothing of the run was created');
+});
+
+t.test('a failed build FROM a local tagged image: the base image is kept', { skip }, async (t) => {
+  const docker = dockerClient();
+  const stamp = Date.now().toString(36);
+  const base = `phantom-test/fixext-base:${stamp}`;
+  const failed = `phantom-test/fixext-failed:${stamp}`;
+  t.teardown(async () => { await docker.getImage(base).remove({ force: true }).catch(() => {}); });
+  // The base: an image of this test's own with one tag (removing it by id would delete it).
+  await buildImage(docker, [{ path: 'Dockerfile', data: Buffer.from('FROM scratch\nCOPY base.txt /base.txt\n') }, { path: 'base.txt', data: Buffer.from(stamp) }], base);
+  const id = (await docker.getImage(base).inspect()).Id;
+  await t.rejects(buildImage(docker, [{ path: 'Dockerfile', data: Buffer.from(`FROM ${base}\nCOPY no-such-file /x\n`) }], failed), /building image .* failed: COPY failed/);
+  t.equal((await docker.getImage(base).inspect()).Id, id, 'the base image is still there, tagged');
+});
+
+t.test('cluster down with an engine that does not answer: exit 3 saying so, not "no cluster is up"', async (t) => {
+  const sb = sandbox(t);
+  // A socket that accepts and never answers: an engine hung or overloaded.
+  const dir = mkdtempSync(join(tmpdir(), 'phantom-mute-engine-'));
+  const sock = join(dir, 'docker.sock');
+  const held = new Set<Socket>();
+  const mute = createServer((c) => { held.add(c); }); // never answers
+  await new Promise<void>((resolve) => mute.listen(sock, resolve));
+  t.teardown(() => {
+    for (const c of held) c.destroy();
+    mute.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const r = await cli(['cluster', 'down'], { env: { ...sb.env, DOCKER_HOST: `unix://${sock}` }, timeoutMs: 30_000 });
+  t.equal(r.exitCode, 3, r.stdout + r.stderr);
+  t.notMatch(r.stdout, /no cluster is up/);
+  t.match(r.stderr, `the Docker engine at DOCKER_HOST=unix://${sock} did not answer`);
+  t.match(r.stderr, /may still be running/);
 });
 
 t.test('no engine: exit 3 naming DOCKER_HOST and how to start one', async (t) => {

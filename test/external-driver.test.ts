@@ -1,4 +1,4 @@
-// The external driver against a cluster the test runs itself, the way a user runs theirs:
+// The external driver against a cluster the test runs itself (helpers/external-cluster.ts),
 // three reference-server processes launched by a shell script, with a cluster file whose
 // fault commands are `kill -9 <pid>` and that same launch script. The runner attaches, runs
 // the scenario, undoes its faults and drops only the databases the scenario created.
@@ -7,54 +7,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ROOT, SERVER, cli, sandbox } from './helpers.js';
+import { ROOT, cli, sandbox } from './helpers.js';
 import { freePorts } from '../src/drivers/process/ports.js';
 import { healthOk } from '../src/drivers/health.js';
 import { waitFor } from './helpers/ref-node.js';
+import { clusterFile, startCluster } from './helpers/external-cluster.js';
 import { LABEL, dockerClient } from '../src/drivers/docker/engine.js';
 import { ensureImage } from '../src/drivers/docker/image.js';
 import { dockerSkip } from './helpers/docker.js';
-
-interface Cluster { dir: string; urls: Record<string, string>; launch: Record<string, string>; pidFile: (id: string) => string }
-
-/** Three nodes, each started by `sh launch-<id>.sh` (backgrounded, pid in <id>.pid): what a start command runs again. */
-async function startCluster(t: Test): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'phantom-external-'));
-  const ids = ['a', 'b', 'c'];
-  const ports = await freePorts(ids.length);
-  const urls = Object.fromEntries(ids.map((id, i) => [id, `http://127.0.0.1:${ports[i]}`]));
-  const peers = ids.map((id) => `${id}=${urls[id]}`).join(',');
-  const pidFile = (id: string) => join(dir, `${id}.pid`);
-  const launch: Record<string, string> = {};
-  for (const [i, id] of ids.entries()) {
-    const script = join(dir, `launch-${id}.sh`);
-    const args = [SERVER, '--node-id', id, '--http', `127.0.0.1:${ports[i]}`, '--data-dir', join(dir, id), '--peers', peers, '--log-format', 'json'];
-    writeFileSync(script, `#!/bin/sh\n${[process.execPath, ...args].map((a) => `'${a}'`).join(' ')} >>'${join(dir, `${id}.server.log`)}' 2>&1 </dev/null &\necho $! >'${pidFile(id)}'\n`);
-    launch[id] = `sh '${script}'`;
-  }
-  t.teardown(async () => {
-    for (const id of ids) {
-      try { process.kill(Number(readFileSync(pidFile(id), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await Promise.all(ids.map((id) => execa(launch[id]!, { shell: true })));
-  for (const id of ids) t.ok(await waitFor(() => healthOk(urls[id]!), 15_000), `node ${id} serves`);
-  return { dir, urls, launch, pidFile };
-}
-
-function clusterFile(c: Cluster, extra: Record<string, string> = {}): string {
-  const file = join(c.dir, 'cluster.yaml');
-  const nodes = Object.entries(c.urls).map(([id, url]) => [
-    `  - id: ${id}`,
-    `    url: ${extra[id] ?? url}`,
-    '    commands:',
-    `      kill: kill -9 $(cat '${c.pidFile(id)}')`,
-    `      start: ${c.launch[id]}`,
-  ].join('\n'));
-  writeFileSync(file, `command_timeout: 10s\nnodes:\n${nodes.join('\n')}\n`);
-  return file;
-}
 
 const KILL_AND_START = `
 name: a killed replica catches up after it is started again
@@ -176,7 +136,7 @@ t.test('a bad cluster file: exit 2, every problem at its place, nothing started'
     '    url: localhost:8181',
     '  - id: b',
     '    url: http://127.0.0.1:8182',
-    '    container: db-b',
+    '    container: "db-b$(touch marker)"',
     '    commands: { kill: "kill -9 1" }',
     '  - id: a',
     '    url: http://127.0.0.1:8183',
@@ -191,6 +151,7 @@ t.test('a bad cluster file: exit 2, every problem at its place, nothing started'
   t.equal(r.exitCode, 2);
   t.match(r.stderr, `${file}:3:10: url must be an http(s) URL`);
   t.match(r.stderr, `${file}:7:5: give either "container" or "commands"`);
+  t.match(r.stderr, `${file}:6:16: container must be a container name or id: letters, digits, _ . - not first (got "db-b$(touch marker)")`);
   t.match(r.stderr, `${file}:8:9: node id "a" is listed twice`);
   t.match(r.stderr, `${file}:10:5: unknown key "comands"`);
   t.match(r.stderr, `${file}:12:14: unknown placeholder {peer_ip} (known: {node}, {container}, {peer}, {peer_host}, {peer_port}, {mode})`);
@@ -268,7 +229,7 @@ function networkCommands(c: Containers, opts: { probe: boolean }): string {
     'network:',
     `  partition: ${iptables} -I OUTPUT ${rule}`,
     `  heal: ${iptables} -D OUTPUT ${rule}`,
-    ...(opts.probe ? ['  probe: >-', '    docker exec {container} /usr/local/bin/node -e "require(\'http\').get(\'http://{peer_host}:{peer_port}/health\', { timeout: 3000 },', '    (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on(\'error\', () => process.exit(1)).on(\'timeout\', () => process.exit(1))"'] : []),
+    ...(opts.probe ? ['  probe: >-', '    docker exec {container} /usr/local/bin/node -e "require(\'http\').get({ host: process.argv[1], port: process.argv[2], path: \'/health\', timeout: 3000 },', '    (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on(\'error\', () => process.exit(1)).on(\'timeout\', () => process.exit(1))" {peer_host} {peer_port}'] : []),
   ].join('\n');
 }
 

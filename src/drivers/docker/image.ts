@@ -13,6 +13,7 @@ import type Docker from 'dockerode';
 import { InfraError } from '../../engine/errors.js';
 import { PACKAGE_ROOT, stateDir } from '../../util/paths.js';
 import { clockSupport } from '../process/clock.js';
+import { committedLayers } from './build-layers.js';
 import { apiMessage, LABEL, statusOf } from './engine.js';
 import { IN_IMAGE_IPTABLES, iptablesSupport } from './netfilter.js';
 import { tarStream, type TarEntry } from './tar.js';
@@ -210,18 +211,12 @@ export async function ensureImage(docker: Docker, inputs = imageInputs()): Promi
  */
 export async function buildImage(docker: Docker, context: ContextEntry[], tag: string, labels: Record<string, string> = {}): Promise<void> {
   const lines: string[] = [];
-  const layers: string[] = [];
   let failure: string | undefined;
   try {
     const stream = await docker.buildImage(tarStream(readLazily(context)), { t: tag, labels, rm: true, forcerm: true });
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), (ev: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
-        for (const line of ev.stream?.split('\n').filter((l) => l.trim()) ?? []) {
-          // " ---> <id>" after a step is the layer it committed; after " ---> Using cache", an older build's.
-          const layer = /^ ---> ([0-9a-f]{12,64})$/.exec(line);
-          if (layer && lines.at(-1) !== ' ---> Using cache') layers.push(layer[1]!);
-          lines.push(line);
-        }
+        lines.push(...(ev.stream?.split('\n').filter((l) => l.trim()) ?? []));
         if (ev.error || ev.errorDetail) failure = ev.errorDetail?.message ?? ev.error;
       });
     });
@@ -229,7 +224,7 @@ export async function buildImage(docker: Docker, context: ContextEntry[], tag: s
     failure = apiMessage(e);
   }
   if (failure !== undefined) {
-    const problems = await removeLayers(docker, layers);
+    const problems = await removeLayers(docker, committedLayers(lines));
     throw new InfraError(`building image ${tag} failed: ${failure}`, {
       tried: `docker build (through the engine API) of ${process.env.PHANTOM_DOCKERFILE || 'reference-server/Dockerfile'}`,
       logTail: [...lines.slice(-15), failure, ...problems].join('\n'),

@@ -18,8 +18,8 @@
 // iptables rules in the caller's namespace). While a node is down a stand-in container holds
 // its address, so peers are refused rather than left waiting.
 
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,7 @@ import { clockSupport, faketimeLine, REAL_CLOCK } from '../process/clock.js';
 import { apiMessage, connectEngine, LABEL, runLabels, statusOf } from './engine.js';
 import { ensureImage, IN_IMAGE } from './image.js';
 import { CLOCK_SCRIPT, execNode, FILL_SCRIPT, FREE_SCRIPT, PROBE_SCRIPT } from './exec.js';
-import { dockerReaper, listRuns, markKept, removeRun } from './reaper.js';
+import { dockerReaper, listRuns, markKept, removeRun, scratchLogDir } from './reaper.js';
 import { DockerLinks } from './links.js';
 import { iptablesSupport } from './netfilter.js';
 import { readLogTail } from '../log-tail.js';
@@ -101,7 +101,7 @@ export class DockerDriver implements Driver {
     this.docker = await connectEngine();
     this.image = (await ensureImage(this.docker)).tag;
     this.startedAny = true; // from here on something of ours may exist on the engine
-    const logDir = opts.logDir ?? join(tmpdir(), `phantom-${this.o.runId}-logs`);
+    const logDir = opts.logDir ?? scratchLogDir(this.o.runId);
     mkdirSync(logDir, { recursive: true });
     // With network faults, the client links' proxies get ports from the same call (none collides).
     const ports = await freePorts(opts.nodes.length * (opts.network ? 2 : 1));
@@ -130,7 +130,12 @@ export class DockerDriver implements Driver {
     await Promise.all(initial.map((n) => this.waitHealthy(n.id, opts.readyTimeoutMs, opts.signal)));
     // `cluster up`'s cluster outlives this process: nothing of it is watched from here (open
     // event and log streams would keep the command from exiting); `docker logs` has its output.
-    if (this.o.kind === 'cluster') this.closeStreams();
+    if (this.o.kind === 'cluster') {
+      this.closeStreams();
+      // Its log files stop here: what start needed them for (a node's last lines) is done.
+      if (opts.logDir === undefined) rmSync(logDir, { recursive: true, force: true });
+      for (const m of this.nodesById.values()) m.info.log = `docker logs ${this.resourceName(m.info.id)}`;
+    }
     return this.nodes();
   }
 

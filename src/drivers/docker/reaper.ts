@@ -5,13 +5,14 @@
 // to reap, not an error (`clean` also runs where Docker is not installed).
 
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { LiveCluster, ReapResult, Reaper } from '../driver.js';
 import { stateDir } from '../../util/paths.js';
 import { isAlive } from '../process/registry.js';
-import { apiMessage, dockerClient, LABEL, parseOwner, projectLabel, statusOf, withTimeout } from './engine.js';
+import { InfraError } from '../../engine/errors.js';
+import { apiMessage, dockerClient, engineAddress, LABEL, parseOwner, projectLabel, statusOf, withTimeout } from './engine.js';
 import { IN_IMAGE } from './image.js';
 
 /** `run --keep` marks a run kept here (labels cannot change once a container exists). */
@@ -22,6 +23,11 @@ function keptMarker(runId: string): string {
 export function markKept(runId: string): void {
   mkdirSync(join(stateDir(), 'docker-kept'), { recursive: true });
   writeFileSync(keptMarker(runId), '');
+}
+
+/** Where a run's node logs go when it is given no log folder (`cluster up`): removed with the run. */
+export function scratchLogDir(runId: string): string {
+  return join(tmpdir(), `phantom-${runId}-logs`);
 }
 
 /** What exists of a run on the engine. */
@@ -41,6 +47,23 @@ async function engineOrNone(): Promise<Docker | undefined> {
     return docker;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The engine `cluster down` stops clusters on. None there (no socket, refused): nothing of
+ * ours can be running. One there that does not answer may still run a cluster: an error,
+ * never "no cluster is up".
+ */
+async function engineForDown(): Promise<Docker | undefined> {
+  const docker = dockerClient();
+  try {
+    await withTimeout(docker.ping(), 3000, 'no answer within 3000 ms');
+    return docker;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') return undefined;
+    throw new InfraError(`the Docker engine at ${engineAddress()} did not answer (${(e as Error).message}): a cluster \`cluster up --driver docker\` started may still be running; make the engine answer, then run \`phantom-test cluster down\` again`);
   }
 }
 
@@ -97,6 +120,7 @@ export async function removeRun(docker: Docker, r: RunResources): Promise<ReapRe
   for (const v of r.volumes) {
     try { await docker.getVolume(v.Name).remove(); res.removed.push(`volume ${v.Name}`); } catch (e) { if (statusOf(e) !== 404) res.problems.push(`could not remove volume ${v.Name}: ${apiMessage(e)}`); }
   }
+  rmSync(scratchLogDir(r.runId), { recursive: true, force: true });
   if (res.problems.length === 0) rmSync(keptMarker(r.runId), { force: true });
   return res;
 }
@@ -117,7 +141,7 @@ export const dockerReaper: Reaper = {
   },
   /** Stops `cluster up`'s clusters gracefully (SIGTERM, 10 s), then removes their containers, network and volumes. */
   async stopClusters(): Promise<ReapResult[]> {
-    const docker = await engineOrNone();
+    const docker = await engineForDown();
     if (!docker) return [];
     const out: ReapResult[] = [];
     for (const r of (await listRuns(docker)).filter((x) => x.kind === 'cluster')) {

@@ -58,6 +58,7 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 const TOP_KEYS = ['token', 'token_env', 'command_timeout', 'network', 'nodes'];
 const NODE_KEYS = ['id', 'url', 'peer_url', 'container', 'commands', 'network'];
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const CONTAINER = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export type ClusterFileRead = { cluster: ExternalCluster } | { diagnostics: Diagnostic[] };
 
@@ -142,7 +143,10 @@ function readNode(raw: unknown, path: JsonPath, at: (path: JsonPath, message: st
   const url = readUrl(raw.url, [...path, 'url'], 'url', at, path);
   const peerUrl = raw.peer_url === undefined ? url : readUrl(raw.peer_url, [...path, 'peer_url'], 'peer_url', at, path);
   if (raw.container !== undefined && raw.commands !== undefined) at([...path, 'commands'], 'give either "container" or "commands" to fault a node, not both', true);
-  if (raw.container !== undefined && (typeof raw.container !== 'string' || raw.container === '')) at([...path, 'container'], 'container must be a container name or id');
+  // Docker's own rule for names (ids fit it too): nothing a shell command could read as code.
+  if (raw.container !== undefined && (typeof raw.container !== 'string' || !CONTAINER.test(raw.container))) {
+    at([...path, 'container'], `container must be a container name or id: letters, digits, _ . - not first (got ${JSON.stringify(raw.container)})`);
+  }
   let commands: ExternalNode['commands'];
   if (raw.commands !== undefined) {
     if (!isObject(raw.commands)) at([...path, 'commands'], `commands must be a map of ${NODE_ACTIONS.join(', ')} to shell commands`);

@@ -246,15 +246,6 @@ export class ExternalDriver implements Driver {
   /** Leaves the cluster running: brings back what this run faulted, then drops what the scenario created. */
   async teardown(opts: { keep: boolean }): Promise<TeardownReport> {
     const report: TeardownReport = { problems: [], kept: opts.keep };
-    // Cuts first: someone else's cluster must not stay partitioned (a heal that fails is reported).
-    if (this.links) {
-      try {
-        await this.links.heal();
-      } catch (e) {
-        report.problems.push(`could not heal every link the run cut: ${errorMessage(e)}`);
-      }
-      await this.links.close();
-    }
     for (const a of this.nodesById.values()) {
       if (!a.faulted) continue;
       try {
@@ -265,6 +256,17 @@ export class ExternalDriver implements Driver {
       } catch (e) {
         report.problems.push(`could not bring node ${a.info.id} back after its fault (${a.info.url}): ${errorMessage(e)}`);
       }
+    }
+    // Cuts after the nodes are back: a heal runs on its source's side (docker run --network
+    // container:{container} needs the container running). Someone else's cluster must not stay
+    // partitioned: a heal that fails is reported.
+    if (this.links) {
+      try {
+        await this.links.heal();
+      } catch (e) {
+        report.problems.push(`could not heal every link the run cut: ${errorMessage(e)}`);
+      }
+      await this.links.close();
     }
     const first = [...this.nodesById.values()].find((a) => a.info.state === 'running');
     if (this.before && first) {

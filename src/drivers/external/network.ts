@@ -12,6 +12,7 @@ import { ProxySet, linkName, probeLink, type CutMode, type Dialable, type LinkRe
 import { routedLinks } from '../proxied-links.js';
 import type { ExternalNode, NetworkCommand } from './cluster-file.js';
 import { runShell } from './node-actions.js';
+import { shellQuote } from './shell-quote.js';
 
 /** What the links need of the driver. */
 export interface ExternalLinkHost {
@@ -79,8 +80,10 @@ export class ExternalLinks implements LinkControl {
         this.cuts.delete(name);
       }
       await this.noteBaseline(l);
-      await this.command('partition', l, mode);
+      // Recorded first: a partition command that fails or times out may have made its cut
+      // already, and teardown heals only what is recorded.
       this.cuts.set(name, { link: l, mode });
+      await this.command('partition', l, mode);
     });
   }
 
@@ -92,21 +95,31 @@ export class ExternalLinks implements LinkControl {
     throw new InfraError(`the external driver cannot reset connections on links (${links.map(linkName).join(', ')}): its network commands only cut and heal`);
   }
 
-  /** Heals the given links (default: every cut); a cut whose heal command fails stays recorded. */
+  /**
+   * Heals the given links (default: every cut). Every link's heal is tried, also after another
+   * one failed; a cut whose heal command fails stays recorded and the failures are thrown.
+   */
   async heal(links?: LinkRef[]): Promise<void> {
     const routed = links && routedLinks(links);
     this.proxies.heal(routed?.filter((l) => l.from === CLIENT));
     const healed = (routed ?? [...this.cuts.values()].map((c) => c.link)).filter((l) => this.cuts.has(linkName(l)));
+    const failures: Error[] = [];
     await this.perSource(healed, async (l) => {
-      await this.command('heal', l, this.cuts.get(linkName(l))!.mode);
-      this.cuts.delete(linkName(l));
+      try {
+        await this.command('heal', l, this.cuts.get(linkName(l))!.mode);
+        this.cuts.delete(linkName(l));
+      } catch (e) {
+        failures.push(e as Error);
+      }
     });
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new InfraError(`${failures.length} heal commands failed: ${failures.map((e) => e.message).join('; ')}`);
   }
 
   dialable(link: LinkRef): Dialable {
     if (link.from === CLIENT) return { host: '127.0.0.1', port: this.proxies.link(link).port };
     const peer = new URL(this.host.entry(link.to).peerUrl);
-    return { host: peer.hostname, port: Number(peer.port) || 80 };
+    return { host: peer.hostname, port: Number(peer.port) || (peer.protocol === 'https:' ? 443 : 80) };
   }
 
   unwitnessable(link: LinkRef): string | undefined {
@@ -119,10 +132,16 @@ export class ExternalLinks implements LinkControl {
     return link.from === CLIENT || this.host.running(link.from);
   }
 
-  /** The runner dials client links itself; a node's link is probed by its probe command (exit 0: it connects). */
+  /**
+   * The runner dials client links itself; a node's link is probed by its probe command (exit 0:
+   * it connects). A command cannot answer within a dial's few hundred ms, so it gets the
+   * witness's budget (never the longer command_timeout, which would outlive the witness) and
+   * one that does not finish by then is a hung link.
+   */
   async probe(link: LinkRef, timeoutMs: number): Promise<ProbeResult> {
     if (link.from === CLIENT) return probeLink(this.dialable(link), timeoutMs);
-    const r = await this.command('probe', link);
+    const r = await this.command('probe', link, undefined, Math.max(timeoutMs, Math.min(this.host.commandTimeoutMs, this.witnessTimeoutMs)));
+    if (r.timedOut) return 'hangs';
     return r.exitCode === 0 ? 'connects' : 'refused';
   }
 
@@ -161,11 +180,11 @@ export class ExternalLinks implements LinkControl {
   }
 
   /**
-   * Runs the source node's command for the link, its placeholders filled in (ids, host and
-   * port are validated or parsed: nothing there needs shell quoting). partition and heal
-   * must exit 0; a probe's exit code is its answer.
+   * Runs the source node's command for the link, each placeholder filled in as one
+   * single-quoted shell word (a URL's host may hold `$(...)`). partition and heal must exit 0;
+   * a probe's exit code is its answer, and so is its timing out.
    */
-  private async command(name: NetworkCommand, l: LinkRef, mode?: CutMode): Promise<{ exitCode?: number }> {
+  private async command(name: NetworkCommand, l: LinkRef, mode?: CutMode, timeoutMs = this.host.commandTimeoutMs): Promise<{ exitCode?: number; timedOut?: boolean }> {
     const node = this.host.entry(l.from);
     const template = node.network?.[name];
     if (template === undefined) throw new InfraError(`the cluster file gives node ${l.from} no network ${name} command`);
@@ -173,8 +192,8 @@ export class ExternalLinks implements LinkControl {
     const values: Record<string, string> = {
       node: node.id, container: node.container ?? '', peer: l.to, peer_host: peer.host!, peer_port: String(peer.port), mode: mode ?? '',
     };
-    const command = template.replace(/\{([a-z_]+)\}/g, (whole, key: string) => values[key] ?? whole);
-    const r = await runShell(node, `${name} ${linkName(l)}`, command, { log: this.host.log(l.from), timeoutMs: this.host.commandTimeoutMs }, {
+    const command = template.replace(/\{([a-z_]+)\}/g, (whole, key: string) => (values[key] === undefined ? whole : shellQuote(values[key])));
+    const r = await runShell(node, `${name} ${linkName(l)}`, command, { log: this.host.log(l.from), timeoutMs, timeoutAnswers: name === 'probe' }, {
       PHANTOM_PEER_ID: l.to, PHANTOM_PEER_HOST: peer.host!, PHANTOM_PEER_PORT: String(peer.port), ...(mode ? { PHANTOM_CUT_MODE: mode } : {}),
     });
     if (name !== 'probe' && r.exitCode !== 0) {

@@ -13,6 +13,8 @@ export interface ActionContext {
   /** The node's log file: each action is noted there, with a command's output. */
   log: string;
   timeoutMs: number;
+  /** A timeout is the command's answer (returned as timedOut), not an error: a probe's. */
+  timeoutAnswers?: boolean;
 }
 
 /** Whether the node's entry says how to do the action. */
@@ -62,7 +64,7 @@ async function runCommand(node: ExternalNode, action: NodeAction, command: strin
  * Runs `sh -c command` with PHANTOM_NODE_ID, PHANTOM_NODE_URL and `env` set, its output
  * appended to the node's log; a timeout is an error, the exit code is the caller's to judge.
  */
-export async function runShell(node: ExternalNode, what: string, command: string, c: ActionContext, env: Record<string, string> = {}): Promise<{ exitCode?: number; signal?: string }> {
+export async function runShell(node: ExternalNode, what: string, command: string, c: ActionContext, env: Record<string, string> = {}): Promise<{ exitCode?: number; signal?: string; timedOut?: boolean }> {
   note(c.log, `${what}: ${command}`);
   // Straight into the log file, not through a pipe: a command that leaves a server running in
   // the background (a start command) would otherwise hold the pipe open and never "end".
@@ -75,6 +77,10 @@ export async function runShell(node: ExternalNode, what: string, command: string
     });
   } finally {
     closeSync(fd as unknown as number);
+  }
+  if (r.timedOut && c.timeoutAnswers) {
+    note(c.log, `${what}: did not finish within ${c.timeoutMs} ms`);
+    return { timedOut: true };
   }
   if (r.timedOut) throw new InfraError(`the ${what} command of node ${node.id} did not finish within ${c.timeoutMs} ms`, { tried: command });
   return { exitCode: r.exitCode, signal: r.signal };
