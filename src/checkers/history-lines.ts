@@ -9,6 +9,7 @@
 
 import type { OpType } from '../engine/history.js';
 import { ByteCache } from './byte-cache.js';
+import { ByteCursor, QUOTE } from './byte-cursor.js';
 import { CheckInputError } from './input-error.js';
 import { WriteScanner, type ScannedWrite } from './write-scan.js';
 
@@ -42,7 +43,7 @@ const NULL = lit('null');
 const SIDECAR = lit(',"sidecar":');
 const VALUE = lit(',"value":');
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, BRACE_CLOSE = 0x7d;
+const COMMA = 0x2c, BRACE_CLOSE = 0x7d;
 const TYPES = new Set<string>(['invoke', 'ok', 'fail', 'info']);
 
 const decode = (buf: Buffer, from: number, to: number) => buf.toString('utf8', from, to);
@@ -76,7 +77,7 @@ class ScannedEntry implements CheckEntry {
 }
 
 /** Per file: the interned strings and the completion values many lines share. */
-export class LineScanner {
+export class LineScanner extends ByteCursor {
   /** Repeated strings, a cache per key: each remembers its last value, which the next line often repeats. */
   private readonly scenarios = new ByteCache<string>(decode);
   private readonly types = new ByteCache<string>(decode);
@@ -147,17 +148,6 @@ export class LineScanner {
     return new ScannedEntry(index, scenario, invokeIndex, timeMs, type as OpType, f, node, step, rest, path, line, shared, write);
   }
 
-  private buf: Buffer = Buffer.alloc(0);
-  private p = 0;
-  private to = 0;
-
-  private expect(l: Buffer): boolean {
-    const { buf, p } = this;
-    if (p + l.length > this.to) return false;
-    for (let i = 0; i < l.length; i++) if (buf[p + i] !== l[i]) return false;
-    this.p = p + l.length;
-    return true;
-  }
 
   /** A non-negative integer, or NaN. */
   private int(): number {
@@ -167,17 +157,6 @@ export class LineScanner {
     while (p < to) { const d = buf[p]! - 48; if (d < 0 || d > 9) break; n = n * 10 + d; p++; }
     this.p = p;
     return p === start || p - start > 15 ? NaN : n;
-  }
-
-  /** The end of a string opened just before the cursor (its closing quote), or -1 when it has escapes. */
-  private stringEnd(): number {
-    const { buf, to } = this;
-    for (let i = this.p; i < to; i++) {
-      const c = buf[i]!;
-      if (c === QUOTE) return i;
-      if (c === BACKSLASH) return -1;
-    }
-    return -1;
   }
 
   private str(cache: ByteCache<string>): string | undefined {

@@ -5,6 +5,7 @@
 // with escapes in its table or tags, is left to JSON.parse (undefined here).
 
 import { ByteCache } from './byte-cache.js';
+import { BACKSLASH, ByteCursor, QUOTE } from './byte-cursor.js';
 import { escKey, escMeasurement, type FieldValue } from './points.js';
 
 /** A table and tag set, as the identity of a series needs it. */
@@ -15,7 +16,7 @@ export interface ScannedPoint { shape: SeriesShape; secs: number; nanos: number;
 
 export interface ScannedWrite { db: string; points: ScannedPoint[] }
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
+const COMMA = 0x2c, COLON = 0x3a;
 const lit = (s: string) => Buffer.from(s, 'latin1');
 const TABLE = lit('{"table":"');
 const TAGS = lit(',"tags":{');
@@ -33,7 +34,7 @@ function shapeOf(buf: Buffer, from: number, to: number): SeriesShape {
   return { table, tagKeys, series };
 }
 
-export class WriteScanner {
+export class WriteScanner extends ByteCursor {
   /**
    * One shape per tag set, not per point, however many tag sets there are: identities.ts
    * keys series ids by shape object, so a shape made afresh per point (a capped cache)
@@ -42,25 +43,6 @@ export class WriteScanner {
   private readonly shapes = new ByteCache<SeriesShape>(shapeOf, Infinity);
   private readonly dbs = new Map<string, string>();
 
-  /** The cursor: on the scanner, so no closures are made per write. */
-  private buf: Buffer = Buffer.alloc(0);
-  private p = 0;
-  private to = 0;
-
-  private expect(l: Buffer): boolean {
-    const { buf, p } = this;
-    if (p + l.length > this.to) return false;
-    for (let i = 0; i < l.length; i++) if (buf[p + i] !== l[i]) return false;
-    this.p = p + l.length;
-    return true;
-  }
-
-  /** The closing quote of a string opened before the cursor, or -1 when it has escapes. */
-  private plainEnd(): number {
-    const { buf, to } = this;
-    for (let i = this.p; i < to; i++) { const c = buf[i]!; if (c === QUOTE) return i; if (c === BACKSLASH) return -1; }
-    return -1;
-  }
 
   /** Moves the cursor past one JSON value (strings with escapes, nested objects and arrays). */
   private skip(): boolean {
@@ -90,14 +72,14 @@ export class WriteScanner {
     while (this.p < to) {
       if (buf[this.p] !== QUOTE) return undefined;
       this.p++;
-      const keyEnd = this.plainEnd();
+      const keyEnd = this.stringEnd();
       if (keyEnd < 0 || buf[keyEnd + 1] !== COLON) return undefined;
       const key = buf.toString('latin1', this.p, keyEnd);
       this.p = keyEnd + 2;
       if (key === 'db') {
         if (buf[this.p] !== QUOTE) return undefined;
         this.p++;
-        const e = this.plainEnd();
+        const e = this.stringEnd();
         if (e < 0) return undefined;
         const text = buf.toString('utf8', this.p, e);
         db = this.dbs.get(text) ?? (this.dbs.set(text, text), text);
@@ -108,17 +90,17 @@ export class WriteScanner {
         while (buf[this.p] !== 0x5d) {
           const start = this.p;
           if (!this.expect(TABLE)) return undefined;
-          let e = this.plainEnd();
+          let e = this.stringEnd();
           if (e < 0) return undefined;
           this.p = e + 1;
           if (!this.expect(TAGS)) return undefined;
           while (buf[this.p] !== 0x7d) {
             if (buf[this.p] !== QUOTE) return undefined;
             this.p++;
-            e = this.plainEnd();
+            e = this.stringEnd();
             if (e < 0 || buf[e + 1] !== COLON || buf[e + 2] !== QUOTE) return undefined;
             this.p = e + 3;
-            e = this.plainEnd();
+            e = this.stringEnd();
             if (e < 0) return undefined;
             this.p = e + 1;
             if (buf[this.p] === COMMA) this.p++;
@@ -129,7 +111,7 @@ export class WriteScanner {
           let secs = NaN, nanos = 0;
           if (!this.expect(NULL)) {
             if (buf[this.p++] !== QUOTE) return undefined;
-            e = this.plainEnd();
+            e = this.stringEnd();
             const digits = e - this.p;
             if (e < 0 || digits < 10 || digits > 19) return undefined;
             secs = 0;
