@@ -6,10 +6,11 @@
 // `node bench/migration.mjs` after `npm run build`). Starts real nodes on loopback.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from './lib/free-ports.mjs';
+import { until } from './lib/until.mjs';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../reference-server/dist/main.js');
 const ROWS = Number(process.env.PHANTOM_BENCH_MIGRATION_ROWS ?? 1_000_000);
@@ -21,23 +22,7 @@ const IN_FLIGHT = 64;
 const BASELINE_MS = 8000;
 const T0 = 1_704_067_200_000_000_000n; // 2024-01-01
 
-async function freePorts(n) {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => r(s)); })));
-  const ports = servers.map((s) => s.address().port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
-async function until(cond, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function startCluster(ids) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'phantom-bench-mig-'));

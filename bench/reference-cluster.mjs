@@ -2,20 +2,14 @@
 // `node bench/reference-cluster.mjs` after `npm run build`). Starts real nodes on loopback.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from './lib/free-ports.mjs';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../reference-server/dist/main.js');
 const BATCH = 5000;
 
-async function freePorts(n) {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => r(s)); })));
-  const ports = servers.map((s) => s.address().port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 async function startCluster(ids) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'phantom-bench-'));
