@@ -31,6 +31,17 @@ t.test('GET raft shows the same leader and voters on every node', async (t) => {
   t.same(nodes.filter((n: { leader: boolean }) => n.leader).map((n: { id: string }) => n.id), [leader], "GET nodes' leader flag follows Raft");
 });
 
+t.test('a change made through the leader is seen at once through every follower: catalog reads and queries', async (t) => {
+  const leader = await agreedLeader(['a', 'b', 'c']);
+  const followers = ['a', 'b', 'c'].filter((id) => id !== leader);
+  for (let i = 0; i < 10; i++) {
+    t.equal((await c.json(leader, 'POST', '/api/v3/configure/database', { db: `ryw${i}` })).status, 200);
+    for (const f of followers) t.ok((await dbsOf(f)).includes(`ryw${i}`), `ryw${i} listed by ${f} right away`);
+    t.equal((await c.write(leader, `ryw${i}`, `m${i},k=x v=1 1704067200000000000`)).status, 204);
+    for (const f of followers) t.equal((await c.query(f, `ryw${i}`, `SELECT v FROM m${i}`)).status, 200, `m${i} queryable via ${f} right away`);
+  }
+});
+
 t.test('kill the leader: a new one is elected, catalog changes work again, the old leader catches up', async (t) => {
   const old = await agreedLeader(['a', 'b', 'c']);
   t.equal((await c.json(old, 'POST', '/api/v3/configure/database', { db: 'before' })).status, 200);

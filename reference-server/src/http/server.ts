@@ -58,6 +58,9 @@ async function handle(node: NodeApi, router: Router, ctx: Context): Promise<void
     if (peerVersion > node.catalog.version && !pathname.startsWith('/internal/catalog/')) {
       await node.catalog.noteVersion(peerVersion, headerString(ctx.req.headers['x-phantom-node']));
     }
+    // A client's catalog read (the cluster plane, the database list) sees every change committed
+    // before it arrived, also on a follower: the follower catches up to the leader's commit first.
+    if (ctx.req.method === 'GET' && readsCatalog(pathname)) await node.catalog.sync();
     await match.handler(ctx);
   } catch (err) {
     const e = toHttpError(err, node.config.nodeId);
@@ -80,6 +83,11 @@ function authorize(ctx: Context, token: string): void {
   const b = Buffer.from(token);
   const ok = a.length === b.length && crypto.timingSafeEqual(a, b);
   if (!ok) throw new HttpError(401, m ? 'invalid token' : 'missing token: send "Authorization: Bearer <token>"');
+}
+
+/** Client reads answered from the catalog (not GET raft: it shows this node's own view). */
+function readsCatalog(pathname: string): boolean {
+  return pathname === '/api/v3/configure/database' || (pathname.startsWith('/api/v3/cluster/') && pathname !== '/api/v3/cluster/raft');
 }
 
 /** Paths a starting node answers at once: probes, metrics, and peers joining the catalog with it. */

@@ -47,7 +47,14 @@ export function dataPlaneRoutes(r: Router, node: NodeApi): void {
     if (!['json', 'jsonl', 'csv', 'pretty'].includes(format)) throw new HttpError(400, `unsupported format '${format}': use json, jsonl, csv or pretty`);
     const local = optionalBoolean(body, 'local') ?? bool(ctx, 'local', false);
     try {
-      const out = await node.query.query({ db, sql: q, format, local, traceId: ctx.traceId });
+      const run = () => node.query.query({ db, sql: q, format, local, traceId: ctx.traceId });
+      // A database or table created through another node moments ago may not have reached this
+      // one yet (its catalog follows the leader's): catch up once before calling it missing.
+      const out = await run().catch(async (err) => {
+        if ((err as { status?: number }).status !== 404) throw err;
+        await node.catalog.sync();
+        return run();
+      });
       node.count.queries({ outcome: 'ok' });
       ctx.send(200, out.body, out.contentType);
     } catch (err) {
