@@ -267,14 +267,7 @@ export class ShardStore {
         .raw()
         .safeIntegers(true);
       for (const row of stmt.iterate(shard) as Iterable<unknown[]>) {
-        let line = `${row[1]}|${row[0]}`;
-        for (let i = 0; i < cols.length; i++) {
-          const v = row[2 + i];
-          if (v !== null) line += `|${cols[i]!.name}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`;
-        }
-        line += '\n';
-        whole.update(line);
-        buckets[Number((row[0] as bigint) % BigInt(REPAIR_BUCKETS))]!.update(line);
+        hashRow(row, cols, whole, buckets);
         count++;
       }
     }
@@ -301,14 +294,7 @@ export class ShardStore {
       for (;;) {
         const rows = stmt.all(shard, after[0], after[1], pageRows) as unknown[][];
         for (const row of rows) {
-          let line = `${row[1]}|${row[0]}`;
-          for (let i = 0; i < cols.length; i++) {
-            const v = row[2 + i];
-            if (v !== null) line += `|${cols[i]!.name}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`;
-          }
-          line += '\n';
-          whole.update(line);
-          buckets[Number((row[0] as bigint) % BigInt(REPAIR_BUCKETS))]!.update(line);
+          hashRow(row, cols, whole, buckets);
           count++;
         }
         if (rows.length < pageRows) break;
@@ -714,4 +700,20 @@ function olderThan(cols: Array<{ col: string; kind: string }>, belowVersion: num
   if (belowVersion === undefined) return '';
   const fields = cols.filter((c) => c.kind === 'field');
   return fields.map((c) => ` AND COALESCE(${versionCol(c.col)}, 0) < ${Math.floor(belowVersion)}`).join('');
+}
+
+/**
+ * Feeds one row (sid, time, then `cols` in name order) into a shard digest and its repair
+ * bucket's: digest() and digestOlderThan() must hash rows identically, or a migration's
+ * comparison of source and target would never agree.
+ */
+function hashRow(row: unknown[], cols: ReadonlyArray<{ name: string }>, whole: crypto.Hash, buckets: crypto.Hash[]): void {
+  let line = `${row[1]}|${row[0]}`;
+  for (let i = 0; i < cols.length; i++) {
+    const v = row[2 + i];
+    if (v !== null) line += `|${cols[i]!.name}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`;
+  }
+  line += '\n';
+  whole.update(line);
+  buckets[Number((row[0] as bigint) % BigInt(REPAIR_BUCKETS))]!.update(line);
 }
