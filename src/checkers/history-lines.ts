@@ -7,27 +7,19 @@
 // of a line is what JSON.parse reads. It is not a validator: a line's value/error part
 // that no checker asks for is never parsed, so corruption there goes unnoticed.
 
-import type { OpType } from '../engine/history.js';
+import type { HistoryEntry, OpType } from '../engine/history.js';
 import { ByteCache } from './byte-cache.js';
 import { ByteCursor, QUOTE } from './byte-cursor.js';
 import { CheckInputError } from './input-error.js';
 import { WriteScanner, type ScannedWrite } from './write-scan.js';
 
-/** What the checkers read of a history line (a HistoryEntry is one too). */
-export interface CheckEntry {
-  index: number;
-  type: OpType;
-  invoke_index: number;
-  f: string;
-  node: string | null;
-  step: string;
-  scenario: string;
-  time_ms: number;
+/** What the checkers read of a history line (a HistoryEntry is one too): its identifying fields, as recorded. */
+export type CheckEntry = Pick<HistoryEntry, 'index' | 'type' | 'invoke_index' | 'f' | 'node' | 'step' | 'scenario' | 'time_ms'> & {
   readonly value?: unknown;
   readonly error?: string;
   /** A write invoke's db and points, read from the line's bytes (value.points as the checkers need them). */
   readonly write?: ScannedWrite;
-}
+};
 
 const lit = (s: string) => Buffer.from(s, 'latin1');
 const INDEX = lit('{"index":');
