@@ -48,7 +48,7 @@ t.test('a cluster a scenario changed is stopped, and the next reusing scenario s
   const sb = sandbox(t);
   const r = await cli(['run', fixture('e-removes-node.yaml'), fixture('b-reads.yaml'), '--out', sb.out], { env: sb.env });
   t.equal(r.exitCode, 0, r.stdout + r.stderr);
-  t.match(r.stdout, /shared cluster 1 stopped: membership changed: the catalog lists a \(Active\), the cluster started with a,b; the next reusing scenario starts a fresh one/);
+  t.match(r.stdout, /shared cluster 1 stopped: membership changed: the catalog lists [ab] \(Active\), the cluster started with a,b; the next reusing scenario starts a fresh one/);
   const [e, b] = readJson(join(sb.out, 'latest', 'journal.json')).scenarios as JournalScenario[];
   t.match(e!.setup[0]!.label, /shared cluster 1\)$/);
   t.match(b!.setup[0]!.label, /^start 2 nodes \(process driver, shared cluster 2\)$/, 'B started a fresh shared cluster');
