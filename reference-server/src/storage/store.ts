@@ -257,21 +257,15 @@ export class ShardStore {
   /** Row count and SHA-256 over canonically ordered rows (by time, then series id), plus per-bucket digests for repair. */
   digest(db: string, table: string, shard: number): ShardDigest {
     const t = this.table(db, table);
-    const whole = crypto.createHash('sha256');
-    const buckets = Array.from({ length: REPAIR_BUCKETS }, () => crypto.createHash('sha256'));
-    let count = 0;
+    const hasher = new ShardHasher(t ? [...t.columns.values()] : []);
     if (t) {
-      const cols = [...t.columns.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const stmt = this.db
-        .prepare(`SELECT sid, time${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname} WHERE shard = ? ORDER BY time, sid`)
+        .prepare(`SELECT sid, time${hasher.cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname} WHERE shard = ? ORDER BY time, sid`)
         .raw()
         .safeIntegers(true);
-      for (const row of stmt.iterate(shard) as Iterable<unknown[]>) {
-        hashRow(row, cols, whole, buckets);
-        count++;
-      }
+      for (const row of stmt.iterate(shard) as Iterable<unknown[]>) hasher.add(row);
     }
-    return { row_count: count, checksum: whole.digest('hex'), buckets: buckets.map((h) => h.digest('hex').slice(0, 16)) };
+    return hasher.result();
   }
 
   /**
@@ -281,11 +275,9 @@ export class ShardStore {
    */
   async digestOlderThan(db: string, table: string, shard: number, belowVersion: number, pageRows = 5000): Promise<ShardDigest> {
     const t = this.table(db, table);
-    const whole = crypto.createHash('sha256');
-    const buckets = Array.from({ length: REPAIR_BUCKETS }, () => crypto.createHash('sha256'));
-    let count = 0;
+    const hasher = new ShardHasher(t ? [...t.columns.values()] : []);
     if (t) {
-      const cols = [...t.columns.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const cols = hasher.cols;
       const stmt = this.db
         .prepare(`SELECT sid, time${cols.map((c) => ', ' + c.col).join('')} FROM ${t.sqlname} WHERE shard = ? AND (time, sid) > (?, ?)${olderThan(cols, belowVersion)} ORDER BY time, sid LIMIT ?`)
         .raw()
@@ -293,17 +285,14 @@ export class ShardStore {
       let after: [bigint, bigint] = [-(2n ** 63n), -1n];
       for (;;) {
         const rows = stmt.all(shard, after[0], after[1], pageRows) as unknown[][];
-        for (const row of rows) {
-          hashRow(row, cols, whole, buckets);
-          count++;
-        }
+        for (const row of rows) hasher.add(row);
         if (rows.length < pageRows) break;
         const last = rows[rows.length - 1]!;
         after = [last[1] as bigint, last[0] as bigint];
         await new Promise((r) => setImmediate(r));
       }
     }
-    return { row_count: count, checksum: whole.digest('hex'), buckets: buckets.map((h) => h.digest('hex').slice(0, 16)) };
+    return hasher.result();
   }
 
   /** digest(), recomputed only when the shard changed since the last call. */
@@ -703,17 +692,34 @@ function olderThan(cols: Array<{ col: string; kind: string }>, belowVersion: num
 }
 
 /**
- * Feeds one row (sid, time, then `cols` in name order) into a shard digest and its repair
- * bucket's: digest() and digestOlderThan() must hash rows identically, or a migration's
- * comparison of source and target would never agree.
+ * A shard digest being built: rows (sid, time, then `cols` in name order) are fed in in
+ * (time, sid) order. digest() and digestOlderThan() both use it, so they hash rows alike: a
+ * migration compares one with the other.
  */
-function hashRow(row: unknown[], cols: ReadonlyArray<{ name: string }>, whole: crypto.Hash, buckets: crypto.Hash[]): void {
-  let line = `${row[1]}|${row[0]}`;
-  for (let i = 0; i < cols.length; i++) {
-    const v = row[2 + i];
-    if (v !== null) line += `|${cols[i]!.name}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`;
+class ShardHasher<C extends { name: string }> {
+  /** The columns in canonical (name) order: select them in this order. */
+  readonly cols: C[];
+  private readonly whole = crypto.createHash('sha256');
+  private readonly buckets = Array.from({ length: REPAIR_BUCKETS }, () => crypto.createHash('sha256'));
+  private count = 0;
+
+  constructor(cols: C[]) {
+    this.cols = [...cols].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
-  line += '\n';
-  whole.update(line);
-  buckets[Number((row[0] as bigint) % BigInt(REPAIR_BUCKETS))]!.update(line);
+
+  add(row: unknown[]): void {
+    let line = `${row[1]}|${row[0]}`;
+    for (let i = 0; i < this.cols.length; i++) {
+      const v = row[2 + i];
+      if (v !== null) line += `|${this.cols[i]!.name}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`;
+    }
+    line += '\n';
+    this.whole.update(line);
+    this.buckets[Number((row[0] as bigint) % BigInt(REPAIR_BUCKETS))]!.update(line);
+    this.count++;
+  }
+
+  result(): ShardDigest {
+    return { row_count: this.count, checksum: this.whole.digest('hex'), buckets: this.buckets.map((h) => h.digest('hex').slice(0, 16)) };
+  }
 }
