@@ -88,12 +88,23 @@ t.test('Ctrl-C with --jobs 2 tears down every running cluster, own and shared', 
   sb.track(child);
   const runs = join(sb.state, 'runs');
   const records = () => (existsSync(runs) ? readdirSync(runs).filter((f) => f.endsWith('.json')).map((f) => readJson(join(runs, f)) as { run_id: string; temp_dir: string; children: Array<{ url: string }> }) : []);
-  // Both clusters up: two run records, each with both nodes running and answering /health.
+  // Both clusters up: two run records, each with both nodes running and answering /health,
+  // and both scenarios past their start step. /health alone is not enough: the runner
+  // polls it too and may not have seen the 200 yet, so the start step is still running.
+  // Each scenario's first step is a write; its ok in the live history.jsonl says the
+  // start step has finished.
+  const startedBoth = () => {
+    const dirs = existsSync(sb.out) ? readdirSync(sb.out).filter((d) => d !== 'latest') : [];
+    const path = dirs.length === 1 ? join(sb.out, dirs[0]!, 'history.jsonl') : '';
+    if (!path || !existsSync(path)) return false;
+    const oks = readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('"f":"write"') && l.includes('"type":"ok"'));
+    return oks.length === 2;
+  };
   const serving = async () => {
     const recs = records();
     if (!(recs.length === 2 && recs.every((rec) => rec.children.length === 2 && pidsWith(rec.temp_dir).length === 2))) return false;
     const health = await Promise.all(recs.flatMap((rec) => rec.children.map((c) => fetch(`${c.url}/health`).then((res) => res.status === 200, () => false))));
-    return health.every(Boolean);
+    return health.every(Boolean) && startedBoth();
   };
   const deadline = Date.now() + 30_000;
   let up = false;
