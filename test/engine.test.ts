@@ -114,7 +114,9 @@ t.test('an await that never holds fails after its timeout, with attempts', async
   t.equal(result.exit_code, 1);
   const a = test.steps[1]!;
   t.equal(a.status, 'failed');
-  t.match(a.error!.message, /still not true after 1s \(\d+ attempts\): query via a: expected 5 row\(s\), got 1/);
-  t.ok(a.attempts! >= 3, `${a.attempts} attempts`);
-  t.ok(a.duration_ms < 3000, 'gave up on time');
+  t.match(a.error!.message, /still not true after 3s \(\d+ attempts\): query via a: expected 5 row\(s\), got 1/);
+  // Retried (a query answers in milliseconds; 3 s leaves room for a loaded machine), and
+  // gave up rather than hung: bounds that hold on a busy machine, not timings.
+  t.ok(a.attempts! >= 2, `${a.attempts} attempts`);
+  t.ok(a.duration_ms >= 2900 && a.duration_ms < 15_000, `gave up after its timeout (${a.duration_ms} ms)`);
 });
