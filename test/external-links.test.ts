@@ -44,6 +44,19 @@ t.test('placeholder values are single-quoted: a peer host with $(...) runs nothi
   t.equal(readFileSync(seen, 'utf8'), `${new URL(peerUrl).hostname}\n8181\ndrop\nb\na\n`, 'each value reaches the command verbatim, as one word');
 });
 
+t.test('an IPv6 peer reaches the commands as a bare address, as iptables and sockets want it', async (t) => {
+  const dir = scratch(t);
+  const seen = join(dir, 'seen');
+  const l = await links(dir, [
+    node('a', { partition: `printf '%s %s' {peer_host} "$PHANTOM_PEER_HOST" > ${seen}`, heal: 'true' }),
+    node('b', undefined, 'https://[fd00::7]:8443'),
+  ]);
+  t.teardown(() => l.close());
+  t.equal(l.dialable({ from: 'a', to: 'b' }).host, 'fd00::7');
+  await l.cut([{ from: 'a', to: 'b' }], 'drop');
+  t.equal(readFileSync(seen, 'utf8'), 'fd00::7 fd00::7', 'no brackets in {peer_host} or PHANTOM_PEER_HOST');
+});
+
 t.test('an https peer without a port is dialed on 443', async (t) => {
   const dir = scratch(t);
   const l = await links(dir, [node('a', { partition: 'true', heal: 'true' }), node('b', undefined, 'https://b.example')]);

@@ -42,7 +42,7 @@ export class ExternalLinks implements LinkControl {
     try {
       for (const n of nodes) {
         const u = new URL(n.url);
-        if (u.protocol === 'http:') await set.add(CLIENT, n.id, { host: u.hostname, port: Number(u.port) || 80 });
+        if (u.protocol === 'http:') await set.add(CLIENT, n.id, { host: bareHost(u), port: Number(u.port) || 80 });
       }
     } catch (e) {
       await set.close();
@@ -119,7 +119,7 @@ export class ExternalLinks implements LinkControl {
   dialable(link: LinkRef): Dialable {
     if (link.from === CLIENT) return { host: '127.0.0.1', port: this.proxies.link(link).port };
     const peer = new URL(this.host.entry(link.to).peerUrl);
-    return { host: peer.hostname, port: Number(peer.port) || (peer.protocol === 'https:' ? 443 : 80) };
+    return { host: bareHost(peer), port: Number(peer.port) || (peer.protocol === 'https:' ? 443 : 80) };
   }
 
   unwitnessable(link: LinkRef): string | undefined {
@@ -201,4 +201,9 @@ export class ExternalLinks implements LinkControl {
     }
     return r;
   }
+}
+
+/** A URL's host as a socket or iptables wants it: an IPv6 literal without its brackets (`[::1]` is `::1`). */
+export function bareHost(u: URL): string {
+  return u.hostname.startsWith('[') && u.hostname.endsWith(']') ? u.hostname.slice(1, -1) : u.hostname;
 }
