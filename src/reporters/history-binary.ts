@@ -15,6 +15,8 @@ const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigin
 const SHARED_MAX = 64;
 /** Past this many defined values (values that do not repeat after all), the rest go inline. */
 const SHARED_LIMIT = 10_000;
+/** Series (and strings) kept for their ids, at most: past it a new series' write goes as JSON, and past as many strings the copy stops. */
+const ID_LIMIT = 1 << 20;
 const TYPE_CODE: Record<string, number> = Object.fromEntries(OP_TYPES.map((t, i) => [t, i]));
 /** A point's time in the form secs + nanos carries exactly: 10-19 digits, no leading zero. */
 const PLAIN_TIME = /^[1-9]\d{9,18}$/;
@@ -73,6 +75,7 @@ export class BinaryHistoryWriter {
   /** Appends one entry (one jsonl line) to the batch. */
   add(e: HistoryEntry, sidecar?: SidecarRef): void {
     if (this.fd === null) return;
+    if (this.strings.size >= ID_LIMIT) { this.stop(); return; }
     const type = TYPE_CODE[e.type];
     if (type === undefined || !isId(e.index) || !isId(e.invoke_index) || typeof e.time_ms !== 'number' || typeof e.scenario !== 'string'
       || typeof e.f !== 'string' || typeof e.step !== 'string' || (e.node !== null && typeof e.node !== 'string') || (e.error !== undefined && typeof e.error !== 'string')) {
@@ -170,7 +173,7 @@ export class BinaryHistoryWriter {
     }
     let id = this.series.get(key);
     if (id === undefined) {
-      if (n > 0xffff) return undefined;
+      if (n > 0xffff || this.series.size >= ID_LIMIT) return undefined;
       this.series.set(key, id = this.series.size);
       const b = this.batch;
       const at = b.begin(Rec.DefSeries);
