@@ -77,7 +77,7 @@ export class BinaryHistoryWriter {
     if (this.fd === null) return;
     if (this.strings.size >= ID_LIMIT) { this.stop(); return; }
     const type = TYPE_CODE[e.type];
-    if (type === undefined || !isId(e.index) || !isId(e.invoke_index) || typeof e.time_ms !== 'number' || typeof e.scenario !== 'string'
+    if (type === undefined || !isId(e.index) || !isId(e.invoke_index) || !Number.isFinite(e.time_ms) || typeof e.scenario !== 'string'
       || typeof e.f !== 'string' || typeof e.step !== 'string' || (e.node !== null && typeof e.node !== 'string') || (e.error !== undefined && typeof e.error !== 'string')) {
       // Not an entry this version carries: the copy stops; the reader takes the rest from history.jsonl.
       this.stop();
