@@ -13,6 +13,8 @@ import { BIN_MAGIC, BIN_VERSION, Field, HEADER_BYTES, NO_ID, OP_TYPES, Rec, SLOT
 const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 /** Values whose JSON is shorter than this are defined once (`{"status":204}`): they repeat. */
 const SHARED_MAX = 64;
+/** Longer ones (a read's request: db, SQL, what it reads) are defined when they come a second time. */
+const REPEATED_MAX = 1024;
 /** Past this many defined values (values that do not repeat after all), the rest go inline. */
 const SHARED_LIMIT = 10_000;
 /** Series (and strings) kept for their ids, at most: past it a new series' write goes as JSON, and past as many strings the copy stops. */
@@ -62,6 +64,8 @@ export class BinaryHistoryWriter {
   private readonly strings = new Map<string, number>();
   private readonly series = new Map<string, number>();
   private readonly shared = new Map<string, number>();
+  /** Longer values seen once, not yet defined. */
+  private readonly seenOnce = new Set<string>();
   private written = HEADER_BYTES;
 
   constructor(path: string) {
@@ -97,7 +101,7 @@ export class BinaryHistoryWriter {
       op.pos = valueAt;
       const json = toJson(e.value);
       if (json === undefined) op.u8(Val.None);
-      else if (json.length < SHARED_MAX && (this.shared.has(json) || this.shared.size < SHARED_LIMIT)) { op.u8(Val.Shared); op.u32(this.sharedValue(json)); }
+      else if (this.shares(json)) { op.u8(Val.Shared); op.u32(this.sharedValue(json)); }
       else { op.u8(Val.Json); op.text(json); }
     }
     const b = this.batch;
@@ -182,6 +186,18 @@ export class BinaryHistoryWriter {
       b.end(at);
     }
     return id;
+  }
+
+  /** Whether a value is defined once and referenced: short ones always, longer ones from their second time. */
+  private shares(json: string): boolean {
+    if (this.shared.has(json)) return true;
+    if (this.shared.size >= SHARED_LIMIT || json.length >= REPEATED_MAX) return false;
+    if (json.length < SHARED_MAX) return true;
+    if (this.seenOnce.has(json)) { this.seenOnce.delete(json); return true; }
+    // Bounded: values that never repeat (a read's rows) are forgotten.
+    if (this.seenOnce.size >= SHARED_LIMIT) this.seenOnce.clear();
+    this.seenOnce.add(json);
+    return false;
   }
 
   private sharedValue(json: string): number {
