@@ -312,3 +312,17 @@ check: [set, overwrite, stale-reads]
   const infos = readFileSync(join(run, 'history.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"info"')).length;
   t.ok(infos > 0, `${infos} info operations (the paused node)`);
 });
+
+t.test('integers beyond 2^53 are decimal text in both files', async (t) => {
+  const h = new HistoryBuilder();
+  const big = { table: 'cpu', tags: { host: 'h1' }, time: '1704067201000000000', fields: { n: 2n ** 64n }, line: 1 };
+  h.write([big], 0, 10);
+  h.invoke('admin', 11, { id: 2n ** 70n });
+  const dir = saved(fresh(t), h.entries);
+  const lines = readFileSync(join(dir, 'history.jsonl'), 'utf8').trim().split('\n');
+  t.match(lines[0], /"fields":\{"n":"18446744073709551616"\}/);
+  t.match(lines[2], /"value":\{"id":"1180591620717411303424"\}/);
+  const { entries } = await fromBin(dir);
+  t.same(entries[0]!.write!.points[0]!.fields, { n: '18446744073709551616' }, 'a big integer field as the text the jsonl has');
+  t.same(entries[2]!.value, { id: '1180591620717411303424' });
+});

@@ -9,8 +9,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { HistoryEntry } from '../engine/history.js';
 import { BIN_MAGIC, BIN_VERSION, Field, HEADER_BYTES, NO_ID, OP_TYPES, Rec, SLOT_AT, TAIL_CHECK_BYTES, Val, fnv1a } from '../engine/history-bin-format.js';
+import { historyJson } from './history-json.js';
 
-const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 /** Values whose JSON is shorter than this are defined once (`{"status":204}`): they repeat. */
 const SHARED_MAX = 64;
 /** Longer ones (a read's request: db, SQL, what it reads) are defined when they come a second time. */
@@ -95,11 +95,11 @@ export class BinaryHistoryWriter {
     if (e.error === undefined) op.u8(0); else { op.u8(1); op.text(e.error); }
     const valueAt = op.pos;
     if (sidecar) {
-      op.u8(Val.Sidecar); op.text(toJson(sidecar.inline)); op.text(sidecar.file);
+      op.u8(Val.Sidecar); op.text(historyJson(sidecar.inline)); op.text(sidecar.file);
     } else if (e.value === undefined) op.u8(Val.None);
     else if (!(e.type === 'invoke' && e.f === 'write' && this.write(e.value))) {
       op.pos = valueAt;
-      const json = toJson(e.value);
+      const json = historyJson(e.value);
       if (json === undefined) op.u8(Val.None);
       else if (this.shares(json)) { op.u8(Val.Shared); op.u32(this.sharedValue(json)); }
       else { op.u8(Val.Json); op.text(json); }
@@ -147,7 +147,7 @@ export class BinaryHistoryWriter {
     // The rest of the value, with the places of points and body kept (the reader restores
     // the key order): the same few texts on every write of a workload, so defined once.
     const body = value.body;
-    const template = toJson(typeof body === 'string' ? { ...value, body: 0, points: 0 } : { ...value, points: 0 });
+    const template = historyJson(typeof body === 'string' ? { ...value, body: 0, points: 0 } : { ...value, points: 0 });
     if (this.shared.has(template) || this.shared.size < SHARED_LIMIT) { op.u8(Val.Shared); op.u32(this.sharedValue(template)); }
     else { op.u8(Val.Json); op.text(template); }
     if (typeof body === 'string') { op.u8(1); op.text(body); } else op.u8(0);

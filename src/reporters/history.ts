@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import type { Reporter } from '../engine/events.js';
 import type { HistoryEntry } from '../engine/history.js';
 import { BinaryHistoryWriter, type SidecarRef } from './history-binary.js';
+import { historyJson } from './history-json.js';
 
 /** A value whose JSON is longer than this moves its large parts to a sidecar. */
 export const SIDECAR_THRESHOLD = 64 * 1024;
 /** Within such a value, the keys longer than this move; the small ones stay on the line. */
 const SIDECAR_KEY_MIN = 1024;
 
-const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 
 export class HistoryReporter implements Reporter {
   private readonly path: string;
@@ -45,12 +45,12 @@ export class HistoryReporter implements Reporter {
 
   /** The entry's line; large parts of its value written to the sidecar first. */
   private line(e: HistoryEntry): { text: string; sidecar?: SidecarRef } {
-    const text = toJson(e);
+    const text = historyJson(e);
     if (text.length <= this.threshold || !isObject(e.value)) return { text };
     const inline: Record<string, unknown> = {};
     const moved: Record<string, string> = {};
     for (const [k, v] of Object.entries(e.value)) {
-      const json = toJson(v);
+      const json = historyJson(v);
       if (json !== undefined && json.length > SIDECAR_KEY_MIN) moved[k] = json;
       else inline[k] = v;
     }
@@ -58,7 +58,7 @@ export class HistoryReporter implements Reporter {
     const file = `history/${this.lines}.json`;
     if (!this.sidecarDir) mkdirSync(this.sidecarDir = join(this.dir, 'history'), { recursive: true });
     writeFileSync(join(this.dir, file), `{${Object.entries(moved).map(([k, json]) => `${JSON.stringify(k)}:${json}`).join(',')}}\n`);
-    return { text: toJson({ ...e, value: inline, sidecar: { file, keys: Object.keys(moved) } }), sidecar: { inline, file } };
+    return { text: historyJson({ ...e, value: inline, sidecar: { file, keys: Object.keys(moved) } }), sidecar: { inline, file } };
   }
 
   flush() {
