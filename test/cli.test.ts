@@ -60,7 +60,7 @@ t.test('run: a passing scenario is exit 0 and writes every report', async (t) =>
   t.match(r.stdout, /1 passed, 0 failed/);
   t.ok(lstatSync(join(sb.out, 'latest')).isSymbolicLink(), 'reports/latest is a symlink');
   const dir = join(sb.out, readlinkSync(join(sb.out, 'latest')));
-  t.same(readdirSync(dir).sort(), ['history.jsonl', 'journal.json', 'junit.xml', 'logs', 'report.html']);
+  t.same(readdirSync(dir).sort(), ['history.bin', 'history.jsonl', 'journal.json', 'junit.xml', 'logs', 'report.html']);
   const journal = readJson(join(dir, 'journal.json'));
   t.match(journal, { format: 'phantom-test/journal', version: 1, seed: 42, verdict: 'passed', exit_code: 0 });
   t.match(journal.scenarios[0], { name: 'one node passes', verdict: 'passed', steps: [{ status: 'passed' }, { status: 'passed' }] });

@@ -4,7 +4,7 @@
 // order (another tool's, or an older phantom-test's), and bad input must be a positioned
 // CheckInputError, never a crash or a silently "unknown" checker.
 import t from 'tap';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkHistory } from '../src/checkers/checker.js';
 import { CheckInputError, checkRun } from '../src/checkers/history-file.js';
@@ -47,12 +47,16 @@ const recorded = (e: HistoryEntry): HistoryEntry => ({
   ...(e.value !== undefined ? { value: e.value } : {}), ...(e.error !== undefined ? { error: e.error } : {}),
 });
 
-/** The run folder the runner would write for these entries. */
+/**
+ * The run folder the runner would write for these entries, without its history.bin: these
+ * tests are about reading history.jsonl (the bin's are in history-bin.test.ts).
+ */
 function saved(dir: string, entries: HistoryEntry[], threshold?: number): string {
   mkdirSync(dir, { recursive: true });
   const rep = new HistoryReporter(dir, threshold);
   for (const e of entries) rep.onOperation(recorded(e));
-  rep.flush();
+  rep.onEnd();
+  rmSync(join(dir, 'history.bin'));
   return dir;
 }
 

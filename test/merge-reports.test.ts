@@ -65,6 +65,7 @@ t.test('two shards merge into one run: totals add up, junit validates, report.ht
 
   const lines = (d: string) => readFileSync(join(d, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).length;
   t.equal(lines(dir), lines(shards[0]!) + lines(shards[1]!), 'every operation of every shard in history.jsonl');
+  t.ok(shards.every((d) => existsSync(join(d, 'history.bin'))) && !existsSync(join(dir, 'history.bin')), 'no shard\'s history.bin in the merged folder: check reads its new history.jsonl');
 
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   t.match(html, /wrong rows/);

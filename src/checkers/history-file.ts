@@ -1,16 +1,19 @@
-// Reads a saved run's history.jsonl (and its sidecars) back, streaming, and runs
+// Reads a saved run's history back (history.bin where valid, else history.jsonl; sidecars), streaming, and runs
 // checkers per scenario: what `phantom-test check <run-dir>` does. A missing, truncated or
 // corrupt file is a CheckInputError naming the file and line (or byte offset).
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HistoryEntry } from '../engine/history.js';
 import { CheckSession, type CheckResult, type Checker } from './checker.js';
+import { readBinHistory, type Covered } from './history-bin.js';
 import { LineScanner, type CheckEntry } from './history-lines.js';
 import { CheckInputError } from './input-error.js';
+import { withSidecar } from './sidecar.js';
 
 export { CheckInputError };
+export { readJsonFile } from './sidecar.js';
 
 const TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
 
@@ -24,69 +27,41 @@ export function readEntry(line: string, where: string, dir: string): HistoryEntr
     throw new CheckInputError(`${where}: not a history operation (needs index, type invoke|ok|fail|info, f, scenario, time_ms)`);
   }
   if (e.sidecar) {
-    const file = String(e.sidecar.file ?? '');
-    const path = join(dir, file);
-    if (!/^history\/[^/]+\.json$/.test(file) || !existsSync(path)) throw new CheckInputError(`${where}: its sidecar ${path} is missing`);
-    const moved = readJsonFile(path, `sidecar of ${where}`);
-    e.value = { ...(e.value as object), ...(moved as object) };
+    e.value = withSidecar(e.value, String(e.sidecar.file ?? ''), where, dir);
     delete e.sidecar;
   }
   return e;
 }
 
-/**
- * A whole JSON file; when it is not valid JSON, a CheckInputError naming the file and the
- * byte offset where it goes wrong (or where it ends, when it is cut short).
- */
-export function readJsonFile(path: string, what: string): unknown {
-  const bytes = readFileSync(path);
-  const text = bytes.toString('utf8');
-  try { return JSON.parse(text); } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const at = errorPosition(text, message);
-    const where = at === undefined ? 'at an unknown offset'
-      : at >= text.length ? `cut short at byte offset ${bytes.length} (the file is truncated)`
-      : `at byte offset ${Buffer.byteLength(text.slice(0, at))}`;
-    throw new CheckInputError(`${path} (${what}) is not valid JSON: ${where}: ${message}`);
-  }
-}
-
-/**
- * Where JSON.parse failed: the position it names, else (`Unexpected token 'x', ...`) the
- * first such character outside a string.
- */
-function errorPosition(text: string, message: string): number | undefined {
-  const at = /position (\d+)/.exec(message);
-  if (at) return Number(at[1]);
-  if (/end of JSON/i.test(message)) return text.length;
-  const token = /^Unexpected token '(.)'/.exec(message)?.[1];
-  if (token === undefined) return undefined;
-  for (let i = 0, inString = false; i < text.length; i++) {
-    const c = text[i];
-    if (inString) { if (c === '\\') i++; else if (c === '"') inString = false; } else if (c === '"') inString = true;
-    else if (c === token) return i;
-  }
-  return undefined;
-}
-
 const NEWLINE = 0x0a;
 
-/** Streams a run folder's history into `take`, entry by entry, in order. */
+/**
+ * Streams a run folder's history into `take`, entry by entry, in order: from history.bin
+ * (the runner's compact copy) as far as it is valid for history.jsonl, the rest from the jsonl.
+ */
 export async function forEachEntry(dir: string, take: (e: CheckEntry) => void): Promise<void> {
   if (!existsSync(dir)) throw new CheckInputError(`${dir}: no such run folder`);
   if (!statSync(dir).isDirectory()) throw new CheckInputError(`${dir}: not a folder (give the run folder, e.g. reports/latest)`);
   const path = join(dir, 'history.jsonl');
   if (!existsSync(path)) throw new CheckInputError(`${path} is missing: the checkers read the run's history`);
+  const covered = await readBinHistory(dir, path, take);
+  await readJsonlFrom(dir, path, covered, take);
+}
+
+/** history.jsonl's lines after the first `skip.bytes` bytes (`skip.lines` lines), numbered as in the file. */
+async function readJsonlFrom(dir: string, path: string, skip: Covered, take: (e: CheckEntry) => void): Promise<void> {
   const scanner = new LineScanner();
   const file = await open(path, 'r');
   try {
     let buf = Buffer.allocUnsafe(1 << 22);
     let have = 0;
-    let lineNo = 0;
+    let lineNo = skip.lines;
+    let at = skip.bytes;
     for (;;) {
       if (have === buf.length) { const bigger = Buffer.allocUnsafe(buf.length * 2); buf.copy(bigger, 0, 0, have); buf = bigger; }
-      const { bytesRead } = await file.read(buf, have, buf.length - have, null);
+      const { bytesRead } = await file.read(buf, have, buf.length - have, at);
       if (bytesRead === 0) break;
+      at += bytesRead;
       const end = have + bytesRead;
       let from = 0;
       // Lines read from the bytes: no decoding of whole chunks, no JSON.parse of what the scanner reads.

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 
 export default class Check extends Command {
   static override summary = "Run history checkers over a saved run's history.";
-  static override description = `Reads <run-dir>/history.jsonl (and its sidecars, history/<line>.json) and runs, for each scenario, the checkers its check: list names (from <run-dir>/journal.json), or those given with --checker. Checkers: set, overwrite, stale-reads, convergence (docs/history.md).
+  static override description = `Reads <run-dir>/history.jsonl (and its sidecars, history/<line>.json; from history.bin, the runner's compact copy, as far as it matches the jsonl) and runs, for each scenario, the checkers its check: list names (from <run-dir>/journal.json), or those given with --checker. Checkers: set, overwrite, stale-reads, convergence (docs/history.md).
 
 Exit 0 when every checker finds the history valid (unknown does not fail); 1 when one finds a violation; 2 on bad input: a missing, truncated or corrupt history (the message names the file and line), an unknown checker, or nothing to check.`;
   static override examples = [
