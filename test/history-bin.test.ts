@@ -281,11 +281,12 @@ databases:
           RG: { time: all, hash: all, nodes: [a, b, c] }
 steps:
   - parallel:
-      - workload: { table: events, kind: set, clients: 3, rate: 60, duration: 2s, op_timeout: 300ms }
-      - workload: { table: regs, kind: overwrite, keys: 4, clients: 3, rate: 60, duration: 2s, op_timeout: 300ms }
-      - - wait: 500ms
+      - workload: { table: events, kind: set, clients: 3, rate: 60, duration: 3s, op_timeout: 200ms }
+      - workload: { table: regs, kind: overwrite, keys: 4, clients: 3, rate: 60, duration: 3s, op_timeout: 200ms }
+      # b paused for most of the workloads (a third of the ops go to it), so some writes are info on any machine.
+      - - wait: 300ms
         - fault: { pause: b }
-        - wait: 500ms
+        - wait: 1500ms
         - fault: { resume: b }
 check: [set, overwrite, stale-reads]
 `,
