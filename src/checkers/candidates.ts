@@ -1,77 +1,142 @@
 // The overwrite checker's candidate writes per identity: the writes whose value a final
 // read may rightly show. Almost every identity has exactly one (a point written once), so
-// the first is kept inline in columns by identity id (id-columns.ts) and a list is made
-// only for an identity written again.
+// that one is kept in columns by identity id (id-columns.ts), and an identity written
+// again gets a list of its own, also in columns: a register rewritten a million times
+// then allocates nothing per write.
 
 import { capacityFor, grown, grownRefs } from './id-columns.js';
 import { sameValue, type FieldValue } from './points.js';
 
+/** A candidate as messages name it. */
 export interface Candidate {
   index: number;
   type: 'ok' | 'info';
   node: string | null;
-  invokeMs: number;
   completeMs: number;
   fields: Record<string, FieldValue>;
 }
 
-const NONE = 0, OK = 1, INFO = 2;
+type Fields = Record<string, FieldValue>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/**
+ * Candidates in columns, in the order they came: slot i is the i-th. Used once for all
+ * identities' first candidates (by id) and once per identity written again (by order).
+ */
+class CandidateColumns {
+  /** 1: an info write (never superseded), 0: acknowledged. */
+  info = new Uint8Array(0);
+  index = new Float64Array(0);
+  completeMs = new Float64Array(0);
+  node: Array<string | null> = [];
+  fields: Array<Fields | undefined> = [];
+
+  constructor(size: number) { this.ensure(size); }
+
+  ensure(size: number): void {
+    if (size <= this.info.length) return;
+    const n = capacityFor(this.info.length, size);
+    this.info = grown(this.info, n, 0);
+    this.index = grown(this.index, n, 0);
+    this.completeMs = grown(this.completeMs, n, 0);
+    this.node = grownRefs(this.node, n, null);
+    this.fields = grownRefs(this.fields, n, undefined);
+  }
+
+  set(i: number, index: number, info: boolean, node: string | null, completeMs: number, fields: Fields): void {
+    this.info[i] = info ? 1 : 0;
+    this.index[i] = index;
+    this.node[i] = node;
+    this.completeMs[i] = completeMs;
+    this.fields[i] = fields;
+  }
+
+  move(from: number, to: number): void {
+    this.set(to, this.index[from]!, this.info[from] === 1, this.node[from]!, this.completeMs[from]!, this.fields[from]!);
+  }
+
+  /**
+   * Whether an acknowledged write begun at `invokeMs`, setting `fields`, supersedes slot
+   * i: an acknowledged candidate that completed before it began and set no other field.
+   */
+  supersededBy(i: number, invokeMs: number, fields: Fields): boolean {
+    return this.info[i] === 0 && !(this.completeMs[i]! >= invokeMs) && covers(fields, this.fields[i]!);
+  }
+
+  candidate(i: number): Candidate {
+    return { index: this.index[i]!, type: this.info[i] ? 'info' : 'ok', node: this.node[i]!, completeMs: this.completeMs[i]!, fields: this.fields[i]! };
+  }
+}
+
+/** An identity's candidates once it has had more than one. */
+class CandidateList extends CandidateColumns {
+  n = 0;
+
+  constructor() { super(4); }
+
+  push(index: number, info: boolean, node: string | null, completeMs: number, fields: Fields): void {
+    this.ensure(this.n + 1);
+    this.set(this.n++, index, info, node, completeMs, fields);
+  }
+
+  /** Drops what an acknowledged write begun at `invokeMs`, setting `fields`, supersedes; in place, in order. */
+  supersede(invokeMs: number, fields: Fields): void {
+    let kept = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (this.supersededBy(i, invokeMs, fields)) continue;
+      if (kept !== i) this.move(i, kept);
+      kept++;
+    }
+    // Let go of the dropped candidates' fields.
+    for (let i = kept; i < this.n; i++) this.fields[i] = undefined;
+    this.n = kept;
+  }
+}
+
 export class Candidates {
-  /** The inline candidate: NONE when the identity has none inline (no write yet, or a list). */
-  private type = new Uint8Array(0);
-  private index = new Float64Array(0);
-  private node: Array<string | null> = [];
-  private invokeMs = new Float64Array(0);
-  private completeMs = new Float64Array(0);
-  private fields: Array<Record<string, FieldValue> | undefined> = [];
-  /** Identities written more than once: all their candidates, in the order they came. */
+  /** Each identity's one candidate while it has at most one (has: 1). */
+  private readonly first = new CandidateColumns(0);
+  private has = new Uint8Array(0);
+  /** Identities that had more than one: all their candidates (has: 0). */
   private lists: Array<CandidateList | undefined> = [];
 
   /** Room for ids below `size`. */
   ensure(size: number): void {
-    if (size <= this.type.length) return;
-    const n = capacityFor(this.type.length, size);
-    this.type = grown(this.type, n, NONE);
-    this.index = grown(this.index, n, 0);
-    this.node = grownRefs(this.node, n, null);
-    this.invokeMs = grown(this.invokeMs, n, 0);
-    this.completeMs = grown(this.completeMs, n, 0);
-    this.fields = grownRefs(this.fields, n, undefined);
+    if (size <= this.has.length) return;
+    const n = capacityFor(this.has.length, size);
+    this.first.ensure(n);
+    this.has = grown(this.has, n, 0);
     this.lists = grownRefs(this.lists, n, undefined);
   }
 
-  add(id: number, index: number, type: 'ok' | 'info', node: string | null, invokeMs: number, completeMs: number, fields: Record<string, FieldValue>): void {
+  add(id: number, index: number, type: 'ok' | 'info', node: string | null, completeMs: number, fields: Fields): void {
+    const info = type === 'info';
     const list = this.lists[id];
-    if (list) { list.push({ index, type, node, invokeMs, completeMs, fields }); return; }
-    if (this.type[id] !== NONE) {
+    if (list) { list.push(index, info, node, completeMs, fields); return; }
+    const first = this.first;
+    if (this.has[id]) {
       const made = this.lists[id] = new CandidateList();
-      made.push(this.inline(id));
-      made.push({ index, type, node, invokeMs, completeMs, fields });
-      this.type[id] = NONE;
-      this.fields[id] = undefined;
+      made.push(first.index[id]!, first.info[id] === 1, first.node[id]!, first.completeMs[id]!, first.fields[id]!);
+      made.push(index, info, node, completeMs, fields);
+      this.has[id] = 0;
+      first.fields[id] = undefined;
       return;
     }
-    this.type[id] = type === 'ok' ? OK : INFO;
-    this.index[id] = index;
-    this.node[id] = node;
-    this.invokeMs[id] = invokeMs;
-    this.completeMs[id] = completeMs;
-    this.fields[id] = fields;
+    this.has[id] = 1;
+    first.set(id, index, info, node, completeMs, fields);
   }
 
   /**
    * An acknowledged write that began at `invokeMs` and set `fields` supersedes the
    * acknowledged candidates that completed before it began and set no other field.
    */
-  supersede(id: number, invokeMs: number, fields: Record<string, FieldValue>): void {
+  supersede(id: number, invokeMs: number, fields: Fields): void {
     const list = this.lists[id];
     if (list) { list.supersede(invokeMs, fields); return; }
-    if (this.type[id] !== NONE && supersedes(this.type[id] === INFO, this.completeMs[id]!, this.fields[id]!, invokeMs, fields)) {
-      this.type[id] = NONE;
-      this.fields[id] = undefined;
+    if (this.has[id] && this.first.supersededBy(id, invokeMs, fields)) {
+      this.has[id] = 0;
+      this.first.fields[id] = undefined;
     }
   }
 
@@ -83,7 +148,7 @@ export class Candidates {
   unexplained(id: number, row: Record<string, unknown>, skip: readonly string[]): string[] | undefined {
     let out: string[] | undefined;
     const list = this.lists[id];
-    const type = this.type[id];
+    const one = this.has[id] ? this.first.fields[id]! : undefined;
     for (const k in row) {
       if (!hasOwn.call(row, k) || k === 'time' || skip.includes(k)) continue;
       const v = row[k];
@@ -92,16 +157,15 @@ export class Candidates {
       if (list) {
         let written = false;
         explained = false;
-        for (const c of list.items) {
-          if (!(k in c.fields)) continue;
+        for (let i = 0; i < list.n; i++) {
+          const f = list.fields[i]!;
+          if (!(k in f)) continue;
           written = true;
-          if (sameValue(c.fields[k], v)) { explained = true; break; }
+          if (sameValue(f[k], v)) { explained = true; break; }
         }
         if (!written) explained = true;
-      } else if (type !== NONE) {
-        const f = this.fields[id]!;
-        explained = !(k in f) || sameValue(f[k], v);
-      } else explained = true;
+      } else if (one) explained = !(k in one) || sameValue(one[k], v);
+      else explained = true;
       if (!explained) (out ??= []).push(k);
     }
     return out;
@@ -110,53 +174,17 @@ export class Candidates {
   /** The identity's candidates, in the order they came (for messages). */
   of(id: number): Candidate[] {
     const list = this.lists[id];
-    if (list) return list.items;
-    return this.type[id] === NONE ? [] : [this.inline(id)];
-  }
-
-  private inline(id: number): Candidate {
-    return {
-      index: this.index[id]!, type: this.type[id] === OK ? 'ok' : 'info', node: this.node[id]!,
-      invokeMs: this.invokeMs[id]!, completeMs: this.completeMs[id]!, fields: this.fields[id]!,
-    };
-  }
-}
-
-/**
- * An identity's candidates when it has several, each one's "kept until" time beside it:
- * superseding then reads a compact column rather than every candidate object.
- */
-class CandidateList {
-  readonly items: Candidate[] = [];
-  /** Per item: when it completed if acknowledged; Infinity for info (never superseded). */
-  private until = new Float64Array(4);
-
-  push(c: Candidate): void {
-    const n = this.items.length;
-    if (n === this.until.length) this.until = grown(this.until, n * 2, 0);
-    this.until[n] = c.type === 'info' ? Infinity : c.completeMs;
-    this.items.push(c);
-  }
-
-  /** Drops what an acknowledged write begun at `invokeMs`, setting `fields`, supersedes; in place, in order. */
-  supersede(invokeMs: number, fields: Record<string, FieldValue>): void {
-    const { items, until } = this;
-    let kept = 0;
-    for (let i = 0; i < items.length; i++) {
-      const u = until[i]!;
-      if (u === Infinity || u >= invokeMs || !covers(fields, items[i]!.fields)) { items[kept] = items[i]!; until[kept] = u; kept++; }
+    if (list) {
+      const out: Candidate[] = [];
+      for (let i = 0; i < list.n; i++) out.push(list.candidate(i));
+      return out;
     }
-    while (items.length > kept) items.pop(); // not `length =`: a slow runtime call in V8
+    return this.has[id] ? [this.first.candidate(id)] : [];
   }
-}
-
-/** Whether an acknowledged write (begun at invokeMs, setting `fields`) supersedes a candidate. */
-function supersedes(info: boolean, completeMs: number, candidateFields: Record<string, FieldValue>, invokeMs: number, fields: Record<string, FieldValue>): boolean {
-  return !info && !(completeMs >= invokeMs) && covers(fields, candidateFields);
 }
 
 /** Whether `fields` sets every field `other` sets. */
-function covers(fields: Record<string, FieldValue>, other: Record<string, FieldValue>): boolean {
+function covers(fields: Fields, other: Fields): boolean {
   for (const k in other) if (hasOwn.call(other, k) && !(k in fields)) return false;
   return true;
 }

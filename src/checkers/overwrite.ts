@@ -66,7 +66,7 @@ export const overwrite: Checker = {
           // Superseded: acknowledged writes that completed before this one began, fields covered.
           candidates.supersede(id, o.invokeMs, p.fields);
         }
-        candidates.add(id, o.index, type, o.node, o.invokeMs, o.completeMs, p.fields);
+        candidates.add(id, o.index, type, o.node, o.completeMs, p.fields);
       }
       if (Number.isFinite(o.completeMs)) for (const t of touched) t.writeCompleted(o.completeMs);
     };
