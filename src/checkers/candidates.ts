@@ -4,7 +4,7 @@
 // again gets a list of its own, also in columns: a register rewritten a million times
 // then allocates nothing per write.
 
-import { capacityFor, grown, grownRefs } from './id-columns.js';
+import { Numbered, capacityFor, grown, grownRefs } from './id-columns.js';
 import { sameValue, type FieldValue } from './points.js';
 
 /** A candidate as messages name it. */
@@ -29,22 +29,23 @@ class CandidateColumns {
   info = new Uint8Array(0);
   index = new Float64Array(0);
   completeMs = new Float64Array(0);
-  node: Array<string | null> = [];
+  /** The writing node, as nodes.of numbers it. */
+  node = new Int32Array(0);
   fields: Array<Fields | undefined> = [];
 
-  constructor(size: number) { this.ensure(size); }
+  constructor(private readonly nodes: Numbered<string | null>, size: number, private readonly least: number) { this.ensure(size); }
 
   ensure(size: number): void {
     if (size <= this.info.length) return;
-    const n = capacityFor(this.info.length, size);
+    const n = capacityFor(this.info.length, size, this.least);
     this.info = grown(this.info, n, 0);
     this.index = grown(this.index, n, 0);
     this.completeMs = grown(this.completeMs, n, 0);
-    this.node = grownRefs(this.node, n, null);
+    this.node = grown(this.node, n, 0);
     this.fields = grownRefs(this.fields, n, undefined);
   }
 
-  set(i: number, index: number, info: boolean, node: string | null, completeMs: number, fields: Fields): void {
+  set(i: number, index: number, info: boolean, node: number, completeMs: number, fields: Fields): void {
     this.info[i] = info ? 1 : 0;
     this.index[i] = index;
     this.node[i] = node;
@@ -65,7 +66,7 @@ class CandidateColumns {
   }
 
   candidate(i: number): Candidate {
-    return { index: this.index[i]!, type: this.info[i] ? 'info' : 'ok', node: this.node[i]!, completeMs: this.completeMs[i]!, fields: this.fields[i]! };
+    return { index: this.index[i]!, type: this.info[i] ? 'info' : 'ok', node: this.nodes.value(this.node[i]!), completeMs: this.completeMs[i]!, fields: this.fields[i]! };
   }
 }
 
@@ -73,9 +74,9 @@ class CandidateColumns {
 class CandidateList extends CandidateColumns {
   n = 0;
 
-  constructor() { super(4); }
+  constructor(nodes: Numbered<string | null>) { super(nodes, 4, 4); }
 
-  push(index: number, info: boolean, node: string | null, completeMs: number, fields: Fields): void {
+  push(index: number, info: boolean, node: number, completeMs: number, fields: Fields): void {
     this.ensure(this.n + 1);
     this.set(this.n++, index, info, node, completeMs, fields);
   }
@@ -96,7 +97,8 @@ class CandidateList extends CandidateColumns {
 
 export class Candidates {
   /** Each identity's one candidate while it has at most one (has: 1). */
-  private readonly first = new CandidateColumns(0);
+  private readonly nodes = new Numbered<string | null>();
+  private readonly first = new CandidateColumns(this.nodes, 0, 1024);
   private has = new Uint8Array(0);
   /** Identities that had more than one: all their candidates (has: 0). */
   private lists: Array<CandidateList | undefined> = [];
@@ -110,13 +112,14 @@ export class Candidates {
     this.lists = grownRefs(this.lists, n, undefined);
   }
 
-  add(id: number, index: number, type: 'ok' | 'info', node: string | null, completeMs: number, fields: Fields): void {
+  add(id: number, index: number, type: 'ok' | 'info', nodeName: string | null, completeMs: number, fields: Fields): void {
     const info = type === 'info';
+    const node = this.nodes.of(nodeName);
     const list = this.lists[id];
     if (list) { list.push(index, info, node, completeMs, fields); return; }
     const first = this.first;
     if (this.has[id]) {
-      const made = this.lists[id] = new CandidateList();
+      const made = this.lists[id] = new CandidateList(this.nodes);
       made.push(first.index[id]!, first.info[id] === 1, first.node[id]!, first.completeMs[id]!, first.fields[id]!);
       made.push(index, info, node, completeMs, fields);
       this.has[id] = 0;

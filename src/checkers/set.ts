@@ -6,7 +6,7 @@
 
 import { MAX_FAILURES, percentile, secs, type CheckResult, type Checker, type Operation } from './checker.js';
 import { FinalSightings, FinalsByTable, type TableFinals } from './final-reads.js';
-import { capacityFor, grown, grownRefs } from './id-columns.js';
+import { Numbered, capacityFor, grown } from './id-columns.js';
 
 const UNWRITTEN = -1;
 const ATTEMPTED = 0;
@@ -20,9 +20,10 @@ class PointColumns {
   failedOnly = new Uint8Array(0);
   /** TableFinals.no of the point's table. */
   table = new Int32Array(0);
-  /** The write that acknowledged it (or the first that tried), and that write's node. */
+  /** The write that acknowledged it (or the first that tried), and that write's node (nodes.of). */
   write = new Float64Array(0);
-  node: Array<string | null> = [];
+  node = new Int32Array(0);
+  readonly nodes = new Numbered<string | null>();
   ackMs = new Float64Array(0);
   firstSeenMs = new Float64Array(0);
   /** The sequence number of the last read that returned it (a second sighting there is a duplicate). */
@@ -38,7 +39,7 @@ class PointColumns {
     this.failedOnly = grown(this.failedOnly, n, 1);
     this.table = grown(this.table, n, -1);
     this.write = grown(this.write, n, -1);
-    this.node = grownRefs(this.node, n, null);
+    this.node = grown(this.node, n, 0);
     this.ackMs = grown(this.ackMs, n, Infinity);
     this.firstSeenMs = grown(this.firstSeenMs, n, NaN);
     this.lastRead = grown(this.lastRead, n, -1);
@@ -90,6 +91,7 @@ export const set: Checker = {
       untimed += sent.untimed;
       pts.ensure(ids.size);
       touched.length = 0;
+      const node = pts.nodes.of(o.node);
       for (const p of sent.points) {
         const t = finals.get(sent.db, p.table);
         if (t.lastWriteOp !== op) { t.lastWriteOp = op; touched.push(t); }
@@ -99,7 +101,7 @@ export const set: Checker = {
           pts.status[id] = ATTEMPTED;
           pts.table[id] = t.no;
           pts.write[id] = o.index;
-          pts.node[id] = o.node;
+          pts.node[id] = node;
           written.push(id);
           const early = unmatched.get(id);
           if (early) {
@@ -111,8 +113,8 @@ export const set: Checker = {
         }
         if (o.type !== 'fail') pts.failedOnly[id] = 0;
         const status = pts.status[id];
-        if (o.type === 'ok' && status !== OK) { pts.status[id] = OK; pts.write[id] = o.index; pts.node[id] = o.node; pts.ackMs[id] = o.completeMs; }
-        else if (o.type === 'info' && status === ATTEMPTED) { pts.status[id] = INFO; pts.write[id] = o.index; pts.node[id] = o.node; }
+        if (o.type === 'ok' && status !== OK) { pts.status[id] = OK; pts.write[id] = o.index; pts.node[id] = node; pts.ackMs[id] = o.completeMs; }
+        else if (o.type === 'info' && status === ATTEMPTED) { pts.status[id] = INFO; pts.write[id] = o.index; pts.node[id] = node; }
       }
       // A write still in flight when the run ended never closes the final phase.
       if (Number.isFinite(o.completeMs)) for (const t of touched) t.writeCompleted(o.completeMs);
@@ -188,7 +190,7 @@ export const set: Checker = {
           if (finalsOfTable === 0) { if (status === OK) unjudged++; continue; }
           if (status === OK && seen === 0) {
             lost++;
-            fail(`write #${pts.write[id]} of point ${ids.describe(id)} acknowledged by node ${pts.node[id]} at ${secs(pts.ackMs[id]!)} is absent from all final reads (${finalsOfPoint.describe()})`);
+            fail(`write #${pts.write[id]} of point ${ids.describe(id)} acknowledged by node ${pts.nodes.value(pts.node[id]!)} at ${secs(pts.ackMs[id]!)} is absent from all final reads (${finalsOfPoint.describe()})`);
           } else if (status === OK && seen < finalsOfTable) partial++;
           else if (status === INFO) { if (seen > 0) recovered++; else infoAbsent++; }
         }
