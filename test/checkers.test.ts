@@ -211,6 +211,21 @@ t.test('overwrite: a write supersedes only the fields it sets again; the message
     + 'write #4 ({"value":3,"x":"p"}, acknowledged by node b at 0.1 s) or write #6 ({"x":"q"}, acknowledged by node c at 0.1 s) (or info write #2)');
 });
 
+t.test('invokes pair with their completions however many are in flight; those never completed are info', async (t) => {
+  for (const inFlight of [3, 100]) {
+    const h = new HistoryBuilder();
+    const invokes = Array.from({ length: inFlight }, (_, i) => h.invoke('write', i, { db: 'db1', lines: 1, points: [pt(`h${i}`, i)] }));
+    // Completed last-invoked first; the first two never complete (the run was cut off).
+    for (let i = inFlight - 1; i >= 2; i--) h.complete(invokes[i]!, 'ok', 1000 + i);
+    h.read(Array.from({ length: inFlight - 1 }, (_, i) => row(`h${i + 1}`, i + 1)), 5000, 5100, { final: true });
+    const r = one(set, h);
+    t.equal(r.acknowledged, inFlight - 2, `${inFlight} in flight: every completion found its invoke`);
+    t.equal(r.recovered, 1, `${inFlight} in flight: the never-completed write that was read is info, recovered`);
+    t.equal(r.info_not_applied, 1);
+    t.equal(r.valid, true, r.failures.join('\n'));
+  }
+});
+
 const all2: Record<string, { replication_factor: number; consistency: string }> = { cpu: { replication_factor: 2, consistency: 'all' } };
 
 t.test('stale-reads: a read begun after an all-replica ack that misses the point is stale', async (t) => {
