@@ -90,7 +90,7 @@ export const set: Checker = {
       const sent = ids.sent(o);
       untimed += sent.untimed;
       pts.ensure(ids.size);
-      touched.length = 0;
+      while (touched.length) touched.pop(); // not `length = 0`: a slow runtime call in V8
       const node = pts.nodes.of(o.node);
       for (const p of sent.points) {
         const t = finals.get(sent.db, p.table);
