@@ -8,11 +8,6 @@ import { capacityFor, grown } from './id-columns.js';
 export interface FinalReadInfo { index: number; node: string | null; invokeMs: number }
 
 export class TableFinals {
-  /** The last write operation that touched the table (a checker's own count): marks it once per write. */
-  lastWriteOp = -1;
-
-  constructor(readonly no: number) {}
-
   /** Bumped by every completed write: reads of earlier epochs are not final. */
   epoch = 0;
   /** Complete reads of the current epoch. */
@@ -22,6 +17,12 @@ export class TableFinals {
 
   /** When the last write to the table completed: a read begun before it races that write. */
   lastWriteMs = -Infinity;
+
+  /** The last write (a checker's own count) that touched the table: a write lists it once. */
+  lastWriteOp = -1;
+
+  /** `no`: the table's number in its FinalsByTable, what per-point columns store. */
+  constructor(readonly no: number) {}
 
   writeCompleted(atMs: number): void {
     this.epoch++;
