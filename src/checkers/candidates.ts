@@ -1,7 +1,7 @@
 // The overwrite checker's candidate writes per identity: the writes whose value a final
 // read may rightly show. Almost every identity has exactly one (a point written once), so
 // that one is kept in columns by identity id (id-columns.ts), and an identity written
-// again gets a list of its own, also in columns: a register rewritten a million times
+// again gets a list of its own, without an object per candidate: a register rewritten a million times
 // then allocates nothing per write.
 
 import { Numbered, capacityFor, grown, grownRefs } from './id-columns.js';
@@ -20,11 +20,8 @@ type Fields = Record<string, FieldValue>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/**
- * Candidates in columns, in the order they came: slot i is the i-th. Used once for all
- * identities' first candidates (by id) and once per identity written again (by order).
- */
-class CandidateColumns {
+/** Every identity's first candidate, in columns by id. */
+class FirstCandidates {
   /** 1: an info write (never superseded), 0: acknowledged. */
   info = new Uint8Array(0);
   index = new Float64Array(0);
@@ -33,11 +30,11 @@ class CandidateColumns {
   node = new Int32Array(0);
   fields: Array<Fields | undefined> = [];
 
-  constructor(private readonly nodes: Numbered<string | null>, size: number, private readonly least: number) { this.ensure(size); }
+  constructor(private readonly nodes: Numbered<string | null>) {}
 
   ensure(size: number): void {
     if (size <= this.info.length) return;
-    const n = capacityFor(this.info.length, size, this.least);
+    const n = capacityFor(this.info.length, size);
     this.info = grown(this.info, n, 0);
     this.index = grown(this.index, n, 0);
     this.completeMs = grown(this.completeMs, n, 0);
@@ -45,60 +42,78 @@ class CandidateColumns {
     this.fields = grownRefs(this.fields, n, undefined);
   }
 
-  set(i: number, index: number, info: boolean, node: number, completeMs: number, fields: Fields): void {
-    this.info[i] = info ? 1 : 0;
-    this.index[i] = index;
-    this.node[i] = node;
-    this.completeMs[i] = completeMs;
-    this.fields[i] = fields;
+  set(id: number, index: number, info: boolean, node: number, completeMs: number, fields: Fields): void {
+    this.info[id] = info ? 1 : 0;
+    this.index[id] = index;
+    this.node[id] = node;
+    this.completeMs[id] = completeMs;
+    this.fields[id] = fields;
   }
 
-  move(from: number, to: number): void {
-    this.set(to, this.index[from]!, this.info[from] === 1, this.node[from]!, this.completeMs[from]!, this.fields[from]!);
+  /** Whether an acknowledged write begun at `invokeMs`, setting `fields`, supersedes the identity's candidate. */
+  supersededBy(id: number, invokeMs: number, fields: Fields): boolean {
+    return this.info[id] === 0 && !(this.completeMs[id]! >= invokeMs) && covers(fields, this.fields[id]!);
   }
 
-  /**
-   * Whether an acknowledged write begun at `invokeMs`, setting `fields`, supersedes slot
-   * i: an acknowledged candidate that completed before it began and set no other field.
-   */
-  supersededBy(i: number, invokeMs: number, fields: Fields): boolean {
-    return this.info[i] === 0 && !(this.completeMs[i]! >= invokeMs) && covers(fields, this.fields[i]!);
-  }
-
-  candidate(i: number): Candidate {
-    return { index: this.index[i]!, type: this.info[i] ? 'info' : 'ok', node: this.nodes.value(this.node[i]!), completeMs: this.completeMs[i]!, fields: this.fields[i]! };
+  candidate(id: number): Candidate {
+    return { index: this.index[id]!, type: this.info[id] ? 'info' : 'ok', node: this.nodes.value(this.node[id]!), completeMs: this.completeMs[id]!, fields: this.fields[id]! };
   }
 }
 
-/** An identity's candidates once it has had more than one. */
-class CandidateList extends CandidateColumns {
-  n = 0;
+/** Numbers per listed candidate: info (1/0), index, completeMs, node number. */
+const STRIDE = 4;
 
-  constructor(nodes: Numbered<string | null>) { super(nodes, 4, 4); }
+/**
+ * An identity's candidates once it has had more than one, in the order they came: the
+ * numbers of each side by side in one array, so superseding a register's candidates on
+ * each of its writes touches two arrays, not one object or column per candidate.
+ */
+class CandidateList {
+  private nums = new Float64Array(4 * STRIDE);
+  /** Packed: one per candidate. */
+  readonly fields: Fields[] = [];
+
+  get n(): number { return this.fields.length; }
 
   push(index: number, info: boolean, node: number, completeMs: number, fields: Fields): void {
-    this.ensure(this.n + 1);
-    this.set(this.n++, index, info, node, completeMs, fields);
+    const b = this.fields.length * STRIDE;
+    if (b === this.nums.length) this.nums = grown(this.nums, b * 2, 0);
+    const nums = this.nums;
+    nums[b] = info ? 1 : 0;
+    nums[b + 1] = index;
+    nums[b + 2] = completeMs;
+    nums[b + 3] = node;
+    this.fields.push(fields);
   }
 
   /** Drops what an acknowledged write begun at `invokeMs`, setting `fields`, supersedes; in place, in order. */
   supersede(invokeMs: number, fields: Fields): void {
+    const { nums, fields: all } = this;
+    const n = all.length;
     let kept = 0;
-    for (let i = 0; i < this.n; i++) {
-      if (this.supersededBy(i, invokeMs, fields)) continue;
-      if (kept !== i) this.move(i, kept);
+    for (let i = 0; i < n; i++) {
+      const b = i * STRIDE;
+      if (nums[b] === 0 && !(nums[b + 2]! >= invokeMs) && covers(fields, all[i]!)) continue;
+      if (kept !== i) {
+        const k = kept * STRIDE;
+        nums[k] = nums[b]!; nums[k + 1] = nums[b + 1]!; nums[k + 2] = nums[b + 2]!; nums[k + 3] = nums[b + 3]!;
+        all[kept] = all[i]!;
+      }
       kept++;
     }
-    // Let go of the dropped candidates' fields.
-    for (let i = kept; i < this.n; i++) this.fields[i] = undefined;
-    this.n = kept;
+    while (all.length > kept) all.pop(); // not `length =`: a slow runtime call in V8
+  }
+
+  candidate(i: number, nodes: Numbered<string | null>): Candidate {
+    const b = i * STRIDE, nums = this.nums;
+    return { index: nums[b + 1]!, type: nums[b] ? 'info' : 'ok', node: nodes.value(nums[b + 3]!), completeMs: nums[b + 2]!, fields: this.fields[i]! };
   }
 }
 
 export class Candidates {
   /** Each identity's one candidate while it has at most one (has: 1). */
   private readonly nodes = new Numbered<string | null>();
-  private readonly first = new CandidateColumns(this.nodes, 0, 1024);
+  private readonly first = new FirstCandidates(this.nodes);
   private has = new Uint8Array(0);
   /** Identities that had more than one: all their candidates (has: 0). */
   private lists: Array<CandidateList | undefined> = [];
@@ -119,7 +134,7 @@ export class Candidates {
     if (list) { list.push(index, info, node, completeMs, fields); return; }
     const first = this.first;
     if (this.has[id]) {
-      const made = this.lists[id] = new CandidateList(this.nodes);
+      const made = this.lists[id] = new CandidateList();
       made.push(first.index[id]!, first.info[id] === 1, first.node[id]!, first.completeMs[id]!, first.fields[id]!);
       made.push(index, info, node, completeMs, fields);
       this.has[id] = 0;
@@ -160,8 +175,7 @@ export class Candidates {
       if (list) {
         let written = false;
         explained = false;
-        for (let i = 0; i < list.n; i++) {
-          const f = list.fields[i]!;
+        for (const f of list.fields) {
           if (!(k in f)) continue;
           written = true;
           if (sameValue(f[k], v)) { explained = true; break; }
@@ -179,7 +193,7 @@ export class Candidates {
     const list = this.lists[id];
     if (list) {
       const out: Candidate[] = [];
-      for (let i = 0; i < list.n; i++) out.push(list.candidate(i));
+      for (let i = 0; i < list.n; i++) out.push(list.candidate(i, this.nodes));
       return out;
     }
     return this.has[id] ? [this.first.candidate(id)] : [];
