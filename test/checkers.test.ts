@@ -175,6 +175,57 @@ t.test('overwrite: concurrent writes may either win; an info write may win; noth
   t.equal(one(overwrite, new HistoryBuilder()).valid, 'unknown', 'empty history');
 });
 
+t.test('set: a row names its point by its tag values: an empty tag is no tag, a number is its text, a tag learnt later counts', async (t) => {
+  const at = (sec: number) => row('x', sec).time;
+  const h = new HistoryBuilder();
+  h.write([{ table: 'cpu', tags: {}, time: pt('x', 1).time, fields: { value: 1 }, line: 1 }, pt('h1', 1), pt('5', 2)], 0, 10);
+  h.read([{ host: null, time: at(1), value: 1 }, row('h1', 1), { host: 5, time: at(2), value: 2 }], 20, 30);
+  // A tag key the table had not used before: rows read after it name their points by it too.
+  h.write([{ table: 'cpu', tags: { host: 'h1', region: 'eu' }, time: pt('x', 3).time, fields: { value: 3 }, line: 1 }], 40, 50);
+  h.read([{ host: '', time: at(1), value: 1 }, row('h1', 1), { host: 5, time: at(2), value: 2 }, { host: 'h1', region: 'eu', time: at(3), value: 3 }], 60, 70);
+  const r = one(set, h);
+  t.equal(r.valid, true, r.failures.join('\n'));
+  t.equal(r.acknowledged, 4);
+  t.equal(r.unexpected, 0);
+  // null and '' are the same absent tag: one point, returned twice.
+  h.read([{ host: null, time: at(1), value: 1 }, { host: '', time: at(1), value: 1 }], 80, 90, { node: 'b' });
+  const twice = one(set, h);
+  t.equal(twice.duplicated, 1);
+  t.match(twice.failures.join('\n'), /read #8 via node b at 0\.1 s returned point cpu at 2024-01-01T00:00:01Z more than once/);
+});
+
+t.test('overwrite: a write supersedes only the fields it sets again; the message names every remaining candidate', async (t) => {
+  const h = new HistoryBuilder();
+  h.write([pt('h1', 1, 1)], 0, 10);
+  h.write([pt('h1', 1, 2)], 20, 30, 'info');
+  h.write([{ ...pt('h1', 1), fields: { value: 3, x: 'p' } }], 40, 50, 'ok', { node: 'b' });
+  h.write([{ ...pt('h1', 1), fields: { x: 'q' } }], 60, 70, 'ok', { node: 'c' });
+  h.read([{ ...row('h1', 1, 3), x: 'q' }], 80, 90);
+  t.equal(one(overwrite, h).valid, true, 'value from write #4, x from write #6');
+  h.read([{ ...row('h1', 1, 2), x: 'p' }], 100, 110);
+  t.equal(one(overwrite, h).valid, true, 'value from the info write, x from write #4');
+  h.read([{ ...row('h1', 1, 1), x: 'q' }], 120, 130, { node: 'b' });
+  const r = one(overwrite, h);
+  t.equal(r.valid, false, 'write #0 was superseded by write #4, which began after it completed');
+  t.equal(r.failures[0], 'final read #12 via node b at 0.1 s shows point cpu,host=h1 at 2024-01-01T00:00:01Z with {"value":1}, but the last acknowledged value is from '
+    + 'write #4 ({"value":3,"x":"p"}, acknowledged by node b at 0.1 s) or write #6 ({"x":"q"}, acknowledged by node c at 0.1 s) (or info write #2)');
+});
+
+t.test('invokes pair with their completions however many are in flight; those never completed are info', async (t) => {
+  for (const inFlight of [3, 100]) {
+    const h = new HistoryBuilder();
+    const invokes = Array.from({ length: inFlight }, (_, i) => h.invoke('write', i, { db: 'db1', lines: 1, points: [pt(`h${i}`, i)] }));
+    // Completed last-invoked first; the first two never complete (the run was cut off).
+    for (let i = inFlight - 1; i >= 2; i--) h.complete(invokes[i]!, 'ok', 1000 + i);
+    h.read(Array.from({ length: inFlight - 1 }, (_, i) => row(`h${i + 1}`, i + 1)), 5000, 5100, { final: true });
+    const r = one(set, h);
+    t.equal(r.acknowledged, inFlight - 2, `${inFlight} in flight: every completion found its invoke`);
+    t.equal(r.recovered, 1, `${inFlight} in flight: the never-completed write that was read is info, recovered`);
+    t.equal(r.info_not_applied, 1);
+    t.equal(r.valid, true, r.failures.join('\n'));
+  }
+});
+
 const all2: Record<string, { replication_factor: number; consistency: string }> = { cpu: { replication_factor: 2, consistency: 'all' } };
 
 t.test('stale-reads: a read begun after an all-replica ack that misses the point is stale', async (t) => {

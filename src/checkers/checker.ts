@@ -7,6 +7,7 @@ import type { HistoryEntry } from '../engine/history.js';
 import type { CheckEntry } from './history-lines.js';
 import { Identities } from './identities.js';
 import { CheckInputError } from './input-error.js';
+import { PendingInvokes } from './pending-invokes.js';
 import type { ScannedWrite } from './write-scan.js';
 
 export type Validity = true | false | 'unknown';
@@ -80,14 +81,13 @@ export interface Checker {
 
 /** Pairs invokes with their completions, in history order. */
 export class OperationPairer {
-  private readonly pending = new Map<number, CheckEntry>();
+  private readonly pending = new PendingInvokes();
 
   constructor(private readonly emit: (o: Operation) => void) {}
 
   add(e: CheckEntry): void {
-    if (e.type === 'invoke') { this.pending.set(e.index, e); return; }
-    const inv = this.pending.get(e.invoke_index);
-    this.pending.delete(e.invoke_index);
+    if (e.type === 'invoke') { this.pending.set(e); return; }
+    const inv = this.pending.take(e.invoke_index);
     const o = new PairedOperation(e.invoke_index, e.f, e.type, e.node, e.step, inv?.time_ms ?? e.time_ms, e.time_ms, inv, e);
     const error = e.error;
     if (error !== undefined) o.error = error;

@@ -8,6 +8,7 @@ import type { RecordedPoint } from '../engine/line-protocol.js';
 import { parseTimestamp } from '../scenario/time.js';
 import type { Operation } from './checker.js';
 import { IdentityTable } from './identity-table.js';
+import { RowSeries } from './row-series.js';
 import type { ScannedWrite, SeriesShape } from './write-scan.js';
 import { TableTags, escKey, escMeasurement, readOf, rfc3339, type FieldValue, type ReadOf } from './points.js';
 
@@ -32,8 +33,13 @@ export class Identities {
   private readonly oddTimes = new Map<number, string>();
   /** Tag columns per table, learnt from every write and read declaration. */
   readonly tags = new TableTags();
-  private lastSent: { o: Operation; sent: SentIds } | null = null;
-  private lastRead: { o: Operation; read: ReadIds | undefined } | null = null;
+  /** The operation sent() and read() answered last, and their answers: asked again by the next checker. */
+  private lastSentOp: Operation | undefined;
+  private lastSentIds: SentIds | undefined;
+  private lastReadOp: Operation | undefined;
+  private lastReadIds: ReadIds | undefined;
+  /** Per database and table: read rows' series ids by their tag values. */
+  private readonly rowSeries = new Map<string, RowSeries>();
 
   get size(): number { return this.table.size; }
 
@@ -58,7 +64,7 @@ export class Identities {
 
   /** The identified points of a write (the same answer for every checker of the session). */
   sent(o: Operation): SentIds {
-    if (this.lastSent?.o === o) return this.lastSent.sent;
+    if (this.lastSentOp === o) return this.lastSentIds!;
     if (o.write) return this.remember(o, this.scanned(o.write, o));
     const db = String(o.value.db ?? '');
     const raw = Array.isArray(o.value.points) ? (o.value.points as RecordedPoint[]) : [];
@@ -80,7 +86,8 @@ export class Identities {
   }
 
   private remember(o: Operation, sent: SentIds): SentIds {
-    this.lastSent = { o, sent };
+    this.lastSentOp = o;
+    this.lastSentIds = sent;
     return sent;
   }
 
@@ -105,30 +112,35 @@ export class Identities {
 
   /** A read's rows as identity ids (a row no write sent gets one too: a later write may send it). */
   read(o: Operation): ReadIds | undefined {
-    if (this.lastRead?.o === o) return this.lastRead.read;
+    if (this.lastReadOp === o) return this.lastReadIds;
     const r = readOf(o, this.tags);
     let read: ReadIds | undefined;
     if (r) {
       const tagKeys = this.tags.sorted(r.db, r.table);
       const ids = new Int32Array(r.rows.length);
-      const table = escMeasurement(r.table);
+      const lookup = this.rowSeriesOf(r.db, r.table, tagKeys);
       for (let i = 0; i < r.rows.length; i++) {
         const row = r.rows[i]!;
         const t = row.time;
         if (typeof t !== 'string') { ids[i] = -1; continue; }
-        let series = table;
-        for (const k of tagKeys) {
-          const v = row[k];
-          if (v !== null && v !== undefined && v !== '') series += `,${escKey(k)}=${escKey(String(v))}`;
-        }
-        const s = this.series(r.db, series);
-        const time = readRfc3339(t);
-        ids[i] = time ? this.table.intern(s, time[0], time[1]) : this.odd(s, t);
+        const s = lookup.seriesOf(row);
+        ids[i] = parseRowTime(t) ? this.table.intern(s, rowTime.secs, rowTime.nanos) : this.odd(s, t);
       }
-      read = { ...r, ids, tagKeys };
+      // Not `{ ...r }`: a spread is a slow path, and a history may hold many small reads.
+      read = { db: r.db, table: r.table, complete: r.complete, local: r.local, final: r.final, rows: r.rows, ids, tagKeys };
     }
-    this.lastRead = { o, read };
+    this.lastReadOp = o;
+    this.lastReadIds = read;
     return read;
+  }
+
+  /** The row-to-series lookup of a table as read with these tag columns. */
+  private rowSeriesOf(db: string, table: string, tagKeys: string[]): RowSeries {
+    const k = `${db}\u0000${table}`;
+    let l = this.rowSeries.get(k);
+    // Tag keys learnt since make a new list: the rows' series change with it.
+    if (l?.tagKeys !== tagKeys) this.rowSeries.set(k, l = new RowSeries(tagKeys, escMeasurement(table), (series) => this.series(db, series)));
+    return l;
   }
 
   private odd(series: number, time: string): number {
@@ -161,12 +173,20 @@ let dayCache = { text: '', secs: 0 };
 const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
 const two = (s: string, i: number) => { const a = digit(s, i), b = digit(s, i + 1); return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN; };
 
+/** Where parseRowTime leaves a row's time (no tuple allocated per row). */
+const rowTime = { secs: 0, nanos: 0 };
+
 /** A row's time as [secs, nanos]: `2024-01-01T12:00:03.5Z` quickly, anything else through parseTimestamp. */
 export function readRfc3339(t: string): [number, number] | undefined {
+  return parseRowTime(t) ? [rowTime.secs, rowTime.nanos] : undefined;
+}
+
+/** readRfc3339 into rowTime; false when `t` is no time. */
+function parseRowTime(t: string): boolean {
   const n = t.length;
   if (n >= 20 && t.charCodeAt(10) === 84 /* T */ && t.charCodeAt(n - 1) === 90 /* Z */ && t.charCodeAt(13) === 58 && t.charCodeAt(16) === 58) {
-    const day = t.slice(0, 10);
-    if (day !== dayCache.text) {
+    if (dayCache.text.length !== 10 || !t.startsWith(dayCache.text)) {
+      const day = t.slice(0, 10);
       const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : NaN;
       if (Number.isNaN(ms)) return slow(t);
       dayCache = { text: day, secs: ms / 1000 };
@@ -180,12 +200,16 @@ export function readRfc3339(t: string): [number, number] | undefined {
       for (let i = 20; i < n - 1; i++) { const d = digit(t, i); if (d < 0 || d > 9) return slow(t); nanos = nanos * 10 + d; }
       for (let i = digits; i < 9; i++) nanos *= 10;
     } else if (t.charCodeAt(19) !== 90) return slow(t);
-    return [dayCache.secs + hh * 3600 + mm * 60 + ss, nanos];
+    rowTime.secs = dayCache.secs + hh * 3600 + mm * 60 + ss;
+    rowTime.nanos = nanos;
+    return true;
   }
   return slow(t);
 }
 
-function slow(t: string): [number, number] | undefined {
+function slow(t: string): boolean {
   const ns = parseTimestamp(t);
-  return ns === undefined ? undefined : fromBig(ns);
+  if (ns === undefined) return false;
+  [rowTime.secs, rowTime.nanos] = fromBig(ns);
+  return true;
 }

@@ -4,35 +4,36 @@
 // An acknowledged write is superseded by an acknowledged write that began after it
 // completed and set the same fields; a value no remaining candidate wrote is wrong.
 
+import { Candidates } from './candidates.js';
 import { MAX_FAILURES, secs, type CheckResult, type Checker, type Operation } from './checker.js';
-import { FinalsByTable, finalCount, sawInFinal, type FinalSeen, type TableFinals } from './final-reads.js';
-import { rowFields, sameValue, type FieldValue } from './points.js';
+import { FinalSightings, FinalsByTable, type TableFinals } from './final-reads.js';
+import { capacityFor, grown } from './id-columns.js';
+import { rowFields } from './points.js';
 
-interface Candidate {
-  index: number;
-  type: 'ok' | 'info';
-  node: string | null;
-  invokeMs: number;
-  completeMs: number;
-  fields: Record<string, FieldValue>;
-}
+/** A final read that showed a value no candidate wrote: kept to judge again at the end. */
+interface WrongRead { read: number; node: string | null; atMs: number; fields: Record<string, unknown> }
 
-interface Identity extends FinalSeen {
-  finals: TableFinals;
-  candidates: Candidate[];
-  acknowledged: boolean;
-  /** A final read showed a value no candidate wrote: kept to judge again at the end (null: none, the usual case). */
-  wrong: Array<{ read: number; node: string | null; atMs: number; fields: Record<string, unknown> }> | null;
-}
+/** What the checker knows of each written identity, by identity id (id-columns.ts). */
+class IdentityColumns {
+  /** TableFinals.no of the identity's table; -1: no write of it seen. */
+  table = new Int32Array(0);
+  acknowledged = new Uint8Array(0);
+  readonly finals = new FinalSightings();
+  readonly candidates = new Candidates();
+  /** By id; none for almost every identity. */
+  readonly wrong = new Map<number, WrongRead[]>();
 
-/** The fields in `row` that no candidate write could have left there. */
-function unexplained(fields: Record<string, unknown>, candidates: Candidate[]): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(fields)) {
-    const writers = candidates.filter((c) => k in c.fields);
-    if (writers.length > 0 && !writers.some((c) => sameValue(c.fields[k], v))) out.push(k);
+  /** Room for ids below `size`. */
+  ensure(size: number): void {
+    this.finals.ensure(size);
+    this.candidates.ensure(size);
+    if (size <= this.table.length) return;
+    const n = capacityFor(this.table.length, size);
+    this.table = grown(this.table, n, -1);
+    this.acknowledged = grown(this.acknowledged, n, 0);
   }
-  return out;
+
+  isWritten(id: number): boolean { return id < this.table.length && this.table[id] !== -1; }
 }
 
 export const overwrite: Checker = {
@@ -40,28 +41,32 @@ export const overwrite: Checker = {
   description: 'the final value of every identity is the last acknowledged write\'s, or an info write\'s',
   start(identities) {
     const finals = new FinalsByTable();
-    /** By identity id, and the ids in the order they were first written (the order of the failures). */
-    const ids: Array<Identity | undefined> = [];
+    const state = new IdentityColumns();
+    const { candidates } = state;
+    /** The ids in the order they were first written (the order of the failures). */
     const written: number[] = [];
     let writes = 0;
+    /** The tables one write touched, each once (reused from write to write). */
+    const touched: TableFinals[] = [];
 
     const write = (o: Operation) => {
       if (o.type === 'fail') return;
-      writes++;
+      const op = writes++;
       const sent = identities.sent(o);
-      const touched: TableFinals[] = [];
+      state.ensure(identities.size);
+      while (touched.length) touched.pop(); // not `length = 0`: a slow runtime call in V8
+      const type = o.type === 'ok' ? 'ok' : 'info';
       for (const p of sent.points) {
         const t = finals.get(sent.db, p.table);
-        if (!touched.includes(t)) touched.push(t);
-        let id = ids[p.id];
-        if (!id) written.push(p.id);
-        if (!id) ids[p.id] = id = { finals: t, candidates: [], acknowledged: false, wrong: null, finalEpoch: -1, finalSeen: 0, markedSeen: 0 };
+        if (t.lastWriteOp !== op) { t.lastWriteOp = op; touched.push(t); }
+        const id = p.id;
+        if (state.table[id] === -1) { state.table[id] = t.no; written.push(id); }
         if (o.type === 'ok') {
-          id.acknowledged = true;
+          state.acknowledged[id] = 1;
           // Superseded: acknowledged writes that completed before this one began, fields covered.
-          if (id.candidates.length) id.candidates = id.candidates.filter((c) => c.type === 'info' || c.completeMs >= o.invokeMs || Object.keys(c.fields).some((k) => !(k in p.fields)));
+          candidates.supersede(id, o.invokeMs, p.fields);
         }
-        id.candidates.push({ index: o.index, type: o.type === 'ok' ? 'ok' : 'info', node: o.node, invokeMs: o.invokeMs, completeMs: o.completeMs, fields: p.fields });
+        candidates.add(id, o.index, type, o.node, o.completeMs, p.fields);
       }
       if (Number.isFinite(o.completeMs)) for (const t of touched) t.writeCompleted(o.completeMs);
     };
@@ -75,11 +80,15 @@ export const overwrite: Checker = {
       if (r.final) t.marked.push({ index: o.index, node: o.node, invokeMs: o.invokeMs });
       else t.implicit.push({ index: o.index, node: o.node, invokeMs: o.invokeMs });
       for (let i = 0; i < r.ids.length; i++) {
-        const id = r.ids[i]! < 0 ? undefined : ids[r.ids[i]!];
-        if (!id) continue; // never written: the set checker's "unexpected"
-        sawInFinal(id, t, r.final);
-        const fields = rowFields(r.rows[i]!, r.tagKeys);
-        if (unexplained(fields, id.candidates).length) (id.wrong ??= []).push({ read: o.index, node: o.node, atMs: o.completeMs, fields });
+        const id = r.ids[i]!;
+        if (id < 0 || !state.isWritten(id)) continue; // never written: the set checker's "unexpected"
+        state.finals.saw(id, t, r.final);
+        const row = r.rows[i]!;
+        if (candidates.unexplained(id, row, r.tagKeys)) {
+          let wrong = state.wrong.get(id);
+          if (!wrong) state.wrong.set(id, wrong = []);
+          wrong.push({ read: o.index, node: o.node, atMs: o.completeMs, fields: rowFields(row, r.tagKeys) });
+        }
       }
     };
 
@@ -94,24 +103,27 @@ export const overwrite: Checker = {
         const fail = (m: string) => { failureCount++; if (failures.length < MAX_FAILURES) failures.push(m); };
         let checked = 0, wrong = 0, unread = 0, unjudged = 0;
         for (const n of written) {
-          const id = ids[n]!;
-          if (!id.acknowledged && !id.wrong) continue;
-          if (id.finals.reads.length === 0) { if (id.acknowledged) unjudged++; continue; }
+          const acknowledged = state.acknowledged[n] === 1;
+          const wrongReads = state.wrong.get(n);
+          if (!acknowledged && !wrongReads) continue;
+          const tableFinals = finals.byNo(state.table[n]!);
+          if (tableFinals.reads.length === 0) { if (acknowledged) unjudged++; continue; }
           checked++;
           // Judged again now: an info write still in flight at the read counts too.
-          const bad = (id.wrong ?? []).filter((w) => (id.finals.marked.length ? id.finals.marked : id.finals.implicit).some((f) => f.index === w.read))
-            .map((w) => ({ ...w, fields: unexplained(w.fields, id.candidates) })).filter((w) => w.fields.length > 0);
-          const seen = finalCount(id, id.finals);
+          const bad = (wrongReads ?? []).filter((w) => (tableFinals.marked.length ? tableFinals.marked : tableFinals.implicit).some((f) => f.index === w.read))
+            .map((w) => ({ ...w, fields: candidates.unexplained(n, w.fields, []) ?? [] })).filter((w) => w.fields.length > 0);
+          const seen = state.finals.count(n, tableFinals);
           if (bad.length) {
             wrong++;
             const w = bad[0]!;
-            const want = id.candidates.filter((c) => c.type === 'ok').map((c) => `write #${c.index} (${JSON.stringify(c.fields)}, acknowledged by node ${c.node} at ${secs(c.completeMs)})`);
-            const row = id.wrong!.find((x) => x.read === w.read)!.fields;
-            fail(`final read #${w.read} via node ${w.node} at ${secs(w.atMs)} shows point ${identities.describe(n)} with ${JSON.stringify(Object.fromEntries(w.fields.map((k) => [k, row[k]])))}, but the last acknowledged value is from ${want.join(' or ') || 'no acknowledged write'}${id.candidates.some((c) => c.type === 'info') ? ` (or info write #${id.candidates.filter((c) => c.type === 'info').map((c) => c.index).join(', #')})` : ''}`);
-          } else if (id.acknowledged && seen === 0) {
+            const cands = candidates.of(n);
+            const want = cands.filter((c) => c.type === 'ok').map((c) => `write #${c.index} (${JSON.stringify(c.fields)}, acknowledged by node ${c.node} at ${secs(c.completeMs)})`);
+            const row = wrongReads!.find((x) => x.read === w.read)!.fields;
+            fail(`final read #${w.read} via node ${w.node} at ${secs(w.atMs)} shows point ${identities.describe(n)} with ${JSON.stringify(Object.fromEntries(w.fields.map((k) => [k, row[k]])))}, but the last acknowledged value is from ${want.join(' or ') || 'no acknowledged write'}${cands.some((c) => c.type === 'info') ? ` (or info write #${cands.filter((c) => c.type === 'info').map((c) => c.index).join(', #')})` : ''}`);
+          } else if (acknowledged && seen === 0) {
             unread++;
-            const last = id.candidates.filter((c) => c.type === 'ok').at(-1)!;
-            fail(`write #${last.index} of point ${identities.describe(n)} acknowledged by node ${last.node} at ${secs(last.completeMs)} is absent from all final reads (${id.finals.describe()})`);
+            const last = candidates.of(n).filter((c) => c.type === 'ok').at(-1)!;
+            fail(`write #${last.index} of point ${identities.describe(n)} acknowledged by node ${last.node} at ${secs(last.completeMs)} is absent from all final reads (${tableFinals.describe()})`);
           }
         }
         const valid = wrong + unread > 0 ? false : checked === 0 || unjudged > 0 ? 'unknown' : true;

@@ -5,22 +5,47 @@
 // Also the time from acknowledgement to visibility, p50/p99.
 
 import { MAX_FAILURES, percentile, secs, type CheckResult, type Checker, type Operation } from './checker.js';
-import { FinalsByTable, finalCount, sawInFinal, type FinalSeen, type TableFinals } from './final-reads.js';
+import { FinalSightings, FinalsByTable, type TableFinals } from './final-reads.js';
+import { Numbered, capacityFor, grown } from './id-columns.js';
 
+const UNWRITTEN = -1;
 const ATTEMPTED = 0;
 const INFO = 1;
 const OK = 2;
 
-interface PointState extends FinalSeen {
-  finals: TableFinals;
-  status: number;
-  /** The write that acknowledged it (or the first that tried). */
-  write: number;
-  node: string | null;
-  ackMs: number;
-  failedOnly: boolean;
-  firstSeenMs: number;
-  lastRead: number;
+/** What the checker knows of each written point, by identity id (id-columns.ts). */
+class PointColumns {
+  status = new Int8Array(0);
+  /** 1 while every write of the point failed. */
+  failedOnly = new Uint8Array(0);
+  /** TableFinals.no of the point's table. */
+  table = new Int32Array(0);
+  /** The write that acknowledged it (or the first that tried), and that write's node (nodes.of). */
+  write = new Float64Array(0);
+  node = new Int32Array(0);
+  readonly nodes = new Numbered<string | null>();
+  ackMs = new Float64Array(0);
+  firstSeenMs = new Float64Array(0);
+  /** The sequence number of the last read that returned it (a second sighting there is a duplicate). */
+  lastRead = new Int32Array(0);
+  readonly finals = new FinalSightings();
+
+  /** Room for ids below `size`. */
+  ensure(size: number): void {
+    this.finals.ensure(size);
+    if (size <= this.status.length) return;
+    const n = capacityFor(this.status.length, size);
+    this.status = grown(this.status, n, UNWRITTEN);
+    this.failedOnly = grown(this.failedOnly, n, 1);
+    this.table = grown(this.table, n, -1);
+    this.write = grown(this.write, n, -1);
+    this.node = grown(this.node, n, 0);
+    this.ackMs = grown(this.ackMs, n, Infinity);
+    this.firstSeenMs = grown(this.firstSeenMs, n, NaN);
+    this.lastRead = grown(this.lastRead, n, -1);
+  }
+
+  isWritten(id: number): boolean { return id < this.status.length && this.status[id] !== UNWRITTEN; }
 }
 
 /**
@@ -45,8 +70,8 @@ export const set: Checker = {
   description: 'every acknowledged point is in the final reads; nothing read that was never written (Jepsen set-full)',
   start(ids) {
     const finals = new FinalsByTable();
-    /** By identity id, and the ids in the order they were first written (the order of the failures). */
-    const points: Array<PointState | undefined> = [];
+    const pts = new PointColumns();
+    /** The ids in the order they were first written (the order of the failures). */
     const written: number[] = [];
     const unmatched = new Map<number, Unmatched>();
     const failures: string[] = [];
@@ -57,31 +82,39 @@ export const set: Checker = {
     let untimed = 0;
     let unexpected = 0;
     let duplicated = 0;
+    /** The tables one write touched, each once (reused from write to write). */
+    const touched: TableFinals[] = [];
 
     const write = (o: Operation) => {
-      writes++;
+      const op = writes++;
       const sent = ids.sent(o);
       untimed += sent.untimed;
-      const touched: TableFinals[] = [];
+      pts.ensure(ids.size);
+      while (touched.length) touched.pop(); // not `length = 0`: a slow runtime call in V8
+      const node = pts.nodes.of(o.node);
       for (const p of sent.points) {
         const t = finals.get(sent.db, p.table);
-        if (!touched.includes(t)) touched.push(t);
-        let s = points[p.id];
-        if (!s) {
-          s = { finals: t, status: ATTEMPTED, write: o.index, node: o.node, ackMs: Infinity, failedOnly: true, firstSeenMs: NaN, lastRead: -1, finalEpoch: -1, finalSeen: 0, markedSeen: 0 };
-          points[p.id] = s;
-          written.push(p.id);
-          const early = unmatched.get(p.id);
+        if (t.lastWriteOp !== op) { t.lastWriteOp = op; touched.push(t); }
+        const id = p.id;
+        if (pts.status[id] === UNWRITTEN) {
+          // The other columns hold their defaults (ensure): no write, no ack, not seen.
+          pts.status[id] = ATTEMPTED;
+          pts.table[id] = t.no;
+          pts.write[id] = o.index;
+          pts.node[id] = node;
+          written.push(id);
+          const early = unmatched.get(id);
           if (early) {
             // Read before this write completed: what the read saw counts now.
-            unmatched.delete(p.id);
-            s.firstSeenMs = early.invokeMs;
-            s.markedSeen = early.markedSeen;
+            unmatched.delete(id);
+            pts.firstSeenMs[id] = early.invokeMs;
+            pts.finals.setMarkedSeen(id, early.markedSeen);
           }
         }
-        if (o.type !== 'fail') s.failedOnly = false;
-        if (o.type === 'ok' && s.status !== OK) { s.status = OK; s.write = o.index; s.node = o.node; s.ackMs = o.completeMs; }
-        else if (o.type === 'info' && s.status === ATTEMPTED) { s.status = INFO; s.write = o.index; s.node = o.node; }
+        if (o.type !== 'fail') pts.failedOnly[id] = 0;
+        const status = pts.status[id];
+        if (o.type === 'ok' && status !== OK) { pts.status[id] = OK; pts.write[id] = o.index; pts.node[id] = node; pts.ackMs[id] = o.completeMs; }
+        else if (o.type === 'info' && status === ATTEMPTED) { pts.status[id] = INFO; pts.write[id] = o.index; pts.node[id] = node; }
       }
       // A write still in flight when the run ended never closes the final phase.
       if (Number.isFinite(o.completeMs)) for (const t of touched) t.writeCompleted(o.completeMs);
@@ -97,8 +130,7 @@ export const set: Checker = {
       else if (isFinal) t.implicit.push({ index: o.index, node: o.node, invokeMs: o.invokeMs });
       for (let i = 0; i < r.ids.length; i++) {
         const id = r.ids[i]!;
-        const s = id < 0 ? undefined : points[id];
-        if (!s) {
+        if (id < 0 || !pts.isWritten(id)) {
           if (id < 0) {
             unexpected++;
             fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${JSON.stringify(r.rows[i])}, which no write sent`);
@@ -117,14 +149,14 @@ export const set: Checker = {
           if (r.final) u.markedSeen++;
           continue;
         }
-        if (s.lastRead === seq) {
+        if (pts.lastRead[id] === seq) {
           duplicated++;
           fail(`read #${o.index} via node ${o.node} at ${secs(o.completeMs)} returned point ${ids.describe(id)} more than once`);
           continue;
         }
-        s.lastRead = seq;
-        if (Number.isNaN(s.firstSeenMs)) s.firstSeenMs = o.invokeMs;
-        if (isFinal) sawInFinal(s, t, r.final);
+        pts.lastRead[id] = seq;
+        if (Number.isNaN(pts.firstSeenMs[id])) pts.firstSeenMs[id] = o.invokeMs;
+        if (isFinal) pts.finals.saw(id, t, r.final);
       }
     };
 
@@ -139,27 +171,31 @@ export const set: Checker = {
           unexpected += u.reads;
           fail(`read #${u.read} via node ${u.node} at ${secs(u.completeMs)} returned point ${ids.describe(id)}, which no write sent` + (u.reads > 1 ? ` (and ${u.reads - 1} later read(s))` : ''));
         }
-        const latencies: number[] = [];
+        const allLatencies = new Float64Array(written.length);
+        let measured = 0;
         for (const id of written) {
-          const s = points[id]!;
-          const finalsOfTable = s.finals.reads.length;
-          const seen = finalCount(s, s.finals);
-          if (s.status === OK) {
+          const finalsOfPoint = finals.byNo(pts.table[id]!);
+          const finalsOfTable = finalsOfPoint.reads.length;
+          const seen = pts.finals.count(id, finalsOfPoint);
+          const status = pts.status[id];
+          const firstSeenMs = pts.firstSeenMs[id]!;
+          if (status === OK) {
             acknowledged++;
-            if (!Number.isNaN(s.firstSeenMs)) latencies.push(Math.max(0, s.firstSeenMs - s.ackMs));
+            if (!Number.isNaN(firstSeenMs)) allLatencies[measured++] = Math.max(0, firstSeenMs - pts.ackMs[id]!);
           }
-          if (s.failedOnly && !Number.isNaN(s.firstSeenMs)) {
+          if (pts.failedOnly[id] && !Number.isNaN(firstSeenMs)) {
             failedPresent++;
-            fail(`write #${s.write} of point ${ids.describe(id)} failed (certainly not applied), yet a read returned it`);
+            fail(`write #${pts.write[id]} of point ${ids.describe(id)} failed (certainly not applied), yet a read returned it`);
           }
-          if (finalsOfTable === 0) { if (s.status === OK) unjudged++; continue; }
-          if (s.status === OK && seen === 0) {
+          if (finalsOfTable === 0) { if (status === OK) unjudged++; continue; }
+          if (status === OK && seen === 0) {
             lost++;
-            fail(`write #${s.write} of point ${ids.describe(id)} acknowledged by node ${s.node} at ${secs(s.ackMs)} is absent from all final reads (${s.finals.describe()})`);
-          } else if (s.status === OK && seen < finalsOfTable) partial++;
-          else if (s.status === INFO) { if (seen > 0) recovered++; else infoAbsent++; }
+            fail(`write #${pts.write[id]} of point ${ids.describe(id)} acknowledged by node ${pts.nodes.value(pts.node[id]!)} at ${secs(pts.ackMs[id]!)} is absent from all final reads (${finalsOfPoint.describe()})`);
+          } else if (status === OK && seen < finalsOfTable) partial++;
+          else if (status === INFO) { if (seen > 0) recovered++; else infoAbsent++; }
         }
-        latencies.sort((a, b) => a - b);
+        // A typed array sorts numerically without a comparator call per pair.
+        const latencies = allLatencies.subarray(0, measured).sort();
         const p50 = percentile(latencies, 50);
         const p99 = percentile(latencies, 99);
         const bad = lost + unexpected + duplicated + failedPresent;
