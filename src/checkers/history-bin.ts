@@ -31,6 +31,17 @@ interface Shared { json: string; parsed?: { value: unknown } }
 /** What every entry of a file shares: where its jsonl is (for errors), each series' tags as recorded. */
 interface FileContext { jsonlPath: string; tagsOf: Map<SeriesShape, Record<string, string>> }
 
+/**
+ * Text in a chunk of the file, decoded when a checker reads it: most never do (a write's body,
+ * a read's request). The reader never reuses a chunk, so the bytes stay as they were; a chunk
+ * lives while an entry that points into it does (entries live until paired, and checkers keep
+ * figures, not entries).
+ */
+class TextRef {
+  constructor(private readonly buf: Buffer, private readonly from: number, private readonly to: number) {}
+  toString(): string { return this.buf.toString('utf8', this.from, this.to); }
+}
+
 /** A record the reader cannot make sense of: the file is used up to the SYNC before it. */
 class Corrupt extends Error {}
 
@@ -43,12 +54,12 @@ class BinEntry implements CheckEntry {
     readonly type: OpType, readonly f: string, readonly node: string | null, readonly step: string,
     private readonly err: string | undefined,
     /**
-     * undefined: no value; a string: its JSON; a shared value; or already merged with its
-     * sidecar. A write's is the rest of its value: its JSON with body and points left out.
+     * undefined: no value; its JSON; a shared value; or already merged with its sidecar. A
+     * write's is the rest of its value: its JSON with body and points left out.
      */
-    private readonly source: string | Shared | { value: unknown } | undefined,
+    private readonly source: TextRef | Shared | { value: unknown } | undefined,
     readonly write: ScannedWrite | undefined,
-    private readonly body: string | undefined,
+    private readonly body: TextRef | undefined,
     private readonly file: FileContext,
     /** The jsonl line this entry is a copy of, for errors. */
     private readonly line: number,
@@ -61,8 +72,8 @@ class BinEntry implements CheckEntry {
     const s = this.source;
     let value: unknown;
     if (s === undefined) value = undefined;
-    else if (this.write) value = this.restoreWrite(this.json(typeof s === 'string' ? s : (s as Shared).json) as Record<string, unknown>, this.write);
-    else if (typeof s === 'string') value = this.json(s);
+    else if (this.write) value = this.restoreWrite(this.json(s instanceof TextRef ? s.toString() : (s as Shared).json) as Record<string, unknown>, this.write);
+    else if (s instanceof TextRef) value = this.json(s.toString());
     else if ('json' in s) value = (s.parsed ??= { value: this.json(s.json) }).value;
     else value = s.value;
     this.parsed = { value };
@@ -77,7 +88,7 @@ class BinEntry implements CheckEntry {
 
   /** The write's value as the jsonl has it: body and points put back in their places. */
   private restoreWrite(value: Record<string, unknown>, w: ScannedWrite): Record<string, unknown> {
-    if (this.body !== undefined) value.body = this.body;
+    if (this.body !== undefined) value.body = this.body.toString();
     value.points = w.points.map((p): RecordedPoint => ({
       table: p.shape.table,
       tags: this.file.tagsOf.get(p.shape)!,
@@ -122,6 +133,7 @@ class BinDecoder {
     return F64[0]!;
   }
   private text(): string { const n = this.u32(); const from = this.p; this.p += n; return this.buf.toString('utf8', from, this.p); }
+  private textRef(): TextRef { const n = this.u32(); const from = this.p; this.p += n; return new TextRef(this.buf, from, this.p); }
   private str(): string { const s = this.strings[this.u32()]; if (s === undefined) throw new Corrupt('an undefined string'); return s; }
 
   /** A definition record: kept for the records after it. */
@@ -152,18 +164,18 @@ class BinDecoder {
     const kind = this.u8();
     let source: ConstructorParameters<typeof BinEntry>[9];
     let write: ScannedWrite | undefined;
-    let body: string | undefined;
+    let body: TextRef | undefined;
     if (kind === Val.None) source = undefined;
-    else if (kind === Val.Json) source = this.text();
+    else if (kind === Val.Json) source = this.textRef();
     else if (kind === Val.Shared) {
       source = this.shared[this.u32()];
       if (!source) throw new Corrupt('an undefined value');
     } else if (kind === Val.Write) {
       write = this.points();
       const t = this.u8();
-      source = t === Val.Shared ? this.shared[this.u32()] : t === Val.Json ? this.text() : undefined;
+      source = t === Val.Shared ? this.shared[this.u32()] : t === Val.Json ? this.textRef() : undefined;
       if (source === undefined) throw new Corrupt('a write without its value');
-      if (this.u8() === 1) body = this.text();
+      if (this.u8() === 1) body = this.textRef();
     } else if (kind === Val.Sidecar) {
       const inline = this.text();
       const file = this.text();
@@ -253,8 +265,8 @@ export async function readBinHistory(dir: string, jsonlPath: string, take: (e: C
           if (at >= end) break;
           const need = have - from >= RECORD_HEAD ? RECORD_HEAD + buf.readUInt32LE(from + 1) : RECORD_HEAD;
           if (need > end - at + (have - from)) break; // cut short: the record runs past the file
-          const size = Math.max(CHUNK, need);
-          const next = size > buf.length ? Buffer.allocUnsafe(size) : buf;
+          // A fresh chunk each time: entries read so far may point into the old one (TextRef).
+          const next = Buffer.allocUnsafe(Math.max(CHUNK, need));
           buf.copy(next, 0, from, have);
           buf = next; have -= from; from = 0;
           const { bytesRead } = await file.read(buf, have, Math.min(buf.length - have, end - at), at);

@@ -79,6 +79,8 @@ async function readJsonlFrom(dir: string, path: string, skip: Covered, take: (e:
   }
 }
 
+interface ScenarioSession { session: CheckSession | null; checkers: Checker[]; operations: number }
+
 export interface ScenarioVerdict { scenario: string; checkers: string[]; results: CheckResult[]; operations: number }
 
 /**
@@ -86,13 +88,16 @@ export interface ScenarioVerdict { scenario: string; checkers: string[]; results
  * one pass over the history, a session per scenario.
  */
 export async function checkRun(dir: string, pick: (scenario: string) => Checker[]): Promise<ScenarioVerdict[]> {
-  const sessions = new Map<string, { session: CheckSession | null; checkers: Checker[]; operations: number }>();
+  const sessions = new Map<string, ScenarioSession>();
+  // The scenario of the line before: a run's lines come in long stretches of one scenario.
+  let last: { scenario: string; s: ScenarioSession } | undefined;
   await forEachEntry(dir, (e) => {
-    let s = sessions.get(e.scenario);
+    let s = last?.scenario === e.scenario ? last.s : sessions.get(e.scenario);
     if (!s) {
       const checkers = pick(e.scenario);
       sessions.set(e.scenario, s = { session: checkers.length ? new CheckSession(checkers) : null, checkers, operations: 0 });
     }
+    if (last?.s !== s) last = { scenario: e.scenario, s };
     s.operations++;
     s.session?.add(e);
   });

@@ -99,13 +99,18 @@ export class Identities {
     for (const p of w.points) {
       if (rejected?.has(p.line)) continue;
       if (Number.isNaN(p.secs)) { untimed++; continue; }
-      let s = this.shapeIds.get(p.shape);
-      if (s?.db !== w.db) {
-        // A new tag set (in this database): its tag keys are learnt once, not per point.
-        if (p.shape.tagKeys.length) this.tags.learn(w.db, p.shape.table, p.shape.tagKeys);
-        this.shapeIds.set(p.shape, s = { db: w.db, id: this.series(w.db, p.shape.series) });
+      const shape = p.shape;
+      let memo = shape.memo;
+      if (memo === undefined || memo.owner !== this || memo.db !== w.db) {
+        let s = this.shapeIds.get(shape);
+        if (s?.db !== w.db) {
+          // A new tag set (in this database): its tag keys are learnt once, not per point.
+          if (shape.tagKeys.length) this.tags.learn(w.db, shape.table, shape.tagKeys);
+          this.shapeIds.set(shape, s = { db: w.db, id: this.series(w.db, shape.series) });
+        }
+        shape.memo = memo = { owner: this, db: w.db, id: s.id };
       }
-      points.push({ id: this.table.intern(s.id, p.secs, p.nanos), table: p.shape.table, fields: p.fields });
+      points.push({ id: this.table.intern(memo.id, p.secs, p.nanos), table: shape.table, fields: p.fields });
     }
     return { db: w.db, points, untimed };
   }

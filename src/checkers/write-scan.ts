@@ -9,7 +9,16 @@ import { BACKSLASH, ByteCursor, QUOTE } from './byte-cursor.js';
 import { escKey, escMeasurement, type FieldValue } from './points.js';
 
 /** A table and tag set, as the identity of a series needs it. */
-export interface SeriesShape { table: string; tagKeys: string[]; series: string }
+export interface SeriesShape {
+  table: string;
+  tagKeys: string[];
+  series: string;
+  /**
+   * The series id the last check session gave it in a database (identities.ts): found on the
+   * shape, not through a map, for each of a million points. A session checks it is its own.
+   */
+  memo?: { owner: object; db: string; id: number };
+}
 
 /** A point of a scanned write: time as whole seconds and nanoseconds (NaN: no time). */
 export interface ScannedPoint { shape: SeriesShape; secs: number; nanos: number; fields: Record<string, FieldValue>; line: number }
