@@ -19,7 +19,7 @@ import { CHECKERS } from '../src/checkers/index.js';
 import { HistoryReporter } from '../src/reporters/history.js';
 import { HEADER_BYTES, Rec } from '../src/engine/history-bin-format.js';
 import type { HistoryEntry } from '../src/engine/history.js';
-import { HistoryBuilder, pt, row } from './helpers/history-builder.js';
+import { HistoryBuilder, awkwardHistory, pt, recorded, row } from './helpers/history-builder.js';
 import { cli, sandbox } from './helpers.js';
 
 const ALL = [set, overwrite, staleReads, convergence];
@@ -30,33 +30,6 @@ function fresh(t: { teardown(fn: () => void): void }): string {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
-
-/** Entries with what the copy has to carry exactly: escapes, non-ASCII, odd and missing times, big integers, errors, nemesis ops, bodies. */
-function awkwardHistory(): HistoryBuilder {
-  const h = new HistoryBuilder();
-  const tables = { cpu: { replication_factor: 1, consistency: 'all' } };
-  h.write([pt('h1', 1), pt('h2', 2, 'text with "quotes" and \\ slash')], 0, 10, 'ok', { tables });
-  h.write([{ table: 'cpu', tags: { host: 'h,3 =x', dc: 'zürich' }, time: '1704067203500000000', fields: { value: 3, big: '9007199254740993', on: true, off: false, f: -0.5 }, line: 1 }], 11, 20);
-  h.write([{ table: 'cpu', tags: { host: 'h4' }, time: null, fields: { value: 4 }, line: 1 }], 21, 22, 'ok');
-  h.write([{ table: 'cpu', tags: { host: 'h5' }, time: '5', fields: { value: 5 }, line: 1 }], 23, 24, 'info');
-  h.write([pt('h6', 6)], 25, 26, 'ok', { rejected: [1] });
-  h.write([pt('h7', 7)], 27, 1e-7 + 28, 'fail');
-  const kill = h.invoke('kill', 1e-7, { nodes: ['b'] }, null);
-  h.complete(kill, 'ok', 31, undefined);
-  const lost = h.invoke('write', 32, { db: 'db1', lines: 1, body: 'cpu,host=h8 value=8 8000000000\n', consistency: 'one', points: [pt('h8', 8)], unparsed: [2] }, 'b');
-  h.complete(lost, 'info', 40, undefined);
-  h.entries[h.entries.length - 1]!.error = 'connection reset: "peer" gone ✗';
-  h.read([row('h1', 1), row('h2', 2, 'text with "quotes" and \\ slash'), { host: 'h,3 =x', dc: 'zürich', time: '2024-01-01T00:00:03.5Z', value: 3 }, { host: 'h5', time: '1970-01-01T00:00:00.000000005Z', value: 5 }], 50, 60);
-  h.checksum('S1', 'a', 'x', 3, 70);
-  h.checksum('S1', 'b', 'x', 3, 71);
-  return h;
-}
-
-/** An entry with its keys in the order src/engine/history.ts records them (the builder's differ). */
-const recorded = (e: HistoryEntry): HistoryEntry => ({
-  index: e.index, scenario: e.scenario, invoke_index: e.invoke_index, time_ms: e.time_ms, wall: e.wall, type: e.type, f: e.f, node: e.node, step: e.step,
-  ...(e.value !== undefined ? { value: e.value } : {}), ...(e.error !== undefined ? { error: e.error } : {}),
-});
 
 /** The run folder the runner would write, a batch (a flush, a SYNC) every `batch` entries. */
 function saved(dir: string, entries: HistoryEntry[], opts: { threshold?: number; batch?: number } = {}): string {
