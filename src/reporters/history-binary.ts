@@ -154,12 +154,15 @@ export class BinaryHistoryWriter {
     return true;
   }
 
-  private str(s: string): number {
-    let id = this.strings.get(s);
+  private str(s: string): number { return this.defined(this.strings, Rec.DefString, s); }
+
+  /** The id of `text` in `ids`; the first time, a definition record (`kind`) goes to the batch. */
+  private defined(ids: Map<string, number>, kind: number, text: string): number {
+    let id = ids.get(text);
     if (id === undefined) {
-      this.strings.set(s, id = this.strings.size);
-      const at = this.batch.begin(Rec.DefString);
-      this.batch.text(s);
+      ids.set(text, id = ids.size);
+      const at = this.batch.begin(kind);
+      this.batch.text(text);
       this.batch.end(at);
     }
     return id;
@@ -200,16 +203,7 @@ export class BinaryHistoryWriter {
     return false;
   }
 
-  private sharedValue(json: string): number {
-    let id = this.shared.get(json);
-    if (id === undefined) {
-      this.shared.set(json, id = this.shared.size);
-      const at = this.batch.begin(Rec.DefValue);
-      this.batch.text(json);
-      this.batch.end(at);
-    }
-    return id;
-  }
+  private sharedValue(json: string): number { return this.defined(this.shared, Rec.DefValue, json); }
 
   /**
    * Ends the batch after its jsonl lines were appended: `jsonl` is that append, which
