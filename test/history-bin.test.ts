@@ -4,7 +4,7 @@
 // jsonl beside it (an edit, a bin cut short or corrupt, another version), so the verdicts
 // are always the jsonl's.
 import t from 'tap';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHistory } from '../src/checkers/checker.js';
@@ -17,7 +17,7 @@ import { staleReads } from '../src/checkers/stale-reads.js';
 import { convergence } from '../src/checkers/convergence.js';
 import { CHECKERS } from '../src/checkers/index.js';
 import { HistoryReporter } from '../src/reporters/history.js';
-import { HEADER_BYTES, Rec } from '../src/engine/history-bin-format.js';
+import { HEADER_BYTES, Rec, Slot } from '../src/engine/history-bin-format.js';
 import type { HistoryEntry } from '../src/engine/history.js';
 import { HistoryBuilder, awkwardHistory, pt, recorded, row } from './helpers/history-builder.js';
 import { cli, sandbox } from './helpers.js';
@@ -47,11 +47,6 @@ const seen = (e: CheckEntry) => ({
 });
 
 /** Both files modified at the same moment, as when the runner's two appends fall in one clock tick. */
-function sameTime(dir: string): void {
-  const at = new Date(Math.floor(Date.now() / 1000) * 1000);
-  for (const f of ['history.jsonl', 'history.bin']) utimesSync(join(dir, f), at, at);
-}
-
 async function fromBin(dir: string): Promise<{ entries: CheckEntry[]; lines: number; bytes: number }> {
   const entries: CheckEntry[] = [];
   const covered = await readBinHistory(dir, join(dir, 'history.jsonl'), (e) => entries.push(e));
@@ -143,9 +138,23 @@ t.test('an edited history.jsonl is what check reads, not the stale bin', async (
   const [byHand] = await checkRun(later, () => [overwrite]);
   t.equal(byHand!.results[0]!.valid, false, byHand!.results[0]!.summary);
   t.same(byHand!.results, (await fromJsonl(fresh(t), later, [overwrite]))[0]!.results);
+
+  // The same length, far from the tail the bin checks, and both files set to one whole
+  // second (touch, cp -p): the jsonl's time is no longer the one the bin was written for.
+  const early = saved(fresh(t), finalRead().h.entries);
+  const epath = join(early, 'history.jsonl');
+  const original = readFileSync(epath, 'utf8');
+  const swapped = original.replace('"host":"h1"', '"host":"hX"');
+  t.not(swapped, original);
+  t.equal(swapped.length, original.length);
+  writeFileSync(epath, swapped);
+  const second = new Date(Math.floor(statSync(epath).mtimeMs / 1000) * 1000);
+  for (const f of ['history.jsonl', 'history.bin']) utimesSync(join(early, f), second, second);
+  t.equal((await fromBin(early)).lines, 0, 'a same-length edit early in the file, times set alike: the jsonl is read');
+  t.same((await checkRun(early, () => [set]))[0]!.results, (await fromJsonl(fresh(t), early, [set]))[0]!.results);
 });
 
-t.test('a run killed between the jsonl and bin appends: the jsonl lines past the last SYNC are read from the jsonl, numbered as in the file', async (t) => {
+t.test('a run killed between the jsonl and bin appends: the bin no longer names that jsonl, which is read whole, numbered as in the file', async (t) => {
   const h = awkwardHistory();
   const dir = fresh(t);
   const rep = new HistoryReporter(dir);
@@ -157,21 +166,18 @@ t.test('a run killed between the jsonl and bin appends: the jsonl lines past the
   h.entries.slice(cut).forEach((e) => rep.onOperation(recorded(e)));
   rep.flush();
   const path = join(dir, 'history.jsonl');
-  sameTime(dir);
-  const covered = await fromBin(dir);
-  t.equal(covered.lines, cut, 'the bin covers the first batch');
-  t.same((await checkRun(dir, () => ALL))[0]!.results, checkHistory(ALL, h.entries), 'and the rest comes from the jsonl');
+  t.equal((await fromBin(dir)).lines, 0, 'the bin steps aside');
+  t.same((await checkRun(dir, () => ALL))[0]!.results, checkHistory(ALL, h.entries), 'the jsonl has it all');
   // A corrupt line in that rest is named by its line in the file.
   const lines = readFileSync(path, 'utf8').split('\n');
   const read = lines.findIndex((l) => l.includes('"read":{'));
   t.ok(read >= cut, 'the read is in the batch the bin lacks');
   lines[read] = lines[read]!.replace('"read":{', '"read":{{');
   writeFileSync(path, lines.join('\n'));
-  sameTime(dir);
   await t.rejects(checkRun(dir, () => [set]), { constructor: CheckInputError, message: new RegExp(`history\\.jsonl:${read + 1}: not a JSON line`) });
 });
 
-t.test('a bin cut short or corrupt is used up to its last good SYNC, the rest read from the jsonl', async (t) => {
+t.test('a bin cut short or not ours is set aside; one damaged inside is a clear error naming it', async (t) => {
   const h = awkwardHistory();
   const want = checkHistory(ALL, h.entries);
   const dir = saved(fresh(t), h.entries, { batch: 5 });
@@ -180,27 +186,45 @@ t.test('a bin cut short or corrupt is used up to its last good SYNC, the rest re
   const total = h.entries.length;
   t.equal((await fromBin(dir)).lines, total);
 
-  const lastFull = Math.floor((total - 1) / 5) * 5;
-  /** What of the bin is still used: the batches before the damage (5 entries each), or nothing. */
-  const cases: Array<[string, (b: Buffer) => Buffer, number]> = [
-    ['cut short inside the last batch', (b) => b.subarray(0, b.length - 7), lastFull],
-    ['cut short inside its header', (b) => b.subarray(0, 12), 0],
-    ['a record of an unknown kind in the 3rd batch', (b) => { const c = Buffer.from(b); c[afterSync(c, 2)] = 0x7f; return c; }, 10],
-    ['a record whose length runs past the file, in the 2nd batch', (b) => { const c = Buffer.from(b); c.writeUInt32LE(0x7fffffff, afterSync(c, 1) + 1); return c; }, 5],
-    ['an op naming a scenario nothing defined, in the 4th batch', (b) => { const c = Buffer.from(b); const op = afterSync(c, 3, Rec.Op); c.writeUInt32LE(99_999, op + 5 + 9); return c; }, 15],
-    ['a SYNC claiming lines its batch does not have', (b) => { const c = Buffer.from(b); const sync = afterSync(c, 1, Rec.Sync); c.writeDoubleLE(99, sync + 5 + 8); return c; }, 5],
-    ['another version of the format', (b) => { const c = Buffer.from(b); c.writeUInt16LE(99, 7); return c; }, 0],
-    ['not ours at all', () => Buffer.from('{"index":0}\n'), 0],
+  // Set aside (the jsonl is read, nothing is wrong with the run).
+  const aside: Array<[string, (b: Buffer) => Buffer]> = [
+    ['cut short inside the last batch', (b) => b.subarray(0, b.length - 7)],
+    ['cut short inside its header', (b) => b.subarray(0, 12)],
+    ['another version of the format', (b) => { const c = Buffer.from(b); c.writeUInt16LE(99, 7); return c; }],
+    ['not ours at all', () => Buffer.from('{"index":0}\n')],
+    ['a header slot that is not a whole number', (b) => { const c = Buffer.from(b); c.writeDoubleLE(NaN, Slot.binEnd); return c; }],
+    ['a header slot with a fractional end', (b) => { const c = Buffer.from(b); c.writeDoubleLE(c.readDoubleLE(Slot.binEnd) - 0.5, Slot.binEnd); return c; }],
+    ['a header slot claiming a 4 GiB tail', (b) => { const c = Buffer.from(b); c.writeUInt32LE(0xffffffff, Slot.tailBytes); return c; }],
+    ['empty', () => Buffer.alloc(0)],
   ];
-  for (const [what, damage, used] of cases) {
+  for (const [what, damage] of aside) {
     writeFileSync(binPath, damage(good));
-    utimesSync(binPath, new Date(), new Date(statSync(join(dir, 'history.jsonl')).mtimeMs + 1000));
-    t.equal((await fromBin(dir)).lines, used, `${what}: the bin up to the SYNC before it`);
-    t.same((await checkRun(dir, () => ALL))[0]!.results, want, `${what}: the same verdicts`);
+    t.equal((await fromBin(dir)).lines, 0, `${what}: set aside`);
+    t.same((await checkRun(dir, () => ALL))[0]!.results, want, `${what}: the same verdicts, from the jsonl`);
   }
-  truncateSync(binPath, 0);
-  t.same((await checkRun(dir, () => ALL))[0]!.results, want, 'an empty bin');
+  // Damaged inside, past every check of its header: entries were handed on already, so only
+  // a clear error is safe. Deleting the bin, as it says, checks the jsonl.
+  const damaged: Array<[string, (b: Buffer) => Buffer]> = [
+    ['a record of an unknown kind in the 3rd batch', (b) => { const c = Buffer.from(b); c[afterSync(c, 2)] = 0x7f; return c; }],
+    ['a record whose length runs past the file, in the 2nd batch', (b) => { const c = Buffer.from(b); c.writeUInt32LE(0x7fffffff, afterSync(c, 1) + 1); return c; }],
+    ['an op naming a scenario nothing defined, in the 4th batch', (b) => { const c = Buffer.from(b); const op = afterSync(c, 3, Rec.Op); c.writeUInt32LE(99_999, op + 5 + 9); return c; }],
+    ['a SYNC claiming lines its batch does not have', (b) => { const c = Buffer.from(b); const sync = afterSync(c, 1, Rec.Sync); c.writeDoubleLE(99, sync + 5 + 8); return c; }],
+    ['the last SYNC naming fewer jsonl bytes than its header', (b) => { const c = Buffer.from(b); const sync = lastSync(c); c.writeDoubleLE(c.readDoubleLE(sync + 5) - 10, sync + 5); return c; }],
+  ];
+  for (const [what, damage] of damaged) {
+    writeFileSync(binPath, damage(good));
+    await t.rejects(checkRun(dir, () => ALL), { constructor: CheckInputError, message: /history\.bin is corrupt at byte \d+ \(.+\): delete it and check again, from .*history\.jsonl/ }, what);
+  }
+  rmSync(binPath);
+  t.same((await checkRun(dir, () => ALL))[0]!.results, want, 'deleted, as the error says: the jsonl');
 });
+
+/** The offset of the last SYNC record of a bin. */
+function lastSync(b: Buffer): number {
+  let last = -1;
+  for (let at = HEADER_BYTES; at < b.length; at += 5 + b.readUInt32LE(at + 1)) if (b[at] === Rec.Sync) last = at;
+  return last;
+}
 
 /** The offset of the first record (of `kind`, if given) after the `syncs`-th SYNC of a bin, walking the records' lengths. */
 function afterSync(b: Buffer, syncs: number, kind?: number): number {
@@ -215,10 +239,32 @@ t.test('an entry the format cannot carry stops the copy there; the jsonl has the
   const odd = h.entries.map(recorded);
   (odd[6] as { index: unknown }).index = 6.5; // another recorder's index
   const dir = saved(fresh(t), odd, { batch: 4 });
-  sameTime(dir);
   t.equal((await fromBin(dir)).lines, 4, 'the batches before it');
   const jsonl = readFileSync(join(dir, 'history.jsonl'), 'utf8').trim().split('\n').map((l, i) => readEntry(l, `${i + 1}`, dir));
   t.same((await checkRun(dir, () => ALL))[0]!.results, checkHistory(ALL, jsonl));
+});
+
+t.test('what utf8 or the binary form would not keep exactly goes as JSON: the same entries and verdicts', async (t) => {
+  const h = new HistoryBuilder();
+  const lone = 'h\ud83d'; // a lone surrogate: utf8 would make it U+FFFD
+  h.write([pt(lone, 1, 'x\ud83d')], 0, 1);
+  h.read([row(lone, 1, 'x\ud83d')], 2, 3);
+  // A NUL inside a tag must not make {x: 'a', y: 'b'} and {x: 'a\0y\0b'} one series.
+  const nul = { table: 'cpu', tags: { host: 'a\u0000dc\u0000b' }, time: pt('a', 4).time, fields: { value: 4 }, line: 1 };
+  h.write([{ table: 'cpu', tags: { dc: 'b', host: 'a' }, time: pt('a', 4).time, fields: { value: 40 }, line: 1 }], 4, 5);
+  h.write([nul], 6, 7);
+  // A field called __proto__, and a point recorded with its keys in another order.
+  h.write([{ table: 'cpu', tags: { host: 'p' }, time: pt('p', 8).time, fields: JSON.parse('{"__proto__": 1, "value": 8}'), line: 1 }], 8, 9);
+  h.write([{ tags: { host: 'o' }, table: 'cpu', time: pt('o', 10).time, fields: { value: 10 }, line: 1 }], 10, 11);
+  h.read([{ host: 'a', dc: 'b', time: '2024-01-01T00:00:04Z', value: 40 }, { host: 'a\u0000dc\u0000b', time: '2024-01-01T00:00:04Z', value: 4 }, row('p', 8), row('o', 10), row(lone, 1, 'x\ud83d')], 20, 21);
+  const dir = saved(fresh(t), h.entries);
+  const lines = readFileSync(join(dir, 'history.jsonl'), 'utf8').trim().split('\n');
+  const bin = await fromBin(dir);
+  t.equal(bin.lines, lines.length, 'the bin covers every line');
+  t.same(bin.entries.map((e) => ({ value: e.value, error: e.error })), lines.map((l) => { const e = JSON.parse(l); return { value: e.value, error: e.error }; }), 'each value as JSON.parse reads its line');
+  const results = await checkRun(dir, () => [set, overwrite]);
+  t.same(results, await fromJsonl(fresh(t), dir, [set, overwrite]), 'the same verdicts as from the jsonl');
+  t.equal(results[0]!.results[0]!.valid, true, results[0]!.results[0]!.summary);
 });
 
 t.test('a missing sidecar is the same error from the bin as from the jsonl', async (t) => {

@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpType } from '../engine/history.js';
-import { BIN_MAGIC, BIN_VERSION, Field, HEADER_BYTES, NO_ID, OP_TYPES, RECORD_HEAD, Rec, SLOT_AT, Val, fnv1a } from '../engine/history-bin-format.js';
+import { BIN_MAGIC, BIN_VERSION, Field, HEADER_BYTES, NO_ID, OP_TYPES, RECORD_HEAD, Rec, Slot, TAIL_CHECK_BYTES, Val, fnv1a } from '../engine/history-bin-format.js';
 import type { RecordedPoint } from '../engine/line-protocol.js';
 import type { CheckEntry } from './history-lines.js';
 import { CheckInputError } from './input-error.js';
@@ -24,7 +24,8 @@ export interface Covered { bytes: number; lines: number }
 const NONE: Covered = { bytes: 0, lines: 0 };
 const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
-const CHUNK = 1 << 22;
+/** Small enough that an entry never completed, which pins the chunk its texts are in (TextRef), pins little. */
+const CHUNK = 1 << 20;
 
 /** A repeated value, parsed once for every entry that has it (checkers never change a value). */
 interface Shared { json: string; parsed?: { value: unknown } }
@@ -211,44 +212,69 @@ class BinDecoder {
   }
 }
 
-/** The header's slot: the last SYNC the writer finished, and a check of the jsonl it matches. */
-interface Slot { binEnd: number; jsonlBytes: number; jsonlLines: number; tailBytes: number; tailHash: number }
+/** The header's slot: the last SYNC the writer finished, and the jsonl it was written for. */
+interface SlotValues { binEnd: number; coveredBytes: number; coveredLines: number; tailBytes: number; tailHash: number; jsonlSize: number; jsonlMtimeNs: bigint }
 
-async function readSlot(file: FileHandle): Promise<Slot | undefined> {
+/** The slot, when the header is ours and its numbers make sense (whole, in order, in range). */
+async function readSlot(file: FileHandle): Promise<SlotValues | undefined> {
   const h = Buffer.alloc(HEADER_BYTES);
   const { bytesRead } = await file.read(h, 0, HEADER_BYTES, 0);
   if (bytesRead < HEADER_BYTES || !h.subarray(0, BIN_MAGIC.length).equals(BIN_MAGIC) || h.readUInt16LE(BIN_MAGIC.length) !== BIN_VERSION) return undefined;
-  return { binEnd: h.readDoubleLE(SLOT_AT), jsonlBytes: h.readDoubleLE(SLOT_AT + 8), jsonlLines: h.readDoubleLE(SLOT_AT + 16), tailBytes: h.readUInt32LE(SLOT_AT + 24), tailHash: h.readUInt32LE(SLOT_AT + 28) };
+  const s: SlotValues = {
+    binEnd: h.readDoubleLE(Slot.binEnd), coveredBytes: h.readDoubleLE(Slot.coveredBytes), coveredLines: h.readDoubleLE(Slot.coveredLines),
+    tailBytes: h.readUInt32LE(Slot.tailBytes), tailHash: h.readUInt32LE(Slot.tailHash),
+    jsonlSize: h.readDoubleLE(Slot.jsonlSize), jsonlMtimeNs: h.readBigUInt64LE(Slot.jsonlMtimeNs),
+  };
+  const whole = [s.binEnd, s.coveredBytes, s.coveredLines, s.jsonlSize].every((n) => Number.isSafeInteger(n) && n >= 0);
+  if (!whole || s.binEnd < HEADER_BYTES || s.coveredBytes > s.jsonlSize || s.tailBytes > Math.min(TAIL_CHECK_BYTES, s.coveredBytes)) return undefined;
+  return s;
 }
 
-/** Whether history.jsonl still holds what the slot's SYNC says it does (an edit, even a quick one, shows). */
-async function jsonlMatches(jsonlPath: string, slot: Slot, binMtimeNs: bigint): Promise<boolean> {
+/**
+ * Whether history.jsonl is the file the slot was written for: the same size and modification
+ * time to the nanosecond, and the bytes the bin covers end with the recorded tail. Any edit
+ * (or a run killed between the jsonl's append and the bin's) shows in one of them.
+ */
+async function jsonlMatches(jsonlPath: string, slot: SlotValues): Promise<boolean> {
   const st = statSync(jsonlPath, { bigint: true });
-  if (st.mtimeNs > binMtimeNs || Number(st.size) < slot.jsonlBytes || slot.tailBytes > slot.jsonlBytes) return false;
+  if (st.size !== BigInt(slot.jsonlSize) || st.mtimeNs !== slot.jsonlMtimeNs) return false;
+  if (slot.tailBytes === 0) return slot.coveredBytes === 0;
   const tail = Buffer.alloc(slot.tailBytes);
   const file = await open(jsonlPath, 'r');
   try {
-    const { bytesRead } = await file.read(tail, 0, tail.length, slot.jsonlBytes - slot.tailBytes);
+    const { bytesRead } = await file.read(tail, 0, tail.length, slot.coveredBytes - slot.tailBytes);
     return bytesRead === tail.length && tail[tail.length - 1] === 0x0a && fnv1a(tail, 0, tail.length) === slot.tailHash;
   } finally {
     await file.close();
   }
 }
 
+/** The slot, when history.bin is there, ours, and written for this very history.jsonl; else undefined (read the jsonl). */
+async function usableSlot(file: FileHandle, path: string, jsonlPath: string): Promise<SlotValues | undefined> {
+  try {
+    const slot = await readSlot(file);
+    if (!slot || slot.coveredLines === 0 || statSync(path).size < slot.binEnd) return undefined;
+    return (await jsonlMatches(jsonlPath, slot)) ? slot : undefined;
+  } catch {
+    return undefined; // unreadable: the jsonl is the history anyway
+  }
+}
+
 /**
- * Streams the entries of history.bin into `take` when it is valid for history.jsonl, up
- * to its last good SYNC; returns how much of the jsonl they stand for (none: read it all).
+ * Streams the entries of history.bin into `take` when it was written for this history.jsonl;
+ * returns how much of the jsonl they stand for (none: read it all). Once it has been found
+ * valid, damage inside it (a bad record, a SYNC that does not add up) is a CheckInputError:
+ * entries were handed on already, and only the whole jsonl can be trusted then.
  */
 export async function readBinHistory(dir: string, jsonlPath: string, take: (e: CheckEntry) => void): Promise<Covered> {
   const path = join(dir, 'history.bin');
   if (!existsSync(path)) return NONE;
-  const file = await open(path, 'r');
+  let file: FileHandle;
+  try { file = await open(path, 'r'); } catch { return NONE; }
   try {
-    const slot = await readSlot(file);
-    if (!slot || slot.binEnd <= HEADER_BYTES || slot.jsonlLines === 0) return NONE;
-    const st = statSync(path, { bigint: true });
-    if (!(await jsonlMatches(jsonlPath, slot, st.mtimeNs))) return NONE;
-    const end = Math.min(slot.binEnd, Number(st.size));
+    const slot = await usableSlot(file, path, jsonlPath);
+    if (!slot) return NONE;
+    const end = slot.binEnd;
     const d = new BinDecoder(dir, jsonlPath);
     let covered = NONE;
     /** Entries after the last SYNC: handed on only when their batch's SYNC is read. */
@@ -257,20 +283,22 @@ export async function readBinHistory(dir: string, jsonlPath: string, take: (e: C
     let have = 0;
     let at = HEADER_BYTES;
     let from = 0;
+    let record = HEADER_BYTES;
     let emitting = false;
+    const corrupt = (what: string) => new CheckInputError(`${path} is corrupt at byte ${record} (${what}): delete it and check again, from ${jsonlPath}`);
     try {
       for (;;) {
         // A whole record in buf[from, have), else read on (a record bigger than the buffer grows it).
         if (have - from < RECORD_HEAD || have - from < RECORD_HEAD + buf.readUInt32LE(from + 1)) {
-          if (at >= end) break;
+          if (at >= end && have === from) break;
           const need = have - from >= RECORD_HEAD ? RECORD_HEAD + buf.readUInt32LE(from + 1) : RECORD_HEAD;
-          if (need > end - at + (have - from)) break; // cut short: the record runs past the file
+          if (need > end - at + (have - from)) throw corrupt('a record runs past the last SYNC');
           // A fresh chunk each time: entries read so far may point into the old one (TextRef).
           const next = Buffer.allocUnsafe(Math.max(CHUNK, need));
           buf.copy(next, 0, from, have);
           buf = next; have -= from; from = 0;
           const { bytesRead } = await file.read(buf, have, Math.min(buf.length - have, end - at), at);
-          if (bytesRead === 0) break;
+          if (bytesRead === 0) throw corrupt('the file ends early');
           have += bytesRead; at += bytesRead;
           continue;
         }
@@ -281,21 +309,24 @@ export async function readBinHistory(dir: string, jsonlPath: string, take: (e: C
         else if (kind === Rec.Sync) {
           const bytes = d.buf.readDoubleLE(d.p), lines = d.buf.readDoubleLE(d.p + 8);
           d.p += 16;
-          if (d.p !== bodyEnd || lines !== covered.lines + batch.length || bytes > slot.jsonlBytes || lines > slot.jsonlLines) break;
+          if (!Number.isSafeInteger(bytes) || bytes <= covered.bytes || bytes > slot.coveredBytes || lines !== covered.lines + batch.length) throw corrupt('a SYNC that does not add up');
           emitting = true;
           for (const e of batch) take(e);
           emitting = false;
           batch = [];
           covered = { bytes, lines };
         } else if (kind === Rec.DefString || kind === Rec.DefSeries || kind === Rec.DefValue) d.define(kind);
-        else break;
-        if (d.p !== bodyEnd) break;
+        else throw corrupt(`a record of unknown kind ${kind}`);
+        if (d.p !== bodyEnd) throw corrupt('a record longer or shorter than it says');
+        record += bodyEnd - from;
         from = bodyEnd;
       }
     } catch (e) {
-      // A record that reads past its end is corruption; an error from the checkers is theirs.
-      if (emitting || !(e instanceof Corrupt || e instanceof RangeError)) throw e;
+      // A record that reads past its end or names what was never defined; an error from the checkers is theirs.
+      if (!emitting && (e instanceof Corrupt || e instanceof RangeError)) throw corrupt(e.message);
+      throw e;
     }
+    if (covered.bytes !== slot.coveredBytes || covered.lines !== slot.coveredLines || batch.length) throw corrupt('its last SYNC is not the one its header names');
     return covered;
   } finally {
     await file.close();

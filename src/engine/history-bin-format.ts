@@ -8,12 +8,23 @@ export const BIN_VERSION = 1;
 
 /**
  * Header: magic (7 bytes), version (u16), then the slot the writer rewrites after each
- * batch, naming the last SYNC in the file: bin bytes up to its end (f64), history.jsonl
- * bytes and lines it covers (f64, f64), and a check of the jsonl's last covered bytes:
- * their count (u32) and FNV-1a hash (u32). The reader trusts nothing past the slot's SYNC.
+ * batch. It names the last SYNC in the file: bin bytes up to its end (f64), the
+ * history.jsonl bytes and lines the bin covers (f64, f64), and a check of the jsonl's last
+ * covered bytes: their count (u32) and FNV-1a hash (u32). And it names the jsonl as it was
+ * when the slot was written, even after the copy stopped: its size (f64) and modification
+ * time in nanoseconds (u64). The reader uses the bin only for exactly that jsonl.
  */
 export const SLOT_AT = 9;
-export const HEADER_BYTES = SLOT_AT + 8 + 8 + 8 + 4 + 4;
+export const Slot = {
+  binEnd: SLOT_AT,
+  coveredBytes: SLOT_AT + 8,
+  coveredLines: SLOT_AT + 16,
+  tailBytes: SLOT_AT + 24,
+  tailHash: SLOT_AT + 28,
+  jsonlSize: SLOT_AT + 32,
+  jsonlMtimeNs: SLOT_AT + 40,
+} as const;
+export const HEADER_BYTES = SLOT_AT + 48;
 /** How many of the jsonl's last covered bytes the slot's check hashes. */
 export const TAIL_CHECK_BYTES = 4096;
 

@@ -5,7 +5,7 @@
 // (docs/history.md). Beside it, history.bin: the same entries in a compact form that
 // `phantom-test check` reads fast (history-binary.ts), appended after each jsonl batch.
 
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter } from '../engine/events.js';
 import type { HistoryEntry } from '../engine/history.js';
@@ -69,11 +69,11 @@ export class HistoryReporter implements Reporter {
     this.bytes += batch.length;
     this.buffer = [];
     // The jsonl first: a bin batch never claims lines the jsonl does not have.
-    this.bin.flush(batch, this.bytes, this.lines);
+    this.bin.flush(batch, this.bytes, this.lines, statSync(this.path, { bigint: true }).mtimeNs);
   }
 
   onTestEnd() { this.flush(); }
-  onEnd() { this.flush(); this.bin.stop(); }
+  onEnd() { this.flush(); this.bin.close(); }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
