@@ -52,6 +52,21 @@ export interface QueryDeps {
   onScan(db: string, table: string, shards: number): void;
 }
 
+/**
+ * A scan asked a node for shards it does not read from (by its catalog, caught up with the
+ * leader's): a query planned on a catalog from before a migration's cutover, whose source has
+ * since handed the shard over and may have deleted its copy. The coordinator plans those
+ * shards again on a caught-up catalog; an answer from such a node could miss rows.
+ */
+export class ShardsNotHeld extends HttpError {
+  constructor(readonly node: string, readonly shards: number[]) {
+    super(409, `node ${node} does not hold shard${shards.length === 1 ? '' : 's'} ${shards.join(', ')} for reads (any more): its catalog has moved ${shards.length === 1 ? 'it' : 'them'} elsewhere`, { not_held: shards });
+  }
+}
+
+/** How often one shard may be planned again because its owner had handed it over, before the query gives up. */
+const MAX_REPLANS = 3;
+
 /** Most tag-value combinations we hash to prune shards (IN lists multiply). */
 const MAX_PRUNE_COMBINATIONS = 256;
 /** A peer answers a scan past its deadline within this: only a later silence means it is unreachable. */
@@ -105,13 +120,31 @@ export class DistributedQuery {
   async scanLocal(scan: TableScan, shards: number[] | null, budget: QueryBudget): Promise<ScanResult> {
     const columns = this.d.catalog.state.databases[scan.db]?.tables[scan.table]?.columns;
     if (!columns) throw new HttpError(400, `table '${scan.table}' not found in database '${scan.db}' on node ${this.d.selfId}`);
+    // Only shards this node reads from: a copy handed over at a cutover is deleted once every
+    // node has applied the cutover. Asked by a coordinator that knows more, catch up first.
+    if (shards && this.notHeld(shards).length) await this.d.catalog.sync();
+    if (shards && this.notHeld(shards).length) throw new ShardsNotHeld(this.d.selfId, this.notHeld(shards));
     const source = this.d.store.sourceSelect(scan.db, scan.table, columns, shards);
     this.d.onScan(scan.db, scan.table, shards?.length ?? 0);
+    let result: ScanResult;
     try {
-      return await this.d.executor.run<ScanResult>({ kind: 'scan', file: this.d.store.db.name, source, scan }, budget);
+      result = await this.d.executor.run<ScanResult>({ kind: 'scan', file: this.d.store.db.name, source, scan }, budget);
     } catch (err) {
       throw toHttp(err);
     }
+    // Still a reader after the scan: the copy cannot have been deleted meanwhile (a node drops
+    // its copy only once its own catalog says it is no owner), so the scan saw all of it.
+    if (shards && this.notHeld(shards).length) throw new ShardsNotHeld(this.d.selfId, this.notHeld(shards));
+    return result;
+  }
+
+  /** Of `shards`, those this node's catalog does not read from here. */
+  private notHeld(shards: number[]): number[] {
+    const state = this.d.catalog.state;
+    return shards.filter((id) => {
+      const s = state.shards[id];
+      return s === undefined || !readNodes(s).includes(this.d.selfId);
+    });
   }
 
   private async scanCluster(scan: TableScan, traceId: string, budget: QueryBudget): Promise<ScanResult[]> {
@@ -120,6 +153,7 @@ export class DistributedQuery {
     const shards = pruneShards(tableShards(this.d.catalog.state, scan.db, scan.table), scan.pruning, table.shard_keys);
     this.d.log.debug({ db: scan.db, table: scan.table, trace_id: traceId, shards: shards.map((s) => s.id) }, 'query shards after pruning');
     const tried = new Map<number, string[]>(shards.map((s) => [s.id, []]));
+    const replans = new Map<number, number>();
     const results: ScanResult[] = [];
     let pending = shards;
     while (pending.length > 0) {
@@ -138,25 +172,45 @@ export class DistributedQuery {
         l.push(s);
       }
       const retry: ShardDef[] = [];
+      const handedOver: number[] = [];
       await Promise.all(
         [...byNode].map(async ([node, list]) => {
           for (const s of list) tried.get(s.id)!.push(node);
-          const ids = list.map((s) => s.id);
-          if (node === this.d.selfId) {
-            results.push(await this.scanLocal(scan, ids, budget));
-            return;
-          }
-          try {
-            results.push(await this.scanRemote(node, scan, ids, traceId, budget));
-          } catch (err) {
-            if (!(err instanceof PeerUnreachable)) throw err;
-            // Silent past this query's deadline: the query ran out of time, not the shard of owners.
-            if (Date.now() > budget.deadline) throw toHttp(timeLimitError(budget.limits, `a remote scan on node ${node}`));
-            this.d.markDown(node);
-            retry.push(...list);
-          }
+          // Shards the node has handed over (planned before a cutover it or this node has
+          // applied) are planned again on a caught-up catalog; its other shards are read.
+          const scanOn = async (ids: number[]): Promise<void> => {
+            try {
+              results.push(node === this.d.selfId ? await this.scanLocal(scan, ids, budget) : await this.scanRemote(node, scan, ids, traceId, budget));
+            } catch (err) {
+              if (err instanceof PeerUnreachable) {
+                // Silent past this query's deadline: the query ran out of time, not the shard of owners.
+                if (Date.now() > budget.deadline) throw toHttp(timeLimitError(budget.limits, `a remote scan on node ${node}`));
+                this.d.markDown(node);
+                retry.push(...list.filter((s) => ids.includes(s.id)));
+                return;
+              }
+              const gone = err instanceof ShardsNotHeld ? err.shards.filter((id) => ids.includes(id)) : [];
+              if (gone.length === 0) throw err;
+              handedOver.push(...gone);
+              const rest = ids.filter((id) => !gone.includes(id));
+              if (rest.length) await scanOn(rest);
+            }
+          };
+          await scanOn(list.map((s) => s.id));
         }),
       );
+      if (handedOver.length) {
+        await this.d.catalog.sync();
+        for (const id of handedOver) {
+          const n = (replans.get(id) ?? 0) + 1;
+          replans.set(id, n);
+          const fresh = this.d.catalog.state.shards[id];
+          if (!fresh) continue; // dropped with its table meanwhile: nothing to read
+          if (n > MAX_REPLANS) throw new HttpError(503, `shard ${id} of ${scan.db}.${scan.table} moved between nodes ${n} times while the query ran; retry the query`);
+          tried.set(id, []);
+          retry.push(fresh);
+        }
+      }
       pending = retry;
     }
     return results;
@@ -168,11 +222,15 @@ export class DistributedQuery {
     const res = await this.d.call(node, 'POST', '/internal/scan', stringifyWithBigInt({ scan, shards, timeout_ms: timeoutMs }), traceId, timeoutMs + REMOTE_SCAN_GRACE_MS);
     if (res.status !== 200) {
       let msg = res.text;
+      let notHeld: unknown;
       try {
-        msg = JSON.parse(res.text).error ?? msg;
+        const body = JSON.parse(res.text) as { error?: string; not_held?: unknown };
+        msg = body.error ?? msg;
+        notHeld = body.not_held;
       } catch {
         /* plain text */
       }
+      if (res.status === 409 && Array.isArray(notHeld) && notHeld.every((id) => Number.isInteger(id))) throw new ShardsNotHeld(node, notHeld as number[]);
       throw new HttpError(res.status >= 500 ? 502 : res.status, `remote scan on node ${node} failed: ${msg}`);
     }
     return decodeScanResult(parseWithBigInt(res.text));
