@@ -2,6 +2,8 @@
 // cost a few bytes each instead of a string key and a map entry. Time is kept exact as
 // whole seconds and nanoseconds (nanoseconds since the epoch do not fit a double).
 
+import { grown } from './id-columns.js';
+
 /** Open addressing over three typed columns; ids are handed out 0, 1, 2, ... */
 export class IdentityTable {
   private slots = new Int32Array(1 << 16).fill(-1);
@@ -56,9 +58,9 @@ export class IdentityTable {
 
   private growColumns(): void {
     const n = this.series.length * 2;
-    const s = new Int32Array(n); s.set(this.series); this.series = s;
-    const t = new Float64Array(n); t.set(this.secs); this.secs = t;
-    const u = new Int32Array(n); u.set(this.nanos); this.nanos = u;
+    this.series = grown(this.series, n, 0);
+    this.secs = grown(this.secs, n, 0);
+    this.nanos = grown(this.nanos, n, 0);
   }
 
   private rehash(): void {

@@ -122,8 +122,9 @@ export class DistributedQuery {
     if (!columns) throw new HttpError(400, `table '${scan.table}' not found in database '${scan.db}' on node ${this.d.selfId}`);
     // Only shards this node reads from: a copy handed over at a cutover is deleted once every
     // node has applied the cutover. Asked by a coordinator that knows more, catch up first.
-    if (shards && this.notHeld(shards).length) await this.d.catalog.sync();
-    if (shards && this.notHeld(shards).length) throw new ShardsNotHeld(this.d.selfId, this.notHeld(shards));
+    let missing = shards ? this.notHeld(shards) : [];
+    if (missing.length) { await this.d.catalog.sync(); missing = this.notHeld(shards!); }
+    if (missing.length) throw new ShardsNotHeld(this.d.selfId, missing);
     const source = this.d.store.sourceSelect(scan.db, scan.table, columns, shards);
     this.d.onScan(scan.db, scan.table, shards?.length ?? 0);
     let result: ScanResult;
@@ -134,7 +135,8 @@ export class DistributedQuery {
     }
     // Still a reader after the scan: the copy cannot have been deleted meanwhile (a node drops
     // its copy only once its own catalog says it is no owner), so the scan saw all of it.
-    if (shards && this.notHeld(shards).length) throw new ShardsNotHeld(this.d.selfId, this.notHeld(shards));
+    missing = shards ? this.notHeld(shards) : [];
+    if (missing.length) throw new ShardsNotHeld(this.d.selfId, missing);
     return result;
   }
 
